@@ -1,0 +1,181 @@
+//! The functions of the network language, generic over the float type.
+//!
+//! Generated forward and backward code calls these by name (`sigmoid(a1)`,
+//! `relu_derivative(a1)`), so they read like the lecture. They work on `no_std` through
+//! `num_traits::Float`, which uses `libm` there and the platform's math library under `std`.
+//!
+//! Derivatives that are algebra in the outputs (σ' = σ(1 − σ), tanh' = 1 − tanh², exp' = exp)
+//! are written out in the generated code itself, reusing the forward value; the ones that
+//! need a branch have a function here.
+//!
+//! ```
+//! use nn_runtime::math::*;
+//! assert_eq!(sigmoid(0.0_f64), 0.5);
+//! assert_eq!(relu(-2.0_f32), 0.0);
+//! assert_eq!(leaky_relu(-2.0_f64, 0.1), -0.2);
+//! assert_eq!(step(0.5_f64, 0.0), 1.0);
+//! ```
+
+use num_traits::Float;
+
+/// A numeric constant of the network in the float type `T` (used by generic networks).
+///
+/// Every finite `f64` converts to every `Float` type; should one not, the result is NaN, which
+/// a training loop reports, rather than a panic.
+#[inline(always)]
+pub fn lit<T: Float>(value: f64) -> T {
+    T::from(value).unwrap_or_else(T::nan)
+}
+
+/// The logistic sigmoid σ(z) = 1 / (1 + e^−z), computed without overflow for any z.
+#[inline]
+pub fn sigmoid<T: Float>(z: T) -> T {
+    if z >= T::zero() {
+        T::one() / (T::one() + (-z).exp())
+    } else {
+        // e^z / (1 + e^z): the same value, but e^z cannot overflow for negative z.
+        let e = z.exp();
+        e / (T::one() + e)
+    }
+}
+
+/// The hyperbolic tangent.
+#[inline]
+pub fn tanh<T: Float>(z: T) -> T {
+    z.tanh()
+}
+
+/// The rectified linear unit max(0, z).
+#[inline]
+pub fn relu<T: Float>(z: T) -> T {
+    if z > T::zero() {
+        z
+    } else {
+        T::zero()
+    }
+}
+
+/// ReLU'(z): 1 where z > 0, else 0 (at the kink z = 0 the subgradient 0 is taken).
+#[inline]
+pub fn relu_derivative<T: Float>(z: T) -> T {
+    if z > T::zero() {
+        T::one()
+    } else {
+        T::zero()
+    }
+}
+
+/// The leaky ReLU max(αz, z) for 0 ≤ α ≤ 1: z where z > 0, else αz.
+#[inline]
+pub fn leaky_relu<T: Float>(z: T, alpha: T) -> T {
+    if z > T::zero() {
+        z
+    } else {
+        alpha * z
+    }
+}
+
+/// LeakyReLU'(z): 1 where z > 0, else α.
+#[inline]
+pub fn leaky_relu_derivative<T: Float>(z: T, alpha: T) -> T {
+    if z > T::zero() {
+        T::one()
+    } else {
+        alpha
+    }
+}
+
+/// The perceptron's step function: 1 where z > threshold, else 0.
+#[inline]
+pub fn step<T: Float>(z: T, threshold: T) -> T {
+    if z > threshold {
+        T::one()
+    } else {
+        T::zero()
+    }
+}
+
+/// step'(z) = 0 everywhere (undefined at the threshold itself).
+///
+/// This is why gradient descent cannot train a perceptron: every gradient that flows through
+/// a step is multiplied by this zero. Generated code calls it, rather than dropping the path,
+/// so that the zero stays visible in the backward pass.
+#[inline]
+pub fn step_derivative<T: Float>(_z: T) -> T {
+    T::zero()
+}
+
+/// e^z.
+#[inline]
+pub fn exp<T: Float>(z: T) -> T {
+    z.exp()
+}
+
+/// The natural logarithm (NaN for z < 0, −∞ at 0).
+#[inline]
+pub fn ln<T: Float>(z: T) -> T {
+    z.ln()
+}
+
+/// The square root (NaN for z < 0).
+#[inline]
+pub fn sqrt<T: Float>(z: T) -> T {
+    z.sqrt()
+}
+
+/// The absolute value |z|.
+#[inline]
+pub fn abs<T: Float>(z: T) -> T {
+    z.abs()
+}
+
+/// The sign of z as the derivative of |z| uses it: 1 for z > 0, −1 for z < 0, 0 at 0.
+#[inline]
+pub fn sign<T: Float>(z: T) -> T {
+    if z > T::zero() {
+        T::one()
+    } else if z < T::zero() {
+        -T::one()
+    } else {
+        T::zero()
+    }
+}
+
+/// z raised to the integer power n.
+#[inline]
+pub fn powi<T: Float>(z: T, n: i32) -> T {
+    z.powi(n)
+}
+
+/// softplus(z) = ln(1 + e^z), computed as max(z, 0) + ln(1 + e^−|z|) so it never overflows.
+/// Its derivative is σ(z).
+#[inline]
+pub fn softplus<T: Float>(z: T) -> T {
+    z.max(T::zero()) + (-z.abs()).exp().ln_1p()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stable_at_extremes() {
+        for z in [-1000.0_f64, -50.0, 0.0, 50.0, 1000.0] {
+            assert!(sigmoid(z).is_finite(), "sigmoid({z})");
+            assert!(softplus(z).is_finite(), "softplus({z})");
+        }
+        assert_eq!(sigmoid(-1000.0_f64), 0.0);
+        assert_eq!(sigmoid(1000.0_f64), 1.0);
+        assert_eq!(softplus(1000.0_f64), 1000.0);
+        assert!((softplus(0.0_f64) - core::f64::consts::LN_2).abs() < 1e-15);
+    }
+
+    #[test]
+    fn piecewise_values() {
+        assert_eq!(relu_derivative(0.0_f64), 0.0);
+        assert_eq!(leaky_relu_derivative(-1.0_f64, 0.02), 0.02);
+        assert_eq!(step(1.0_f64, 1.0), 0.0);
+        assert_eq!(sign(-3.0_f32), -1.0);
+        assert_eq!(lit::<f32>(0.5), 0.5);
+    }
+}
