@@ -1,0 +1,113 @@
+//! Training data: samples of (input, target), borrowed from the caller.
+//!
+//! A [`Dataset`] is a slice of pairs, an array of pairs, or two parallel slices checked for
+//! equal length by [`zip`]:
+//!
+//! ```
+//! use nn_runtime::data::{zip, Dataset};
+//! let pairs = [([0.0_f32, 1.0], 1.0_f32), ([1.0, 1.0], 0.0)];
+//! assert_eq!(pairs.len(), 2);
+//!
+//! let (xs, ys) = ([1.0_f32, 2.0, 3.0], [2.0_f32, 4.0]);
+//! assert!(zip(&xs, &ys).is_err()); // 3 inputs, 2 targets
+//! let d = zip(&xs[..2], &ys).unwrap();
+//! assert_eq!(d.sample(1), Some((&2.0, &4.0)));
+//! ```
+
+use crate::error::Error;
+
+/// Samples of an input `I` and a target `Y`, indexed from 0.
+pub trait Dataset<I, Y> {
+    /// Number of samples.
+    fn len(&self) -> usize;
+    /// Sample `i`, or `None` past the end.
+    fn sample(&self, i: usize) -> Option<(&I, &Y)>;
+    /// Whether there are no samples.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl<I, Y> Dataset<I, Y> for [(I, Y)] {
+    fn len(&self) -> usize {
+        <[(I, Y)]>::len(self)
+    }
+    fn sample(&self, i: usize) -> Option<(&I, &Y)> {
+        self.get(i).map(|(x, y)| (x, y))
+    }
+}
+
+impl<I, Y, const K: usize> Dataset<I, Y> for [(I, Y); K] {
+    fn len(&self) -> usize {
+        K
+    }
+    fn sample(&self, i: usize) -> Option<(&I, &Y)> {
+        self.get(i).map(|(x, y)| (x, y))
+    }
+}
+
+#[cfg(feature = "std")]
+impl<I, Y> Dataset<I, Y> for std::vec::Vec<(I, Y)> {
+    fn len(&self) -> usize {
+        std::vec::Vec::len(self)
+    }
+    fn sample(&self, i: usize) -> Option<(&I, &Y)> {
+        self.get(i).map(|(x, y)| (x, y))
+    }
+}
+
+impl<I, Y, D: Dataset<I, Y> + ?Sized> Dataset<I, Y> for &D {
+    fn len(&self) -> usize {
+        (**self).len()
+    }
+    fn sample(&self, i: usize) -> Option<(&I, &Y)> {
+        (**self).sample(i)
+    }
+}
+
+/// Inputs and targets held in two slices of equal length; made by [`zip`].
+#[derive(Debug)]
+pub struct Zip<'a, I, Y> {
+    inputs: &'a [I],
+    targets: &'a [Y],
+}
+
+impl<I, Y> Clone for Zip<'_, I, Y> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<I, Y> Copy for Zip<'_, I, Y> {}
+
+/// Pairs `inputs[i]` with `targets[i]`; slices of different lengths are an
+/// [`Error::LengthMismatch`].
+pub fn zip<'a, I, Y>(inputs: &'a [I], targets: &'a [Y]) -> Result<Zip<'a, I, Y>, Error> {
+    if inputs.len() == targets.len() {
+        Ok(Zip { inputs, targets })
+    } else {
+        Err(Error::LengthMismatch {
+            inputs: inputs.len(),
+            targets: targets.len(),
+        })
+    }
+}
+
+impl<'a, I, Y> Zip<'a, I, Y> {
+    /// The inputs.
+    pub fn inputs(&self) -> &'a [I] {
+        self.inputs
+    }
+    /// The targets.
+    pub fn targets(&self) -> &'a [Y] {
+        self.targets
+    }
+}
+
+impl<I, Y> Dataset<I, Y> for Zip<'_, I, Y> {
+    fn len(&self) -> usize {
+        self.inputs.len()
+    }
+    fn sample(&self, i: usize) -> Option<(&I, &Y)> {
+        Some((self.inputs.get(i)?, self.targets.get(i)?))
+    }
+}

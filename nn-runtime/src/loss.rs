@@ -1,0 +1,272 @@
+//! Loss functions: a value and its gradient with respect to the prediction.
+//!
+//! Every loss implements [`Loss<O, Y>`] for a prediction `O` (a scalar, `[T; N]` or
+//! `[[T; N]; M]`, see [`Tensor`]) and a target `Y` (of the same type unless stated). Element-wise
+//! losses **sum** over the elements of one sample (except [`MeanSquaredError`], which averages);
+//! the [`Trainer`](crate::Trainer) averages over samples, so the data-set cost is
+//! `J(θ) = (1/m) Σᵢ L(h(xᵢ), yᵢ)`.
+//!
+//! | loss | L(ŷ, y) per element | ∂L/∂ŷ |
+//! |---|---|---|
+//! | [`HalfSquaredError`] | ½(y − ŷ)² | ŷ − y |
+//! | [`SquaredError`] | (y − ŷ)² | 2(ŷ − y) |
+//! | [`MeanSquaredError`] | (1/n) Σ (y − ŷ)² | 2(ŷ − y)/n |
+//! | [`AbsoluteError`] (L1) | \|ŷ − y\| | sign(ŷ − y) |
+//! | [`Huber`] | ½(y − ŷ)² if \|y − ŷ\| ≤ δ, else δ\|y − ŷ\| − ½δ² | ŷ − y inside, ±δ outside |
+//! | [`BinaryCrossEntropy`] | −(y ln ŷ + (1 − y) ln(1 − ŷ)) | −y/ŷ + (1 − y)/(1 − ŷ) |
+//! | [`BinaryCrossEntropyWithLogits`] | the same with ŷ = σ(z) | σ(z) − y |
+//! | [`SoftmaxCrossEntropy`] | −Σₖ yₖ ln softmax(z)ₖ | softmax(z) − y |
+//! | [`Hinge`] | max(0, 1 − y ŷ), y ∈ {−1, +1} | −y where y ŷ < 1, else 0 |
+//!
+//! ```
+//! use nn_runtime::loss::{HalfSquaredError, Loss};
+//! // The world's smallest network: ŷ = 10.5 for y = 10.1.
+//! let l = HalfSquaredError;
+//! assert!((Loss::<f64>::value(&l, &10.5, &10.1) - 0.08).abs() < 1e-12);
+//! assert!((l.gradient(&10.5_f64, &10.1) - 0.4).abs() < 1e-12); // −(y − ŷ)
+//! ```
+
+use num_traits::Float;
+
+use crate::math::{lit, sigmoid, sign, softplus};
+use crate::tensor::{Real, Tensor};
+
+/// A loss: how far a prediction `O` is from a target `Y`, and which way to move the prediction.
+pub trait Loss<O: Tensor, Y = O> {
+    /// The loss of one prediction.
+    fn value(&self, prediction: &O, target: &Y) -> O::Scalar;
+    /// ∂L/∂prediction, of the prediction's shape.
+    fn gradient(&self, prediction: &O, target: &Y) -> O;
+    /// Both at once (implementations may share work between them).
+    fn value_and_gradient(&self, prediction: &O, target: &Y) -> (O::Scalar, O) {
+        (self.value(prediction, target), self.gradient(prediction, target))
+    }
+}
+
+/// Sums `f(ŷᵢ, yᵢ)` over the elements.
+#[inline]
+fn sum_elements<O: Tensor>(p: &O, y: &O, f: impl Fn(O::Scalar, O::Scalar) -> O::Scalar) -> O::Scalar {
+    p.as_slice()
+        .iter()
+        .zip(y.as_slice())
+        .fold(O::Scalar::zero(), |acc, (&p, &y)| acc + f(p, y))
+}
+
+/// The tensor of `f(ŷᵢ, yᵢ)`.
+#[inline]
+fn map_elements<O: Tensor>(p: &O, y: &O, f: impl Fn(O::Scalar, O::Scalar) -> O::Scalar) -> O {
+    let mut out = O::zeros();
+    for ((o, &p), &y) in out.as_mut_slice().iter_mut().zip(p.as_slice()).zip(y.as_slice()) {
+        *o = f(p, y);
+    }
+    out
+}
+
+/// Declares an element-wise loss from its per-element value and derivative.
+macro_rules! elementwise {
+    ($ty:ty, |$s:ident, $p:ident, $y:ident| value: $value:expr, gradient: $grad:expr) => {
+        impl<O: Tensor> Loss<O> for $ty {
+            #[inline]
+            fn value(&self, prediction: &O, target: &O) -> O::Scalar {
+                let $s = self;
+                sum_elements(prediction, target, |$p, $y| $value)
+            }
+            #[inline]
+            fn gradient(&self, prediction: &O, target: &O) -> O {
+                let $s = self;
+                map_elements(prediction, target, |$p, $y| $grad)
+            }
+        }
+    };
+}
+
+/// Squared error in the lecture's convention `L = ½(y − ŷ)²`, whose gradient is simply
+/// `∂L/∂ŷ = −(y − ŷ) = ŷ − y` (the ½ cancels the 2 of the square).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct HalfSquaredError;
+elementwise!(HalfSquaredError, |_s, p, y| value: lit::<O::Scalar>(0.5) * (y - p) * (y - p),
+    gradient: p - y);
+
+/// Squared error without the ½: `L = (y − ŷ)²`, `∂L/∂ŷ = −2(y − ŷ)`.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct SquaredError;
+elementwise!(SquaredError, |_s, p, y| value: (y - p) * (y - p),
+    gradient: lit::<O::Scalar>(2.0) * (p - y));
+
+/// Mean squared error over the elements of one prediction: `L = (1/n) Σᵢ (yᵢ − ŷᵢ)²`,
+/// `∂L/∂ŷᵢ = 2(ŷᵢ − yᵢ)/n`. For a scalar output it equals [`SquaredError`].
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct MeanSquaredError;
+
+impl<O: Tensor> Loss<O> for MeanSquaredError {
+    fn value(&self, prediction: &O, target: &O) -> O::Scalar {
+        let n = lit::<O::Scalar>(O::LEN as f64);
+        SquaredError.value(prediction, target) / n
+    }
+    fn gradient(&self, prediction: &O, target: &O) -> O {
+        let scale = lit::<O::Scalar>(2.0 / O::LEN as f64);
+        map_elements(prediction, target, |p, y| scale * (p - y))
+    }
+}
+
+/// Absolute error (L1): `L = |ŷ − y|`, `∂L/∂ŷ = sign(ŷ − y)`: +1 when the prediction is too
+/// big, −1 when too small, and 0 (a subgradient) when it is exact.
+///
+/// One widely used lecture slide prints the opposite sign; moving against *this* gradient is
+/// what reduces the error.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct AbsoluteError;
+elementwise!(AbsoluteError, |_s, p, y| value: (p - y).abs(), gradient: sign(p - y));
+
+/// Huber loss with threshold δ > 0: quadratic (`½(y − ŷ)²`) for errors up to δ, linear
+/// (`δ|y − ŷ| − ½δ²`) beyond, so outliers pull with a force of at most δ.
+///
+/// ```
+/// use nn_runtime::loss::{Huber, Loss};
+/// let h = Huber::new(1.0);
+/// assert_eq!(Loss::<f64>::value(&h, &3.0, &0.0), 2.5); // 1·3 − ½
+/// assert_eq!(h.gradient(&3.0_f64, &0.0), 1.0);        // +δ outside
+/// assert_eq!(h.gradient(&0.5_f64, &0.0), 0.5);        // ŷ − y inside
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Huber {
+    /// Where the loss turns from quadratic to linear.
+    pub delta: f64,
+}
+
+impl Huber {
+    /// Huber loss with threshold `delta` (1.0 is the common choice).
+    pub const fn new(delta: f64) -> Self {
+        Huber { delta }
+    }
+}
+
+elementwise!(Huber, |s, p, y| value: {
+        let d = lit::<O::Scalar>(s.delta);
+        let e = (y - p).abs();
+        let half = lit::<O::Scalar>(0.5);
+        if e <= d { half * e * e } else { d * e - half * d * d }
+    },
+    gradient: {
+        let d = lit::<O::Scalar>(s.delta);
+        let e = p - y;
+        if e.abs() <= d { e } else { d * sign(e) }
+    });
+
+/// Binary cross-entropy (logistic loss) of a probability ŷ ∈ (0, 1) and a target y ∈ [0, 1]:
+/// `L = −(y ln ŷ + (1 − y) ln(1 − ŷ))`, `∂L/∂ŷ = −y/ŷ + (1 − y)/(1 − ŷ)`.
+///
+/// To stay finite, ŷ is first clamped to `[ε, 1 − ε]` with ε the float type's machine epsilon,
+/// so a saturated sigmoid gives a large but finite loss. After a sigmoid, prefer
+/// [`BinaryCrossEntropyWithLogits`] on the pre-activation: exact, and stable everywhere.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct BinaryCrossEntropy;
+
+#[inline]
+fn clamp_probability<T: Float>(p: T) -> T {
+    let eps = T::epsilon();
+    p.max(eps).min(T::one() - eps)
+}
+
+elementwise!(BinaryCrossEntropy, |_s, p, y| value: {
+        let p = clamp_probability(p);
+        -(y * p.ln() + (O::Scalar::one() - y) * (O::Scalar::one() - p).ln())
+    },
+    gradient: {
+        let p = clamp_probability(p);
+        -y / p + (O::Scalar::one() - y) / (O::Scalar::one() - p)
+    });
+
+/// Binary cross-entropy of a logit z (the input of a sigmoid) and a target y ∈ [0, 1]:
+/// `L = −(y ln σ(z) + (1 − y) ln(1 − σ(z))) = softplus(z) − y·z`, `∂L/∂z = σ(z) − y`:
+/// the σ(1 − σ) factors cancel. Finite for every finite z.
+///
+/// ```
+/// use nn_runtime::loss::{BinaryCrossEntropyWithLogits, Loss};
+/// let l = BinaryCrossEntropyWithLogits;
+/// assert_eq!(Loss::<f64>::value(&l, &-1000.0, &1.0), 1000.0);
+/// assert_eq!(l.gradient(&-1000.0_f64, &1.0), -1.0);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct BinaryCrossEntropyWithLogits;
+elementwise!(BinaryCrossEntropyWithLogits, |_s, z, y| value: softplus(z) - y * z,
+    gradient: sigmoid(z) - y);
+
+/// Hinge loss of a score ŷ and a label y ∈ {−1, +1}: `L = max(0, 1 − y·ŷ)`,
+/// `∂L/∂ŷ = −y` while the margin y·ŷ is below 1, else 0.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Hinge;
+elementwise!(Hinge, |_s, p, y| value: (O::Scalar::one() - y * p).max(O::Scalar::zero()),
+    gradient: if y * p < O::Scalar::one() { -y } else { O::Scalar::zero() });
+
+/// Softmax cross-entropy on logits z ∈ ℝᴺ (the scores *before* a softmax).
+///
+/// The target is either a **class index** (`usize`, as most data sets label classes) or a
+/// **distribution** `[T; N]` (one-hot, or soft labels summing to 1); both are implemented:
+/// `L = logsumexp(z) − Σₖ yₖ zₖ` and `∂L/∂z = softmax(z) − y`. Computed with the maximum logit
+/// subtracted, so it is finite for any finite logits. A class index out of range gives NaN,
+/// which the [`Trainer`](crate::Trainer) reports as an error.
+///
+/// ```
+/// use nn_runtime::loss::{Loss, SoftmaxCrossEntropy};
+/// let z = [1000.0_f64, 0.0, -1000.0];
+/// assert_eq!(SoftmaxCrossEntropy.value(&z, &0usize), 0.0);
+/// assert_eq!(SoftmaxCrossEntropy.gradient(&z, &1usize), [1.0, -1.0, 0.0]);
+/// assert_eq!(SoftmaxCrossEntropy.value(&z, &[0.0, 1.0, 0.0]), 1000.0);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct SoftmaxCrossEntropy;
+
+/// `max zₖ` and `Σₖ e^(zₖ − max)`: the stable pieces of logsumexp and softmax.
+#[inline]
+fn softmax_parts<T: Float>(z: &[T]) -> (T, T) {
+    let max = z.iter().fold(T::neg_infinity(), |m, &v| m.max(v));
+    let sum = z.iter().fold(T::zero(), |s, &v| s + (v - max).exp());
+    (max, sum)
+}
+
+impl<T: Real, const N: usize> Loss<[T; N], usize> for SoftmaxCrossEntropy {
+    fn value(&self, logits: &[T; N], class: &usize) -> T {
+        let (max, sum) = softmax_parts(logits);
+        match logits.get(*class) {
+            Some(&zc) => max + sum.ln() - zc,
+            None => T::nan(),
+        }
+    }
+    fn gradient(&self, logits: &[T; N], class: &usize) -> [T; N] {
+        let (max, sum) = softmax_parts(logits);
+        let mut g = [T::nan(); N];
+        if *class < N {
+            for (k, (g, &z)) in g.iter_mut().zip(logits).enumerate() {
+                let hit = if k == *class { T::one() } else { T::zero() };
+                *g = (z - max).exp() / sum - hit;
+            }
+        }
+        g
+    }
+}
+
+impl<T: Real, const N: usize> Loss<[T; N]> for SoftmaxCrossEntropy {
+    fn value(&self, logits: &[T; N], target: &[T; N]) -> T {
+        let (max, sum) = softmax_parts(logits);
+        let lse = max + sum.ln();
+        // −Σ yₖ (zₖ − lse); skipping yₖ = 0 keeps 0·(−∞) out when a logit is −∞.
+        logits.iter().zip(target).fold(T::zero(), |acc, (&z, &y)| {
+            if y == T::zero() {
+                acc
+            } else {
+                acc - y * (z - lse)
+            }
+        })
+    }
+    fn gradient(&self, logits: &[T; N], target: &[T; N]) -> [T; N] {
+        let (max, sum) = softmax_parts(logits);
+        let total = target.iter().fold(T::zero(), |s, &y| s + y);
+        let mut g = [T::zero(); N];
+        for ((g, &z), &y) in g.iter_mut().zip(logits).zip(target) {
+            // For a distribution (Σy = 1) this is softmax(z) − y.
+            *g = total * (z - max).exp() / sum - y;
+        }
+        g
+    }
+}

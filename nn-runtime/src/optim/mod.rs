@@ -1,0 +1,120 @@
+//! Optimizers: how a gradient becomes a parameter update.
+//!
+//! Every optimizer implements [`Optimizer<P>`] for the parameter type `P` of a network. Its
+//! state (velocities, moment estimates) is more values of type `P`, so its size is fixed at
+//! compile time and a step allocates nothing. Conventions follow PyTorch, so published
+//! hyper-parameters carry over:
+//!
+//! | optimizer | update of θ with gradient g (λ: weight decay, coupled as g ← g + λθ) |
+//! |---|---|
+//! | [`Sgd`] | θ ← θ − η g |
+//! | [`Momentum`] | v ← μ v + g; θ ← θ − η v |
+//! | [`Nesterov`] | v ← μ v + g; θ ← θ − η (g + μ v) |
+//! | [`Adam`] | m ← β₁m + (1 − β₁)g; v ← β₂v + (1 − β₂)g²; θ ← θ − η m̂ / (√v̂ + ε) |
+//! | [`AdamW`] | θ ← θ − ηλθ (decoupled), then Adam without weight decay |
+//! | [`RmsProp`] | s ← α s + (1 − α) g²; θ ← θ − η g / (√s + ε) |
+//! | [`AdaGrad`] | s ← s + g²; θ ← θ − η g / (√s + ε) |
+//!
+//! where m̂ = m / (1 − β₁ᵗ) and v̂ = v / (1 − β₂ᵗ) correct the zero start at step t.
+//! [`clip_global_norm`] rescales a gradient before the step.
+
+mod adam;
+mod adaptive;
+mod sgd;
+
+pub use adam::{Adam, AdamW};
+pub use adaptive::{AdaGrad, RmsProp};
+pub use sgd::{Momentum, Nesterov, Sgd};
+
+use num_traits::Float;
+
+use crate::network::Parameters;
+
+/// A rule that updates parameters `P` from their gradient, one step at a time.
+///
+/// ```
+/// use nn_runtime::optim::{Optimizer, Sgd};
+/// use nn_runtime::toy::Line;
+///
+/// let mut line = Line { w: 1.0, b: 0.0 };
+/// let grads = Line { w: 2.0, b: -1.0 };
+/// let mut sgd = Sgd::new(0.1);
+/// sgd.step(&mut line, &grads);
+/// assert_eq!((line.w, line.b), (0.8, 0.1));
+/// ```
+pub trait Optimizer<P: Parameters> {
+    /// Updates `params` from `grads`, the gradient of the loss at `params`.
+    fn step(&mut self, params: &mut P, grads: &P);
+    /// The current learning rate η.
+    fn learning_rate(&self) -> P::Scalar;
+    /// Changes the learning rate (schedules call this).
+    fn set_learning_rate(&mut self, lr: P::Scalar);
+    /// Forgets the accumulated state (velocities, moments, step count).
+    fn reset(&mut self) {}
+}
+
+/// The Euclidean norm ‖g‖ over every scalar of every tensor of `grads`.
+///
+/// ```
+/// use nn_runtime::optim::global_norm;
+/// use nn_runtime::toy::Line;
+/// assert_eq!(global_norm(&Line { w: 3.0, b: 4.0 }), 5.0);
+/// ```
+pub fn global_norm<P: Parameters>(grads: &P) -> P::Scalar {
+    let mut sum = P::Scalar::zero();
+    for k in 0..P::TENSORS.len() {
+        for &g in grads.tensor(k) {
+            sum = sum + g * g;
+        }
+    }
+    sum.sqrt()
+}
+
+/// Gradient clipping by global norm: when ‖g‖ > `max_norm`, scales every component by
+/// `max_norm / ‖g‖`, keeping the direction. Returns the norm before clipping.
+///
+/// ```
+/// use nn_runtime::optim::clip_global_norm;
+/// use nn_runtime::toy::Line;
+/// let mut g = Line { w: 3.0, b: 4.0 };
+/// assert_eq!(clip_global_norm(&mut g, 1.0), 5.0);
+/// assert!((g.w - 0.6).abs() < 1e-15 && (g.b - 0.8).abs() < 1e-15);
+/// ```
+pub fn clip_global_norm<P: Parameters>(grads: &mut P, max_norm: P::Scalar) -> P::Scalar {
+    let norm = global_norm(grads);
+    if norm > max_norm && norm.is_finite() {
+        scale(grads, max_norm / norm);
+    }
+    norm
+}
+
+/// Multiplies every scalar of `values` by `factor`.
+pub fn scale<P: Parameters>(values: &mut P, factor: P::Scalar) {
+    for k in 0..P::TENSORS.len() {
+        for v in values.tensor_mut(k) {
+            *v = *v * factor;
+        }
+    }
+}
+
+/// Whether every scalar of `values` is finite (neither NaN nor ±∞).
+pub fn all_finite<P: Parameters>(values: &P) -> bool {
+    (0..P::TENSORS.len()).all(|k| values.tensor(k).iter().all(|v| v.is_finite()))
+}
+
+/// Visits every (parameter, gradient, state) triple of the same scalar index.
+#[inline]
+fn for_each_with_state<P: Parameters>(
+    params: &mut P,
+    grads: &P,
+    state: &mut P,
+    mut f: impl FnMut(&mut P::Scalar, P::Scalar, &mut P::Scalar),
+) {
+    for k in 0..P::TENSORS.len() {
+        let g = grads.tensor(k);
+        let s = state.tensor_mut(k);
+        for ((p, &g), s) in params.tensor_mut(k).iter_mut().zip(g).zip(s) {
+            f(p, g, s);
+        }
+    }
+}

@@ -1,0 +1,156 @@
+//! Plain gradient descent and its momentum variants.
+
+use num_traits::Float;
+
+use super::{for_each_with_state, Optimizer};
+use crate::network::Parameters;
+
+/// Stochastic gradient descent: `θ ← θ − η (g + λθ)`.
+///
+/// Stateless, so one `Sgd<T>` drives any parameter type with scalar `T`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Sgd<T> {
+    lr: T,
+    weight_decay: T,
+}
+
+impl<T: Float> Sgd<T> {
+    /// Gradient descent with learning rate `lr` (η).
+    pub fn new(lr: T) -> Self {
+        Sgd {
+            lr,
+            weight_decay: T::zero(),
+        }
+    }
+
+    /// Adds L2 weight decay λ: the gradient becomes `g + λθ`.
+    pub fn weight_decay(mut self, lambda: T) -> Self {
+        self.weight_decay = lambda;
+        self
+    }
+}
+
+impl<T: Float, P: Parameters<Scalar = T>> Optimizer<P> for Sgd<T> {
+    fn step(&mut self, params: &mut P, grads: &P) {
+        let (lr, wd) = (self.lr, self.weight_decay);
+        for k in 0..P::TENSORS.len() {
+            let g = grads.tensor(k);
+            for (p, &g) in params.tensor_mut(k).iter_mut().zip(g) {
+                *p = *p - lr * (g + wd * *p);
+            }
+        }
+    }
+    fn learning_rate(&self) -> T {
+        self.lr
+    }
+    fn set_learning_rate(&mut self, lr: T) {
+        self.lr = lr;
+    }
+}
+
+/// Gradient descent with (heavy-ball) momentum μ: `v ← μv + g`, `θ ← θ − ηv`.
+pub struct Momentum<P: Parameters> {
+    lr: P::Scalar,
+    momentum: P::Scalar,
+    weight_decay: P::Scalar,
+    velocity: P,
+}
+
+impl<P: Parameters> Clone for Momentum<P> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<P: Parameters> Copy for Momentum<P> {}
+
+impl<P: Parameters> Momentum<P> {
+    /// Momentum SGD with learning rate `lr` (η) and momentum `momentum` (μ, typically 0.9).
+    pub fn new(lr: P::Scalar, momentum: P::Scalar) -> Self {
+        Momentum {
+            lr,
+            momentum,
+            weight_decay: P::Scalar::zero(),
+            velocity: P::zeros(),
+        }
+    }
+
+    /// Adds L2 weight decay λ: the gradient becomes `g + λθ`.
+    pub fn weight_decay(mut self, lambda: P::Scalar) -> Self {
+        self.weight_decay = lambda;
+        self
+    }
+
+    /// The velocity v, one value per parameter.
+    pub fn velocity(&self) -> &P {
+        &self.velocity
+    }
+}
+
+impl<P: Parameters> Optimizer<P> for Momentum<P> {
+    fn step(&mut self, params: &mut P, grads: &P) {
+        let (lr, mu, wd) = (self.lr, self.momentum, self.weight_decay);
+        for_each_with_state(params, grads, &mut self.velocity, |p, g, v| {
+            let g = g + wd * *p;
+            *v = mu * *v + g;
+            *p = *p - lr * *v;
+        });
+    }
+    fn learning_rate(&self) -> P::Scalar {
+        self.lr
+    }
+    fn set_learning_rate(&mut self, lr: P::Scalar) {
+        self.lr = lr;
+    }
+    fn reset(&mut self) {
+        self.velocity = P::zeros();
+    }
+}
+
+/// Nesterov momentum: `v ← μv + g`, `θ ← θ − η(g + μv)`: the step looks ahead along the
+/// velocity before it is taken.
+pub struct Nesterov<P: Parameters> {
+    inner: Momentum<P>,
+}
+
+impl<P: Parameters> Clone for Nesterov<P> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<P: Parameters> Copy for Nesterov<P> {}
+
+impl<P: Parameters> Nesterov<P> {
+    /// Nesterov momentum with learning rate `lr` (η) and momentum `momentum` (μ).
+    pub fn new(lr: P::Scalar, momentum: P::Scalar) -> Self {
+        Nesterov {
+            inner: Momentum::new(lr, momentum),
+        }
+    }
+
+    /// Adds L2 weight decay λ: the gradient becomes `g + λθ`.
+    pub fn weight_decay(mut self, lambda: P::Scalar) -> Self {
+        self.inner.weight_decay = lambda;
+        self
+    }
+}
+
+impl<P: Parameters> Optimizer<P> for Nesterov<P> {
+    fn step(&mut self, params: &mut P, grads: &P) {
+        let m = &mut self.inner;
+        let (lr, mu, wd) = (m.lr, m.momentum, m.weight_decay);
+        for_each_with_state(params, grads, &mut m.velocity, |p, g, v| {
+            let g = g + wd * *p;
+            *v = mu * *v + g;
+            *p = *p - lr * (g + mu * *v);
+        });
+    }
+    fn learning_rate(&self) -> P::Scalar {
+        self.inner.lr
+    }
+    fn set_learning_rate(&mut self, lr: P::Scalar) {
+        self.inner.lr = lr;
+    }
+    fn reset(&mut self) {
+        self.inner.velocity = P::zeros();
+    }
+}

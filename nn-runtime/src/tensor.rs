@@ -1,0 +1,145 @@
+//! The float types and fixed-shape values that losses, metrics and weight files work on.
+//!
+//! [`Real`] is `f32` or `f64`: a [`Float`] that can also be printed as a Rust literal and
+//! stored as little-endian bytes. [`Tensor`] is a network output or target of a fixed shape
+//! (a scalar, `[T; N]` or `[[T; N]; M]`), viewable as one flat slice, so that one loss
+//! implementation serves every shape.
+//!
+//! ```
+//! use nn_runtime::Tensor;
+//! let mut y = [[1.0_f32, 2.0], [3.0, 4.0]];
+//! assert_eq!(y.as_slice(), &[1.0, 2.0, 3.0, 4.0]);
+//! y.as_mut_slice()[3] = 0.0;
+//! assert_eq!(y[1][1], 0.0);
+//! assert_eq!(<[f64; 3]>::LEN, 3);
+//! ```
+
+use core::fmt::{Debug, Display};
+
+use num_traits::Float;
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for f32 {}
+    impl Sealed for f64 {}
+}
+
+/// `f32` or `f64`: the float types a network can be trained, printed and saved in.
+///
+/// The trait is sealed; it exists so that [`Tensor`] can cover scalars and arrays without
+/// overlapping implementations, and so that weights can be written as bytes and as source.
+pub trait Real: Float + Debug + Display + Default + Send + Sync + 'static + sealed::Sealed {
+    /// The type's name as Rust source spells it: `"f32"` or `"f64"`.
+    const NAME: &'static str;
+    /// Size of one value in bytes: 4 or 8.
+    const BYTES: usize;
+    /// The IEEE 754 bit pattern, zero-extended to 64 bits.
+    fn to_bits_u64(self) -> u64;
+    /// The value with the given IEEE 754 bit pattern (the low [`Real::BYTES`] bytes are used).
+    fn from_bits_u64(bits: u64) -> Self;
+    /// This value converted to `f64` (exact for both types).
+    fn to_f64_lossless(self) -> f64;
+}
+
+impl Real for f32 {
+    const NAME: &'static str = "f32";
+    const BYTES: usize = 4;
+    #[inline]
+    fn to_bits_u64(self) -> u64 {
+        u64::from(self.to_bits())
+    }
+    #[inline]
+    fn from_bits_u64(bits: u64) -> Self {
+        // Truncation to the low 32 bits is the documented behaviour.
+        f32::from_bits(bits as u32)
+    }
+    #[inline]
+    fn to_f64_lossless(self) -> f64 {
+        f64::from(self)
+    }
+}
+
+impl Real for f64 {
+    const NAME: &'static str = "f64";
+    const BYTES: usize = 8;
+    #[inline]
+    fn to_bits_u64(self) -> u64 {
+        self.to_bits()
+    }
+    #[inline]
+    fn from_bits_u64(bits: u64) -> Self {
+        f64::from_bits(bits)
+    }
+    #[inline]
+    fn to_f64_lossless(self) -> f64 {
+        self
+    }
+}
+
+/// A value of a fixed shape made of [`Real`]s: a scalar, `[T; N]` or `[[T; N]; M]`.
+///
+/// Network outputs and loss targets have these types; the flat views let losses and metrics
+/// treat every shape alike, without allocating.
+pub trait Tensor: Copy {
+    /// The element type.
+    type Scalar: Real;
+    /// Number of scalars.
+    const LEN: usize;
+    /// The value with every element zero.
+    fn zeros() -> Self;
+    /// The elements, row-major.
+    fn as_slice(&self) -> &[Self::Scalar];
+    /// The elements, row-major, mutably.
+    fn as_mut_slice(&mut self) -> &mut [Self::Scalar];
+}
+
+impl<T: Real> Tensor for T {
+    type Scalar = T;
+    const LEN: usize = 1;
+    #[inline]
+    fn zeros() -> Self {
+        T::zero()
+    }
+    #[inline]
+    fn as_slice(&self) -> &[T] {
+        core::slice::from_ref(self)
+    }
+    #[inline]
+    fn as_mut_slice(&mut self) -> &mut [T] {
+        core::slice::from_mut(self)
+    }
+}
+
+impl<T: Real, const N: usize> Tensor for [T; N] {
+    type Scalar = T;
+    const LEN: usize = N;
+    #[inline]
+    fn zeros() -> Self {
+        [T::zero(); N]
+    }
+    #[inline]
+    fn as_slice(&self) -> &[T] {
+        self
+    }
+    #[inline]
+    fn as_mut_slice(&mut self) -> &mut [T] {
+        self
+    }
+}
+
+impl<T: Real, const N: usize, const M: usize> Tensor for [[T; N]; M] {
+    type Scalar = T;
+    const LEN: usize = N * M;
+    #[inline]
+    fn zeros() -> Self {
+        [[T::zero(); N]; M]
+    }
+    #[inline]
+    fn as_slice(&self) -> &[T] {
+        self.as_flattened()
+    }
+    #[inline]
+    fn as_mut_slice(&mut self) -> &mut [T] {
+        self.as_flattened_mut()
+    }
+}
