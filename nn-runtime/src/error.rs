@@ -109,6 +109,9 @@ pub enum Error {
     /// An operating-system error while reading or writing a file.
     #[cfg(feature = "std")]
     Io(std::io::Error),
+    /// Drawing a plot failed; the text is the plotting library's message.
+    #[cfg(feature = "plot")]
+    Plot(std::string::String),
 }
 
 impl fmt::Display for Error {
@@ -159,6 +162,8 @@ impl fmt::Display for Error {
             Error::Format => f.write_str("writing formatted text failed"),
             #[cfg(feature = "std")]
             Error::Io(e) => write!(f, "i/o error: {e}"),
+            #[cfg(feature = "plot")]
+            Error::Plot(e) => write!(f, "plotting failed: {e}"),
         }
     }
 }

@@ -5,17 +5,101 @@
 //! one generic training loop, optimizer or gradient checker can drive any generated network
 //! without allocating.
 //!
-//! The crate is `#![no_std]`; the default `std` feature only switches the float functions from
-//! `libm` to the platform's, and enables what needs an operating system.
+//! | module | job |
+//! |---|---|
+//! | [`loss`] | losses: value and gradient w.r.t. the prediction |
+//! | [`optim`] | optimizers (SGD … Adam), gradient clipping |
+//! | [`schedule`] | learning-rate schedules |
+//! | [`init`] | seeded initialisers, `P::init(Xavier, seed)` |
+//! | [`train`] | the [`Trainer`] loop, [`evaluate`](train::evaluate) |
+//! | [`data`], [`shuffle`] | borrowed data sets, an allocation-free shuffle |
+//! | [`metrics`] | accuracy, confusion matrix |
+//! | [`gradcheck`] | backward pass vs. finite differences |
+//! | [`weights`] | weights as Rust source and as checksummed bytes/files |
+//! | `history` (`std`), `plot` (`plot`) | loss history, loss-curve SVG |
+//! | [`toy`] | two networks written by hand, for examples and tests |
+//!
+//! Training XOR from nothing:
+//!
+//! ```
+//! use nn_runtime::prelude::*;
+//! use nn_runtime::toy::Xor221; // stands in for a #[network] fn's generated Params
+//!
+//! fn main() -> Result<(), nn_runtime::Error> {
+//!     let data = [([0., 0.], 0.), ([0., 1.], 1.), ([1., 0.], 1.), ([1., 1.], 0.)];
+//!     let mut net = Xor221::<f64>::init(Xavier, 1);
+//!     Trainer::new(Adam::new(0.05), BinaryCrossEntropy)
+//!         .epochs(3000)
+//!         .fit(&mut net, &data)?;
+//!     for (x, y) in data {
+//!         let p = net.forward(&x);
+//!         assert_eq!(p.round(), y, "{x:?} -> {p:.3}");
+//!     }
+//!     Ok(())
+//! }
+//! ```
+//!
+//! The crate is `#![no_std]`; the default `std` feature switches the float functions from
+//! `libm` to the platform's and adds what needs an operating system: weight files, a progress
+//! bar and a loss [`history`]. The `plot` feature draws the history as SVG.
 #![no_std]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod data;
+mod error;
+pub mod gradcheck;
+#[cfg(feature = "std")]
+pub mod history;
+pub mod init;
+pub mod loss;
 pub mod math;
+pub mod metrics;
 mod network;
+pub mod optim;
+#[cfg(feature = "plot")]
+pub mod plot;
+pub mod schedule;
+pub mod shuffle;
+mod tensor;
+pub mod toy;
+pub mod train;
+pub mod weights;
 
+pub use error::{Error, Quantity};
+pub use init::InitExt;
+pub use loss::Loss;
 pub use network::{Network, Parameters, TensorInfo};
 pub use num_traits::{self, Float};
+pub use optim::Optimizer;
+pub use tensor::{Real, Tensor};
+pub use train::Trainer;
+
+/// Everything a training program needs, in one `use`.
+pub mod prelude {
+    pub use crate::data::{zip, Dataset};
+    pub use crate::error::Error;
+    pub use crate::gradcheck::check_gradients;
+    #[cfg(feature = "std")]
+    pub use crate::history::History;
+    pub use crate::init::{
+        Glorot, GlorotNormal, He, HeUniform, InitExt, Initializer, Normal, Uniform, Xavier,
+        XavierNormal, Zeros,
+    };
+    pub use crate::loss::{
+        AbsoluteError, BinaryCrossEntropy, BinaryCrossEntropyWithLogits, HalfSquaredError, Hinge,
+        Huber, Loss, MeanSquaredError, SoftmaxCrossEntropy, SquaredError,
+    };
+    pub use crate::metrics::{accuracy, argmax, threshold, ConfusionMatrix};
+    pub use crate::network::{Network, Parameters, TensorInfo};
+    pub use crate::optim::{AdaGrad, Adam, AdamW, Momentum, Nesterov, Optimizer, RmsProp, Sgd};
+    pub use crate::schedule::{
+        ConstantRate, CosineDecay, ExponentialDecay, LinearWarmup, Schedule, StepDecay,
+    };
+    pub use crate::tensor::{Real, Tensor};
+    pub use crate::train::{evaluate, Batch, Epoch, Stop, Summary, Trainer};
+}

@@ -108,10 +108,6 @@ pub trait Network: Parameters {
     fn forward_tape(&self, input: &Self::Input) -> (Self::Output, Self::Tape);
     /// Reverse-mode chain rule from ∂L/∂output: *adds* ∂L/∂θ to `grads` (so a mini-batch
     /// accumulates without copies) and returns ∂L/∂input.
-    fn backward(
-        &self,
-        tape: &Self::Tape,
-        d_output: &Self::Output,
-        grads: &mut Self,
-    ) -> Self::Input;
+    fn backward(&self, tape: &Self::Tape, d_output: &Self::Output, grads: &mut Self)
+        -> Self::Input;
 }

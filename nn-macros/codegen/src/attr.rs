@@ -44,6 +44,9 @@ pub struct Attr {
 
 enum Item {
     Placeholder(Placeholder),
+    /// A placeholder whose activation is wrong: the name still counts as bound, so that the
+    /// body's calls of it give no second error.
+    BadPlaceholder(Ident, syn::Error),
     Inputs(Span, Vec<Ident>),
     Crate(Path),
 }
@@ -72,14 +75,20 @@ impl Parse for Item {
         }
         input.parse::<Token![=]>()?;
         let value: Expr = input.parse()?;
-        let activation = parse_activation(&value)?;
+        let activation = match parse_activation(&value) {
+            Ok(a) => a,
+            Err(e) => return Ok(Item::BadPlaceholder(key, e)),
+        };
         if Builtin::from_name(&key.to_string()).is_some() {
             return Err(syn::Error::new(
                 key.span(),
                 format!("`{key}` is a built-in function and cannot name a placeholder; choose another name, like `f1`"),
             ));
         }
-        Ok(Item::Placeholder(Placeholder { name: key, activation }))
+        Ok(Item::Placeholder(Placeholder {
+            name: key,
+            activation,
+        }))
     }
 }
 
@@ -127,7 +136,10 @@ fn parse_activation(value: &Expr) -> syn::Result<Activation> {
     if constants.len() < min || constants.len() > max {
         return Err(syn::Error::new_spanned(
             value,
-            format!("`{name}` as a placeholder takes {}", builtin.constant_args_hint()),
+            format!(
+                "`{name}` as a placeholder takes {}",
+                builtin.constant_args_hint()
+            ),
         ));
     }
     Ok(Activation::Builtin(builtin, constants))
@@ -135,16 +147,26 @@ fn parse_activation(value: &Expr) -> syn::Result<Activation> {
 
 const EXPECTED_ACTIVATION: &str = "expected one of `step`, `sigmoid`, `tanh`, `relu`, `leaky_relu(α)`, `softplus`, `exp`, `ln`, `sqrt`, `abs` or `custom(f, df)`";
 
-/// Parses the attribute's tokens; every mistake is a spanned error.
-pub fn parse(tokens: TokenStream) -> syn::Result<Attr> {
-    let items = syn::parse::Parser::parse2(Punctuated::<Item, Token![,]>::parse_terminated, tokens)?;
+/// Parses the attribute's tokens; every mistake is recorded in `errors` as a spanned error,
+/// and what could be read is returned all the same.
+pub fn parse(tokens: TokenStream, errors: &mut crate::errors::Errors) -> Attr {
     let mut attr = Attr::default();
-    let mut errors = crate::errors::Errors::default();
+    let parser = Punctuated::<Item, Token![,]>::parse_terminated;
+    let items = match syn::parse::Parser::parse2(parser, tokens) {
+        Ok(items) => items,
+        Err(e) => {
+            errors.push(e);
+            return attr;
+        }
+    };
     for item in items {
         match item {
             Item::Placeholder(p) => {
                 if attr.placeholders.iter().any(|q| q.name == p.name) {
-                    errors.at(p.name.span(), format!("placeholder `{}` is bound twice", p.name));
+                    errors.at(
+                        p.name.span(),
+                        format!("placeholder `{}` is bound twice", p.name),
+                    );
                 }
                 attr.placeholders.push(p);
             }
@@ -155,7 +177,14 @@ pub fn parse(tokens: TokenStream) -> syn::Result<Attr> {
                 attr.inputs = Some((span, names));
             }
             Item::Crate(path) => attr.krate = Some(path),
+            Item::BadPlaceholder(name, error) => {
+                errors.push(error);
+                attr.placeholders.push(Placeholder {
+                    name,
+                    activation: Activation::Builtin(Builtin::Sigmoid, Vec::new()),
+                });
+            }
         }
     }
-    errors.finish(attr)
+    attr
 }

@@ -63,10 +63,10 @@ impl BExpr {
 /// they print as `dl_dy * y * (1.0 - y)`.
 pub fn mul(a: BExpr, b: BExpr) -> BExpr {
     match (a, b) {
-        (a, BExpr::Const(c)) if c == 1.0 => a,
-        (BExpr::Const(c), b) if c == 1.0 => b,
+        (a, BExpr::Const(1.0)) => a,
+        (BExpr::Const(1.0), b) => b,
         (BExpr::Const(x), BExpr::Const(y)) => BExpr::Const(x * y),
-        (a, BExpr::Const(c)) if c == -1.0 => neg(a),
+        (a, BExpr::Const(-1.0)) => neg(a),
         (a, BExpr::Neg(b)) => neg(mul(a, *b)),
         (a, BExpr::Mul(x, y)) => BExpr::Mul(mul(a, *x).boxed(), y),
         (a, BExpr::Div(x, y)) => div(mul(a, *x), *y),
@@ -77,7 +77,7 @@ pub fn mul(a: BExpr, b: BExpr) -> BExpr {
 /// `a / b`, without `/ 1`.
 pub fn div(a: BExpr, b: BExpr) -> BExpr {
     match (a, b) {
-        (a, BExpr::Const(c)) if c == 1.0 => a,
+        (a, BExpr::Const(1.0)) => a,
         (a, b) => BExpr::Div(a.boxed(), b.boxed()),
     }
 }
@@ -94,8 +94,8 @@ pub fn neg(a: BExpr) -> BExpr {
 /// `a + b`: `a + (−b)` is `a − b`, and `x + x` is `x · 2`, computed once.
 pub fn add(a: BExpr, b: BExpr) -> BExpr {
     match (a, b) {
-        (a, BExpr::Const(c)) if c == 0.0 => a,
-        (BExpr::Const(c), b) if c == 0.0 => b,
+        (a, BExpr::Const(0.0)) => a,
+        (BExpr::Const(0.0), b) => b,
         (a, b) if a == b => mul(a, BExpr::Const(2.0)),
         (a, BExpr::Neg(b)) => BExpr::Sub(a.boxed(), b),
         (a, b) => BExpr::Add(a.boxed(), b.boxed()),
@@ -199,11 +199,9 @@ pub fn differentiate(graph: &Graph) -> Backward {
     let mut adjoint: Vec<Option<BExpr>> = vec![None; n];
     let mut owner: Vec<NodeId> = (0..n).collect();
     let mut pending = vec![0usize; n];
-    for id in 0..n {
-        if live[id] {
-            for c in graph.nodes[id].op.children() {
-                pending[c] += 1;
-            }
+    for (node, _) in graph.nodes.iter().zip(&live).filter(|(_, &l)| l) {
+        for c in node.op.children() {
+            pending[c] += 1;
         }
     }
     let mut steps = Vec::new();

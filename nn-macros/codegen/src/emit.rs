@@ -46,7 +46,12 @@ pub fn emit(c: &Compiled) -> Output {
         c,
         scalar: c.network.scalar.ident().to_token_stream(),
         generic: matches!(c.network.scalar, Scalar::Generic(_)),
-        customs: c.network.customs.iter().map(|k| k.name.to_string()).collect(),
+        customs: c
+            .network
+            .customs
+            .iter()
+            .map(|k| k.name.to_string())
+            .collect(),
         named,
         math: RefCell::new(BTreeSet::new()),
     };
@@ -80,7 +85,11 @@ impl Emitter<'_> {
             }
             if v.abs() == 1.0 {
                 let one = quote!(#t::one());
-                return if v < 0.0 { (quote!(-#one), 3) } else { (one, 4) };
+                return if v < 0.0 {
+                    (quote!(-#one), 3)
+                } else {
+                    (one, 4)
+                };
             }
             let lit = self.use_math("lit");
             let value = float_literal(v, false);
@@ -252,21 +261,33 @@ impl Emitter<'_> {
         let fn_name = &net.item.sig.ident;
         let vis = &net.item.vis;
         let (impl_generics, ty_generics, where_clause) = net.item.sig.generics.split_for_impl();
-        let generic_args = if self.generic { quote!(#ty_generics) } else { quote!() };
+        let generic_args = if self.generic {
+            quote!(#ty_generics)
+        } else {
+            quote!()
+        };
         let read = c.backward.values_read(g);
 
         let params: Vec<NodeId> = g.params.clone();
         let inputs: Vec<NodeId> = g.inputs.clone();
         let param_names: Vec<Ident> = params.iter().map(|&p| self.name(p)).collect();
         let input_names: Vec<Ident> = inputs.iter().map(|&p| self.name(p)).collect();
-        let params_ty = if params.is_empty() { quote!(Params) } else { quote!(Params #generic_args) };
+        let params_ty = if params.is_empty() {
+            quote!(Params)
+        } else {
+            quote!(Params #generic_args)
+        };
 
         // The tape: inputs and intermediates the backward reads.
         let tape_nodes: Vec<NodeId> = (0..g.nodes.len())
             .filter(|&id| read[id] && !matches!(g.nodes[id].op, Op::Param(_) | Op::Const(_)))
             .collect();
         let tape_names: Vec<Ident> = tape_nodes.iter().map(|&id| self.name(id)).collect();
-        let tape_ty = if tape_nodes.is_empty() { quote!(Tape) } else { quote!(Tape #generic_args) };
+        let tape_ty = if tape_nodes.is_empty() {
+            quote!(Tape)
+        } else {
+            quote!(Tape #generic_args)
+        };
         let input_ty = match inputs.len() {
             0 => quote!(()),
             1 => s.clone(),
@@ -276,8 +297,8 @@ impl Emitter<'_> {
         // Forward statements shared by `forward` and `forward_tape`.
         let live = g.reachable();
         let mut lets = Vec::new();
-        for id in 0..g.nodes.len() {
-            if live[id] && self.named[id] && id != g.output {
+        for id in (0..g.nodes.len()).filter(|&id| live[id]) {
+            if self.named[id] && id != g.output {
                 let name = self.name(id);
                 let (value, _) = self.forward_expr(id, true);
                 lets.push(quote!(let #name = #value;));
@@ -290,7 +311,11 @@ impl Emitter<'_> {
         } else {
             quote!(let Params { #(#param_names),* } = *params;)
         };
-        let params_arg = if params.is_empty() { quote!(_params) } else { quote!(params) };
+        let params_arg = if params.is_empty() {
+            quote!(_params)
+        } else {
+            quote!(params)
+        };
         let tape_fields = tape_nodes.iter().map(|&id| {
             let n = self.name(id);
             quote!(#n)
@@ -307,20 +332,36 @@ impl Emitter<'_> {
             .filter(|&&p| read[p])
             .map(|&p| self.name(p))
             .collect();
-        let rest = if read_params.len() < params.len() { quote!(, ..) } else { quote!() };
+        let rest = if read_params.len() < params.len() {
+            quote!(, ..)
+        } else {
+            quote!()
+        };
         let backward_params = if read_params.is_empty() {
             quote!()
         } else {
             quote!(let Params { #(#read_params),* #rest } = *params;)
         };
-        let backward_params_arg = if read_params.is_empty() { quote!(_params) } else { quote!(params) };
+        let backward_params_arg = if read_params.is_empty() {
+            quote!(_params)
+        } else {
+            quote!(params)
+        };
         let destructure_tape = if tape_nodes.is_empty() {
             quote!()
         } else {
             quote!(let Tape { #(#tape_names),* } = *tape;)
         };
-        let tape_arg = if tape_nodes.is_empty() { quote!(_tape) } else { quote!(tape) };
-        let grads_arg = if params.is_empty() { quote!(_grads) } else { quote!(grads) };
+        let tape_arg = if tape_nodes.is_empty() {
+            quote!(_tape)
+        } else {
+            quote!(tape)
+        };
+        let grads_arg = if params.is_empty() {
+            quote!(_grads)
+        } else {
+            quote!(grads)
+        };
         let seed = self.adj_name(g.output);
         let steps = &c.backward.steps;
         let mut body = Vec::new();
@@ -379,8 +420,10 @@ impl Emitter<'_> {
         let params_doc = format!(
             "The trainable parameters of `{fn_str}`. The same type holds their gradients, ∂L/∂θ per field."
         );
-        let forward_doc = format!("Inference: the output of `{fn_str}`, nothing kept.\n\n{equations_doc}");
-        let forward_tape_doc = "Training forward: the output, and the tape that [`backward`] reads.";
+        let forward_doc =
+            format!("Inference: the output of `{fn_str}`, nothing kept.\n\n{equations_doc}");
+        let forward_tape_doc =
+            "Training forward: the output, and the tape that [`backward`] reads.";
         let backward_doc = format!(
             "Backward pass (reverse-mode chain rule): from `{seed}` = ∂L/∂{out}, *adds* ∂L/∂θ of every \
              parameter to `grads` and returns ∂L/∂input.\n\n{derivation_doc}",
@@ -401,8 +444,16 @@ impl Emitter<'_> {
         } else {
             quote!()
         };
-        let params_generics = if params.is_empty() { quote!() } else { generic_args.clone() };
-        let tape_generics = if tape_nodes.is_empty() { quote!() } else { generic_args.clone() };
+        let params_generics = if params.is_empty() {
+            quote!()
+        } else {
+            generic_args.clone()
+        };
+        let tape_generics = if tape_nodes.is_empty() {
+            quote!()
+        } else {
+            generic_args.clone()
+        };
         let count = Literal::usize_unsuffixed(params.len());
         let types = quote! {
             #params_doc_attrs
@@ -463,7 +514,11 @@ impl Emitter<'_> {
                 1 => quote!(*input),
                 _ => quote!(#(input.#input_names),*),
             };
-            let input_param = if inputs.is_empty() { quote!(_input) } else { quote!(input) };
+            let input_param = if inputs.is_empty() {
+                quote!(_input)
+            } else {
+                quote!(input)
+            };
             quote! {
                 impl #impl_generics #krate::Parameters for Params #generic_args #where_clause {
                     type Scalar = #s;
@@ -553,7 +608,11 @@ impl Emitter<'_> {
 /// One `#[doc = " line"]` per line, so that the source prints as `/// line` comments.
 fn doc(text: &str) -> TokenStream {
     let lines = text.lines().map(|l| {
-        let l = if l.is_empty() { String::new() } else { format!(" {l}") };
+        let l = if l.is_empty() {
+            String::new()
+        } else {
+            format!(" {l}")
+        };
         quote!(#[doc = #l])
     });
     quote!(#(#lines)*)
@@ -590,7 +649,12 @@ fn float_literal(v: f64, is_f32: bool) -> TokenStream {
 
 /// `SOURCE`: the generated items pretty-printed, each backward statement commented with its
 /// chain-rule factor.
-fn pretty_source(c: &Compiled, wrapper: &TokenStream, items: &TokenStream, customs: &[String]) -> String {
+fn pretty_source(
+    c: &Compiled,
+    wrapper: &TokenStream,
+    items: &TokenStream,
+    customs: &[String],
+) -> String {
     let file: syn::File = match syn::parse2(quote!(#wrapper #items)) {
         Ok(f) => f,
         Err(e) => return format!("// generated code could not be printed: {e}\n"),

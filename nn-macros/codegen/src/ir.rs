@@ -254,7 +254,10 @@ pub fn lower(net: &ast::Network, errors: &mut Errors) -> Option<Graph> {
         Some(ident) => {
             let name = ident.to_string();
             if taken.contains(&name) || net.lets.iter().any(|b| b.name == *ident) {
-                errors.spanned(ident, format!("`{name}` is already defined; every name in a network is defined once"));
+                errors.spanned(
+                    ident,
+                    format!("`{name}` is already defined; every name in a network is defined once"),
+                );
             }
             check_reserved(ident, errors);
             name
@@ -284,7 +287,10 @@ pub fn lower(net: &ast::Network, errors: &mut Errors) -> Option<Graph> {
             };
             errors.spanned(
                 &arg.name,
-                format!("{what} `{}` is not used by the network; use it or remove it", arg.name),
+                format!(
+                    "{what} `{}` is not used by the network; use it or remove it",
+                    arg.name
+                ),
             );
         }
     }
@@ -293,7 +299,10 @@ pub fn lower(net: &ast::Network, errors: &mut Errors) -> Option<Graph> {
             if !live[*id] {
                 errors.spanned(
                     &binding.name,
-                    format!("`{}` is computed but never used by the output", binding.name),
+                    format!(
+                        "`{}` is computed but never used by the output",
+                        binding.name
+                    ),
                 );
             }
         }
@@ -486,7 +495,11 @@ fn name_activations(graph: &mut Graph, net: &ast::Network) {
         .collect();
     let numbered = calls.len() > 1;
     for (k, &id) in calls.iter().enumerate() {
-        let suffix = if numbered { (k + 1).to_string() } else { String::new() };
+        let suffix = if numbered {
+            (k + 1).to_string()
+        } else {
+            String::new()
+        };
         let Op::Call(_, arg) = graph.nodes[id].op else {
             continue;
         };
@@ -494,7 +507,8 @@ fn name_activations(graph: &mut Graph, net: &ast::Network) {
             graph.nodes[id].name = Some((format!("a{suffix}"), NameKind::Auto));
         }
         let arg_node = &mut graph.nodes[arg];
-        if arg_node.name.is_none() && !arg_node.op.is_leaf() && !matches!(arg_node.op, Op::Const(_)) {
+        if arg_node.name.is_none() && !arg_node.op.is_leaf() && !matches!(arg_node.op, Op::Const(_))
+        {
             arg_node.name = Some((format!("z{suffix}"), NameKind::Auto));
         }
     }

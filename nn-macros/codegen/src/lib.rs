@@ -46,13 +46,7 @@ pub struct Compiled {
 /// Runs parse → ir → diff on the attribute's and the function's tokens.
 pub fn compile(attr: TokenStream, item: TokenStream) -> syn::Result<Compiled> {
     let mut errors = errors::Errors::default();
-    let attr = match attr::parse(attr) {
-        Ok(a) => a,
-        Err(e) => {
-            errors.push(e);
-            attr::Attr::default()
-        }
-    };
+    let attr = attr::parse(attr, &mut errors);
     let item: syn::ItemFn = match syn::parse2(item) {
         Ok(item) => item,
         Err(e) => {
@@ -82,7 +76,9 @@ pub fn compile(attr: TokenStream, item: TokenStream) -> syn::Result<Compiled> {
     let uses = graph.use_counts();
     let live = graph.reachable();
     let needs: Vec<bool> = (0..graph.nodes.len())
-        .map(|id| live[id] && !graph.nodes[id].op.is_leaf() && (read[id] || own[id] || uses[id] > 1))
+        .map(|id| {
+            live[id] && !graph.nodes[id].op.is_leaf() && (read[id] || own[id] || uses[id] > 1)
+        })
         .collect();
     ir::name_temporaries(&mut graph, &needs);
     Ok(Compiled {

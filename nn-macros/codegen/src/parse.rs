@@ -37,7 +37,10 @@ pub fn network(attr: Attr, item: syn::ItemFn, errors: &mut Errors) -> Option<ast
         errors,
     };
     let (lets, output) = body.statements(&item);
-    let krate = attr.krate.clone().unwrap_or_else(|| syn::parse_quote!(::nn));
+    let krate = attr
+        .krate
+        .clone()
+        .unwrap_or_else(|| syn::parse_quote!(::nn));
     Some(ast::Network {
         scalar: scalar?,
         args,
@@ -59,7 +62,10 @@ fn signature(item: &syn::ItemFn, errors: &mut Errors) -> Option<Scalar> {
         errors.spanned(t, "a network cannot be an `async fn`");
     }
     if let syn::Safety::Unsafe(t) = &sig.safety {
-        errors.spanned(t, "a network cannot be an `unsafe fn`: generated code has no `unsafe`");
+        errors.spanned(
+            t,
+            "a network cannot be an `unsafe fn`: generated code has no `unsafe`",
+        );
     }
     if let Some(abi) = &sig.abi {
         errors.spanned(abi, "a network cannot have an `extern` ABI");
@@ -72,11 +78,9 @@ fn signature(item: &syn::ItemFn, errors: &mut Errors) -> Option<Scalar> {
         match param {
             GenericParam::Type(t) if generic.is_none() => {
                 let has_float = t.bounds.iter().any(|b| match b {
-                    syn::TypeParamBound::Trait(tb) => tb
-                        .path
-                        .segments
-                        .last()
-                        .is_some_and(|s| s.ident == "Float"),
+                    syn::TypeParamBound::Trait(tb) => {
+                        tb.path.segments.last().is_some_and(|s| s.ident == "Float")
+                    }
                     _ => false,
                 });
                 if has_float {
@@ -233,7 +237,8 @@ struct Body<'a> {
     errors: &'a mut Errors,
 }
 
-const EXPECTED_EXPR: &str = "expected numbers, names, `+ - * / ·`, parentheses and calls like `sigmoid(z)`";
+const EXPECTED_EXPR: &str =
+    "expected numbers, names, `+ - * / ·`, parentheses and calls like `sigmoid(z)`";
 
 impl Body<'_> {
     fn statements(&mut self, item: &syn::ItemFn) -> (Vec<Binding>, Option<Output>) {
@@ -275,7 +280,7 @@ impl Body<'_> {
                     }
                 }
                 Stmt::Expr(syn::Expr::Assign(assign), _) => self.errors.spanned(
-                    &assign.eq_token,
+                    assign.eq_token,
                     "only the last statement can name the output (`y = ...`); use `let` for intermediate values",
                 ),
                 Stmt::Expr(e, Some(semi)) if last => {
@@ -286,11 +291,12 @@ impl Body<'_> {
                     );
                 }
                 Stmt::Expr(e, _) => {
-                    self.expr(e);
-                    self.errors.spanned(
+                    if self.expr(e).is_some() {
+                        self.errors.spanned(
                         e,
-                        "an expression here computes nothing; bind it with `let name = ...;`",
-                    );
+                            "an expression here computes nothing; bind it with `let name = ...;`",
+                        );
+                    }
                 }
                 Stmt::Item(item) => self.errors.spanned(
                     item,
@@ -330,8 +336,10 @@ impl Body<'_> {
             }
         };
         let Some(init) = &local.init else {
-            self.errors
-                .spanned(&local.pat, "a `let` in a network needs a value: `let a1 = w1·x + b1;`");
+            self.errors.spanned(
+                &local.pat,
+                "a `let` in a network needs a value: `let a1 = w1·x + b1;`",
+            );
             return None;
         };
         if let Some((else_token, _)) = &init.diverge {
@@ -347,7 +355,8 @@ impl Body<'_> {
             syn::Expr::Lit(lit) => match number(&lit.lit) {
                 Some(v) => Some(Expr::Const(v, lit.span())),
                 None => {
-                    self.errors.spanned(lit, "only numbers are allowed as constants");
+                    self.errors
+                        .spanned(lit, "only numbers are allowed as constants");
                     None
                 }
             },
@@ -387,15 +396,18 @@ impl Body<'_> {
                 };
                 let lhs = self.expr(&b.left);
                 let rhs = self.expr(&b.right);
-                Some(Expr::Binary(op?, Box::new(lhs?), Box::new(rhs?), b.op.span()))
+                Some(Expr::Binary(
+                    op?,
+                    Box::new(lhs?),
+                    Box::new(rhs?),
+                    b.op.span(),
+                ))
             }
             syn::Expr::Unary(u) => match u.op {
                 syn::UnOp::Neg(t) => Some(Expr::Neg(Box::new(self.expr(&u.expr)?), t.span)),
                 other => {
-                    self.errors.spanned(
-                        other,
-                        "only unary `-` is in the network language",
-                    );
+                    self.errors
+                        .spanned(other, "only unary `-` is in the network language");
                     self.expr(&u.expr);
                     None
                 }
@@ -406,12 +418,15 @@ impl Body<'_> {
             syn::Expr::MethodCall(m) => {
                 let method = m.method.to_string();
                 let hint = match Builtin::from_name(&method) {
-                    Some(b) => format!("write `{method}(z)` instead of `z.{method}()`", method = b.name()),
+                    Some(b) => format!(
+                        "write `{method}(z)` instead of `z.{method}()`",
+                        method = b.name()
+                    ),
                     None => format!("the functions are {}", builtin_list()),
                 };
                 self.errors.spanned(
                     &m.method,
-                    format!("method calls are not in the network language; {hint}"),
+                    format!("method calls are not in the network language; {hint} (a `·` can only follow a name: after `)` write `*`)"),
                 );
                 None
             }
@@ -504,10 +519,8 @@ impl Body<'_> {
                         parts.push(Some(Expr::Var(name)));
                     }
                     Err(_) => {
-                        self.errors.at(
-                            span,
-                            format!("`{part}` in `{text}` is not a valid name"),
-                        );
+                        self.errors
+                            .at(span, format!("`{part}` in `{text}` is not a valid name"));
                         ok = false;
                     }
                 }
@@ -533,7 +546,9 @@ impl Body<'_> {
                         None => {
                             self.errors.spanned(
                                 ident,
-                                format!("`·` needs a value on both sides, like `w1·x`; found `{ident}`"),
+                                format!(
+                                    "`·` needs a value on both sides, like `w1·x`; found `{ident}`"
+                                ),
                             );
                             return None;
                         }
@@ -541,7 +556,10 @@ impl Body<'_> {
                 }
                 if callee.is_none() && factors.len() == count {
                     // `w·2(...)`: a number cannot be called.
-                    self.errors.spanned(ident, format!("`{ident}` cannot be called; {EXPECTED_EXPR}"));
+                    self.errors.spanned(
+                        ident,
+                        format!("`{ident}` cannot be called; {EXPECTED_EXPR}"),
+                    );
                     return None;
                 }
                 callee
@@ -551,7 +569,8 @@ impl Body<'_> {
                 match number(&lit.lit) {
                     Some(v) => factors.push(Expr::Const(v, lit.span())),
                     None => {
-                        self.errors.spanned(lit, "only numbers are allowed as constants");
+                        self.errors
+                            .spanned(lit, "only numbers are allowed as constants");
                         return None;
                     }
                 }
@@ -560,7 +579,10 @@ impl Body<'_> {
             other => {
                 self.errors.spanned(
                     other,
-                    format!("only functions of the network language can be called; they are {}", builtin_list()),
+                    format!(
+                        "only functions of the network language can be called; they are {}",
+                        builtin_list()
+                    ),
                 );
                 return None;
             }
@@ -600,14 +622,14 @@ impl Body<'_> {
     ) -> Option<(Func, Option<Ident>)> {
         if let Some(p) = self.attr.placeholders.iter().find(|p| p.name == *name) {
             if args.len() != 1 {
-                self.errors.spanned(
-                    call,
-                    format!("`{name}` takes one argument: `{name}(z)`"),
-                );
+                self.errors
+                    .spanned(call, format!("`{name}` takes one argument: `{name}(z)`"));
                 return None;
             }
             let func = match &p.activation {
-                Activation::Builtin(b, constants) => builtin_func(*b, constants, name, self.errors)?,
+                Activation::Builtin(b, constants) => {
+                    builtin_func(*b, constants, name, self.errors)?
+                }
                 Activation::Custom { .. } => {
                     let index = self.customs.iter().position(|c| c.name == *name)?;
                     Func::Custom(index)

@@ -67,7 +67,14 @@ pub fn forward(graph: &Graph, id: NodeId, customs: &[String], top: bool) -> (Str
         Op::Div(a, b) => bin(a, b, "/", 2),
         Op::Neg(a) => {
             let (t, p) = sub(a);
-            (if p < 3 { format!("−({t})") } else { format!("−{t}") }, 3)
+            (
+                if p < 3 {
+                    format!("−({t})")
+                } else {
+                    format!("−{t}")
+                },
+                3,
+            )
         }
         Op::Call(f, a) => {
             let (t, _) = sub(a);
@@ -101,8 +108,16 @@ fn prec_b(e: &BExpr) -> u8 {
 pub fn backward(graph: &Graph, e: &BExpr, customs: &[String]) -> String {
     let sub = |x: &BExpr| backward(graph, x, customs);
     let bin = |a: &BExpr, b: &BExpr, sym: &str, p: u8| {
-        let ta = if prec_b(a) < p { format!("({})", sub(a)) } else { sub(a) };
-        let tb = if prec_b(b) <= p { format!("({})", sub(b)) } else { sub(b) };
+        let ta = if prec_b(a) < p {
+            format!("({})", sub(a))
+        } else {
+            sub(a)
+        };
+        let tb = if prec_b(b) <= p {
+            format!("({})", sub(b))
+        } else {
+            sub(b)
+        };
         format!("{ta}{sym}{tb}")
     };
     match e {
@@ -128,14 +143,15 @@ pub fn backward(graph: &Graph, e: &BExpr, customs: &[String]) -> String {
                 Deriv::LeakyReluDerivative => {
                     format!("leaky_relu′({z}) (1 if {z} > 0, else {})", sub(&args[1]))
                 }
-                Deriv::StepDerivative => format!("step′({z}) = 0: no gradient flows through a step"),
+                Deriv::StepDerivative => {
+                    format!("step′({z}) = 0: no gradient flows through a step")
+                }
                 Deriv::Sign => format!("sign({z})"),
                 Deriv::Sigmoid => format!("σ({z})"),
                 Deriv::Powi(n) => format!("{z}^{n}"),
-                Deriv::Custom(k) => format!(
-                    "{}′({z})",
-                    customs.get(*k).cloned().unwrap_or_default()
-                ),
+                Deriv::Custom(k) => {
+                    format!("{}′({z})", customs.get(*k).cloned().unwrap_or_default())
+                }
             }
         }
     }

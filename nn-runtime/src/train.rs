@@ -1,0 +1,494 @@
+//! The training loop: epochs of (mini-)batches, a learning-rate schedule, early stopping.
+//!
+//! ```
+//! use nn_runtime::prelude::*;
+//! use nn_runtime::toy::Xor221;
+//!
+//! # fn main() -> Result<(), nn_runtime::Error> {
+//! let data = [([0.0, 0.0], 0.0), ([0.0, 1.0], 1.0), ([1.0, 0.0], 1.0), ([1.0, 1.0], 0.0)];
+//! let mut net = Xor221::<f64>::init(Xavier, 1);
+//! let summary = Trainer::new(Adam::new(0.05), BinaryCrossEntropy)
+//!     .epochs(2000)
+//!     .stop_below(0.01)
+//!     .fit(&mut net, &data)?;
+//! assert!(summary.loss.unwrap() < 0.01);
+//! for (x, y) in data {
+//!     assert_eq!(net.forward(&x).round(), y);
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Each epoch visits every sample once, in an order shuffled afresh per epoch (seeded; see
+//! [`Permutation`]). Each step averages the gradients of one batch, optionally clips them by
+//! global norm, and lets the optimizer update the parameters. Nothing in an epoch allocates.
+//!
+//! A NaN or infinite loss, gradient or updated parameter stops training with
+//! [`Error::NonFinite`], naming the epoch and step; the parameters are left as they were
+//! before that step.
+
+use core::ops::ControlFlow;
+
+use num_traits::{Float, ToPrimitive};
+
+use crate::data::Dataset;
+use crate::error::{Error, Quantity};
+use crate::loss::Loss;
+use crate::math::lit;
+use crate::network::{Network, Parameters};
+use crate::optim::{all_finite, clip_global_norm, scale, Optimizer};
+use crate::schedule::{ConstantRate, Schedule};
+use crate::shuffle::Permutation;
+use crate::tensor::Tensor;
+
+/// How many samples each optimizer step averages over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Batch {
+    /// One sample per step: stochastic gradient descent.
+    One,
+    /// `b` samples per step (the mean of their gradients); the last batch of an epoch may be
+    /// smaller.
+    Size(usize),
+    /// The whole data set per step: (full-batch) gradient descent.
+    Full,
+}
+
+/// Why training ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// All requested epochs ran.
+    Completed,
+    /// The loss stopped improving (see [`Trainer::early_stopping`]).
+    EarlyStopping,
+    /// The loss fell to the target (see [`Trainer::stop_below`]).
+    TargetLoss,
+    /// The per-epoch callback asked to stop.
+    Callback,
+}
+
+/// What the per-epoch callback sees.
+pub struct Epoch<'a, N: Parameters> {
+    /// The epoch, counted from 0 over the trainer's life.
+    pub index: usize,
+    /// Mean loss over the epoch's samples (each measured before its step's update).
+    pub loss: N::Scalar,
+    /// The learning rate used in this epoch.
+    pub learning_rate: N::Scalar,
+    /// Optimizer steps taken in this epoch.
+    pub steps: usize,
+    /// The parameters after the epoch, to compute metrics with.
+    pub params: &'a N,
+}
+
+/// The result of [`Trainer::fit`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Summary<T> {
+    /// Epochs run by this call.
+    pub epochs: usize,
+    /// The mean loss of the last epoch (`None` when no epoch ran).
+    pub loss: Option<T>,
+    /// The lowest epoch loss seen.
+    pub best_loss: Option<T>,
+    /// Why training ended.
+    pub stop: Stop,
+}
+
+/// What a per-epoch callback may return: `()` to go on, or a [`ControlFlow`] to stop early.
+pub trait EpochFlow {
+    /// Whether training should stop after this epoch.
+    fn should_stop(self) -> bool;
+}
+
+impl EpochFlow for () {
+    fn should_stop(self) -> bool {
+        false
+    }
+}
+
+impl EpochFlow for ControlFlow<()> {
+    fn should_stop(self) -> bool {
+        self.is_break()
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct EarlyStopping {
+    patience: usize,
+    min_delta: f64,
+}
+
+/// The training loop, configured by builder methods and run by [`Trainer::fit`].
+///
+/// The trainer owns the optimizer, so calling `fit` again continues with its state (moments,
+/// epoch count for the schedule).
+#[derive(Clone, Debug)]
+pub struct Trainer<O, L, S = ConstantRate> {
+    optimizer: O,
+    loss: L,
+    schedule: S,
+    epochs: usize,
+    batch: Batch,
+    shuffle: bool,
+    seed: u64,
+    clip_norm: Option<f64>,
+    early_stopping: Option<EarlyStopping>,
+    target_loss: Option<f64>,
+    epochs_done: usize,
+    base_lr: Option<f64>,
+    #[cfg(feature = "std")]
+    progress: bool,
+}
+
+impl<O, L> Trainer<O, L> {
+    /// A trainer with the given optimizer and loss; by default 100 epochs of one shuffled
+    /// sample per step (SGD), seed 0, a constant learning rate, no clipping, no early stop.
+    pub fn new(optimizer: O, loss: L) -> Self {
+        Trainer {
+            optimizer,
+            loss,
+            schedule: ConstantRate,
+            epochs: 100,
+            batch: Batch::One,
+            shuffle: true,
+            seed: 0,
+            clip_norm: None,
+            early_stopping: None,
+            target_loss: None,
+            epochs_done: 0,
+            base_lr: None,
+            #[cfg(feature = "std")]
+            progress: false,
+        }
+    }
+}
+
+impl<O, L, S> Trainer<O, L, S> {
+    /// Runs `epochs` passes over the data per call of [`Trainer::fit`].
+    pub fn epochs(mut self, epochs: usize) -> Self {
+        self.epochs = epochs;
+        self
+    }
+
+    /// Averages the gradient of `b` samples per step (`b = 1` is SGD). A batch size of 0 is
+    /// reported by `fit` as [`Error::InvalidSetting`].
+    pub fn batch_size(mut self, b: usize) -> Self {
+        self.batch = if b == 1 { Batch::One } else { Batch::Size(b) };
+        self
+    }
+
+    /// One step per epoch over the whole data set.
+    pub fn full_batch(mut self) -> Self {
+        self.batch = Batch::Full;
+        self
+    }
+
+    /// Sets the batching directly.
+    pub fn batch(mut self, batch: Batch) -> Self {
+        self.batch = batch;
+        self
+    }
+
+    /// Seeds the per-epoch shuffle.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Whether to shuffle the samples each epoch (default true); without, they are visited
+    /// in order.
+    pub fn shuffle(mut self, shuffle: bool) -> Self {
+        self.shuffle = shuffle;
+        self
+    }
+
+    /// Clips each step's (mean) gradient to a global norm of at most `max_norm`.
+    pub fn clip_norm(mut self, max_norm: f64) -> Self {
+        self.clip_norm = Some(max_norm);
+        self
+    }
+
+    /// Stops when the epoch loss has not fallen below the best so far by more than
+    /// `min_delta` for `patience` consecutive epochs.
+    pub fn early_stopping(mut self, patience: usize, min_delta: f64) -> Self {
+        self.early_stopping = Some(EarlyStopping {
+            patience,
+            min_delta,
+        });
+        self
+    }
+
+    /// Stops as soon as an epoch's loss is at most `target`.
+    pub fn stop_below(mut self, target: f64) -> Self {
+        self.target_loss = Some(target);
+        self
+    }
+
+    /// Shows a progress bar over the epochs, with the running loss, on standard error (only
+    /// when it is a terminal). It allocates, so it is off by default.
+    #[cfg(feature = "std")]
+    pub fn progress(mut self, show: bool) -> Self {
+        self.progress = show;
+        self
+    }
+
+    /// Scales the learning rate per epoch by `schedule` (see [`crate::schedule`]).
+    pub fn schedule<S2: Schedule>(self, schedule: S2) -> Trainer<O, L, S2> {
+        Trainer {
+            optimizer: self.optimizer,
+            loss: self.loss,
+            schedule,
+            epochs: self.epochs,
+            batch: self.batch,
+            shuffle: self.shuffle,
+            seed: self.seed,
+            clip_norm: self.clip_norm,
+            early_stopping: self.early_stopping,
+            target_loss: self.target_loss,
+            epochs_done: self.epochs_done,
+            base_lr: self.base_lr,
+            #[cfg(feature = "std")]
+            progress: self.progress,
+        }
+    }
+
+    /// The optimizer, with its current state.
+    pub fn optimizer(&self) -> &O {
+        &self.optimizer
+    }
+
+    /// The loss.
+    pub fn loss(&self) -> &L {
+        &self.loss
+    }
+
+    /// Epochs run so far by every call of `fit`.
+    pub fn epochs_done(&self) -> usize {
+        self.epochs_done
+    }
+}
+
+/// Mean loss of `params` over `data`, without training.
+///
+/// ```
+/// use nn_runtime::{loss::HalfSquaredError, toy::Line, train::evaluate};
+/// let data = [(1.0_f64, 2.0), (2.0, 4.0)];
+/// // y = 1·x misses by 1 and 2: (½ + 2) / 2
+/// assert_eq!(evaluate(&Line { w: 1.0, b: 0.0 }, &HalfSquaredError, &data).unwrap(), 1.25);
+/// ```
+pub fn evaluate<N, Y, L, D>(params: &N, loss: &L, data: &D) -> Result<N::Scalar, Error>
+where
+    N: Network,
+    N::Output: Tensor<Scalar = N::Scalar>,
+    L: Loss<N::Output, Y>,
+    D: Dataset<N::Input, Y> + ?Sized,
+{
+    if data.is_empty() {
+        return Err(Error::EmptyData);
+    }
+    let mut sum = N::Scalar::zero();
+    for i in 0..data.len() {
+        let (x, y) = data.sample(i).ok_or(Error::EmptyData)?;
+        sum = sum + loss.value(&params.forward(x), y);
+    }
+    Ok(sum / lit(data.len() as f64))
+}
+
+impl<O, L, S: Schedule> Trainer<O, L, S> {
+    /// Trains `params` on `data` for the configured number of epochs.
+    ///
+    /// Errors: [`Error::EmptyData`] for no samples, [`Error::InvalidSetting`] for a batch
+    /// size of 0, [`Error::NonFinite`] when training diverges (the parameters keep their last
+    /// finite values).
+    pub fn fit<N, Y, D>(&mut self, params: &mut N, data: &D) -> Result<Summary<N::Scalar>, Error>
+    where
+        N: Network,
+        N::Output: Tensor<Scalar = N::Scalar>,
+        L: Loss<N::Output, Y>,
+        O: Optimizer<N>,
+        D: Dataset<N::Input, Y> + ?Sized,
+    {
+        self.fit_with(params, data, |_: &Epoch<'_, N>| ())
+    }
+
+    /// Like [`Trainer::fit`], calling `on_epoch` after every epoch with its loss and the
+    /// parameters; the callback returns `()`, or `ControlFlow::Break(())` to stop.
+    ///
+    /// ```
+    /// use core::ops::ControlFlow;
+    /// use nn_runtime::prelude::*;
+    /// use nn_runtime::toy::Line;
+    ///
+    /// let data = [(1.0_f64, 3.0), (2.0, 5.0), (3.0, 7.0)]; // y = 2x + 1
+    /// let mut line = Line::<f64>::zeros();
+    /// let mut losses = [0.0; 3];
+    /// Trainer::new(Sgd::new(0.05), HalfSquaredError)
+    ///     .epochs(1000)
+    ///     .fit_with(&mut line, &data, |e| {
+    ///         if e.index < 3 {
+    ///             losses[e.index] = e.loss;
+    ///         }
+    ///         if e.loss < 1e-12 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+    ///     })
+    ///     .unwrap();
+    /// assert!(losses[2] < losses[0]);
+    /// assert!((line.w - 2.0).abs() < 1e-5 && (line.b - 1.0).abs() < 1e-5);
+    /// ```
+    pub fn fit_with<N, Y, D, R>(
+        &mut self,
+        params: &mut N,
+        data: &D,
+        mut on_epoch: impl FnMut(&Epoch<'_, N>) -> R,
+    ) -> Result<Summary<N::Scalar>, Error>
+    where
+        N: Network,
+        N::Output: Tensor<Scalar = N::Scalar>,
+        L: Loss<N::Output, Y>,
+        O: Optimizer<N>,
+        D: Dataset<N::Input, Y> + ?Sized,
+        R: EpochFlow,
+    {
+        let n = data.len();
+        if n == 0 {
+            return Err(Error::EmptyData);
+        }
+        let batch = match self.batch {
+            Batch::One => 1,
+            Batch::Size(0) => return Err(Error::InvalidSetting("batch size must be at least 1")),
+            Batch::Size(b) => b.min(n),
+            Batch::Full => n,
+        };
+        let base_lr = *self.base_lr.get_or_insert_with(|| {
+            self.optimizer
+                .learning_rate()
+                .to_f64()
+                .unwrap_or(f64::NAN)
+        });
+        let clip = self.clip_norm.map(lit::<N::Scalar>);
+        let mut summary = Summary {
+            epochs: 0,
+            loss: None,
+            best_loss: None,
+            stop: Stop::Completed,
+        };
+        let mut stale = 0usize;
+        #[cfg(feature = "std")]
+        let bar = self.progress.then(|| progress_bar(self.epochs));
+
+        for _ in 0..self.epochs {
+            let epoch = self.epochs_done;
+            let lr = lit::<N::Scalar>(base_lr * self.schedule.factor(epoch));
+            self.optimizer.set_learning_rate(lr);
+            let order = if self.shuffle {
+                Permutation::new(n, epoch_seed(self.seed, epoch))
+            } else {
+                Permutation::identity(n)
+            };
+
+            let mut total = N::Scalar::zero();
+            let mut step = 0;
+            let mut start = 0;
+            while start < n {
+                let end = (start + batch).min(n);
+                let mut grads = N::zeros();
+                for i in start..end {
+                    let (x, y) = data.sample(order.get(i)).ok_or(Error::EmptyData)?;
+                    let (out, tape) = params.forward_tape(x);
+                    let (l, dl_dout) = self.loss.value_and_gradient(&out, y);
+                    if !l.is_finite() {
+                        return Err(non_finite(Quantity::Loss, epoch, step));
+                    }
+                    total = total + l;
+                    params.backward(&tape, &dl_dout, &mut grads);
+                }
+                if end - start > 1 {
+                    scale(&mut grads, lit::<N::Scalar>(1.0 / (end - start) as f64));
+                }
+                if let Some(max) = clip {
+                    clip_global_norm(&mut grads, max);
+                }
+                if !all_finite(&grads) {
+                    return Err(non_finite(Quantity::Gradient, epoch, step));
+                }
+                let before = *params;
+                self.optimizer.step(params, &grads);
+                if !all_finite(params) {
+                    *params = before;
+                    return Err(non_finite(Quantity::Parameters, epoch, step));
+                }
+                step += 1;
+                start = end;
+            }
+
+            let loss = total / lit(n as f64);
+            self.epochs_done += 1;
+            summary.epochs += 1;
+            summary.loss = Some(loss);
+            let improved = match summary.best_loss {
+                None => true,
+                Some(best) => {
+                    let delta = self.early_stopping.map_or(0.0, |e| e.min_delta);
+                    loss < best - lit(delta)
+                }
+            };
+            if summary.best_loss.is_none_or(|best| loss < best) {
+                summary.best_loss = Some(loss);
+            }
+            stale = if improved { 0 } else { stale + 1 };
+
+            #[cfg(feature = "std")]
+            if let Some(bar) = &bar {
+                bar.set_message(std::format!("{loss:.6}"));
+                bar.inc(1);
+            }
+
+            let report = Epoch {
+                index: epoch,
+                loss,
+                learning_rate: lr,
+                steps: step,
+                params,
+            };
+            if on_epoch(&report).should_stop() {
+                summary.stop = Stop::Callback;
+                break;
+            }
+            if self.target_loss.is_some_and(|t| loss <= lit(t)) {
+                summary.stop = Stop::TargetLoss;
+                break;
+            }
+            if self.early_stopping.is_some_and(|e| stale >= e.patience.max(1)) {
+                summary.stop = Stop::EarlyStopping;
+                break;
+            }
+        }
+        #[cfg(feature = "std")]
+        if let Some(bar) = bar {
+            bar.finish();
+        }
+        Ok(summary)
+    }
+}
+
+fn non_finite(quantity: Quantity, epoch: usize, step: usize) -> Error {
+    Error::NonFinite {
+        quantity,
+        epoch,
+        step,
+    }
+}
+
+/// A distinct shuffle seed per epoch.
+fn epoch_seed(seed: u64, epoch: usize) -> u64 {
+    seed ^ (epoch as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+}
+
+#[cfg(feature = "std")]
+fn progress_bar(epochs: usize) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(epochs as u64);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{bar:40} {pos}/{len} epochs  loss {msg}  [{elapsed_precise} < {eta_precise}]",
+    ) {
+        bar.set_style(style);
+    }
+    bar
+}

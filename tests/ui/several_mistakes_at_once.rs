@@ -1,0 +1,9 @@
+use nn::network;
+
+#[network]
+fn net(x: f32, w: f32, b: f32) -> f32 {
+    let a = w·x + c;
+    y = foo(a) + x % b
+}
+
+fn main() {}

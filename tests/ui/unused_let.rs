@@ -1,0 +1,9 @@
+use nn::network;
+
+#[network]
+fn net(x: f32, w: f32) -> f32 {
+    let h = tanh(x);
+    y = w·x
+}
+
+fn main() {}
