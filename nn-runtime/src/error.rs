@@ -139,7 +139,10 @@ impl fmt::Display for Error {
                 write!(f, "weights truncated: need {needed} bytes, found {found}")
             }
             Error::TrailingBytes { needed, found } => {
-                write!(f, "weights have trailing bytes: need {needed}, found {found}")
+                write!(
+                    f,
+                    "weights have trailing bytes: need {needed}, found {found}"
+                )
             }
             Error::BadMagic => f.write_str("not a weights file (bad magic number)"),
             Error::UnsupportedVersion(v) => write!(f, "unsupported weights format version {v}"),

@@ -18,7 +18,7 @@
 //! assert!(report.worst_error < 1e-7, "{report:?}");
 //! ```
 
-use num_traits::Float;
+use num_traits::{Float, One, Zero};
 
 use crate::data::Dataset;
 use crate::error::Error;
@@ -80,8 +80,10 @@ where
     if data.is_empty() {
         return Err(Error::EmptyData);
     }
-    if !(epsilon > N::Scalar::zero()) {
-        return Err(Error::InvalidSetting("the finite-difference step must be positive"));
+    if epsilon.is_nan() || epsilon <= N::Scalar::zero() {
+        return Err(Error::InvalidSetting(
+            "the finite-difference step must be positive",
+        ));
     }
     let mut analytic = N::zeros();
     for i in 0..data.len() {
@@ -95,7 +97,11 @@ where
     let two_eps = lit::<N::Scalar>(2.0) * epsilon;
     for (k, info) in N::TENSORS.iter().enumerate() {
         for element in 0..probe.tensor(k).len() {
-            let original = probe.tensor(k).get(element).copied().unwrap_or_else(N::Scalar::nan);
+            let original = probe
+                .tensor(k)
+                .get(element)
+                .copied()
+                .unwrap_or_else(N::Scalar::nan);
             set(&mut probe, k, element, original + epsilon);
             let plus = total_loss(&probe, loss, data)?;
             set(&mut probe, k, element, original - epsilon);
@@ -103,11 +109,15 @@ where
             set(&mut probe, k, element, original);
 
             let numeric = (plus - minus) / two_eps;
-            let a = analytic.tensor(k).get(element).copied().unwrap_or_else(N::Scalar::nan);
+            let a = analytic
+                .tensor(k)
+                .get(element)
+                .copied()
+                .unwrap_or_else(N::Scalar::nan);
             let scale = N::Scalar::one().max(a.abs()).max(numeric.abs());
             let error = (a - numeric).abs() / scale;
             // A NaN error counts as the worst.
-            let worse = worst.is_none_or(|w| !(error <= w.worst_error));
+            let worse = worst.is_none_or(|w| error.is_nan() || error > w.worst_error);
             if worse {
                 worst = Some(GradCheck {
                     worst_error: error,

@@ -170,7 +170,12 @@ impl Initializer for HeUniform {
 }
 
 /// Fills one tensor with samples of `scheme`.
-fn fill<T: Float>(scheme: &dyn Initializer, info: &TensorInfo, values: &mut [T], rng: &mut dyn Rng) {
+fn fill<T: Float>(
+    scheme: &dyn Initializer,
+    info: &TensorInfo,
+    values: &mut [T],
+    rng: &mut dyn Rng,
+) {
     for v in values {
         *v = lit(scheme.sample(info, rng));
     }

@@ -26,7 +26,7 @@
 //! assert!((l.gradient(&10.5_f64, &10.1) - 0.4).abs() < 1e-12); // −(y − ŷ)
 //! ```
 
-use num_traits::Float;
+use num_traits::{Float, One, Zero};
 
 use crate::math::{lit, sigmoid, sign, softplus};
 use crate::tensor::{Real, Tensor};
@@ -39,16 +39,23 @@ pub trait Loss<O: Tensor, Y = O> {
     fn gradient(&self, prediction: &O, target: &Y) -> O;
     /// Both at once (implementations may share work between them).
     fn value_and_gradient(&self, prediction: &O, target: &Y) -> (O::Scalar, O) {
-        (self.value(prediction, target), self.gradient(prediction, target))
+        (
+            self.value(prediction, target),
+            self.gradient(prediction, target),
+        )
     }
 }
 
 /// Sums `f(ŷᵢ, yᵢ)` over the elements.
 #[inline]
-fn sum_elements<O: Tensor>(p: &O, y: &O, f: impl Fn(O::Scalar, O::Scalar) -> O::Scalar) -> O::Scalar {
-    p.as_slice()
+fn sum_elements<O: Tensor>(
+    p: &O,
+    y: &O,
+    f: impl Fn(O::Scalar, O::Scalar) -> O::Scalar,
+) -> O::Scalar {
+    p.flat()
         .iter()
-        .zip(y.as_slice())
+        .zip(y.flat())
         .fold(O::Scalar::zero(), |acc, (&p, &y)| acc + f(p, y))
 }
 
@@ -56,7 +63,7 @@ fn sum_elements<O: Tensor>(p: &O, y: &O, f: impl Fn(O::Scalar, O::Scalar) -> O::
 #[inline]
 fn map_elements<O: Tensor>(p: &O, y: &O, f: impl Fn(O::Scalar, O::Scalar) -> O::Scalar) -> O {
     let mut out = O::zeros();
-    for ((o, &p), &y) in out.as_mut_slice().iter_mut().zip(p.as_slice()).zip(y.as_slice()) {
+    for ((o, &p), &y) in out.flat_mut().iter_mut().zip(p.flat()).zip(y.flat()) {
         *o = f(p, y);
     }
     out
@@ -142,16 +149,16 @@ impl Huber {
 }
 
 elementwise!(Huber, |s, p, y| value: {
-        let d = lit::<O::Scalar>(s.delta);
-        let e = (y - p).abs();
-        let half = lit::<O::Scalar>(0.5);
-        if e <= d { half * e * e } else { d * e - half * d * d }
-    },
-    gradient: {
-        let d = lit::<O::Scalar>(s.delta);
-        let e = p - y;
-        if e.abs() <= d { e } else { d * sign(e) }
-    });
+    let d = lit::<O::Scalar>(s.delta);
+    let e = (y - p).abs();
+    let half = lit::<O::Scalar>(0.5);
+    if e <= d { half * e * e } else { d * e - half * d * d }
+},
+gradient: {
+    let d = lit::<O::Scalar>(s.delta);
+    let e = p - y;
+    if e.abs() <= d { e } else { d * sign(e) }
+});
 
 /// Binary cross-entropy (logistic loss) of a probability ŷ ∈ (0, 1) and a target y ∈ [0, 1]:
 /// `L = −(y ln ŷ + (1 − y) ln(1 − ŷ))`, `∂L/∂ŷ = −y/ŷ + (1 − y)/(1 − ŷ)`.
@@ -169,13 +176,13 @@ fn clamp_probability<T: Float>(p: T) -> T {
 }
 
 elementwise!(BinaryCrossEntropy, |_s, p, y| value: {
-        let p = clamp_probability(p);
-        -(y * p.ln() + (O::Scalar::one() - y) * (O::Scalar::one() - p).ln())
-    },
-    gradient: {
-        let p = clamp_probability(p);
-        -y / p + (O::Scalar::one() - y) / (O::Scalar::one() - p)
-    });
+    let p = clamp_probability(p);
+    -(y * p.ln() + (O::Scalar::one() - y) * (O::Scalar::one() - p).ln())
+},
+gradient: {
+    let p = clamp_probability(p);
+    -y / p + (O::Scalar::one() - y) / (O::Scalar::one() - p)
+});
 
 /// Binary cross-entropy of a logit z (the input of a sigmoid) and a target y ∈ [0, 1]:
 /// `L = −(y ln σ(z) + (1 − y) ln(1 − σ(z))) = softplus(z) − y·z`, `∂L/∂z = σ(z) − y`:

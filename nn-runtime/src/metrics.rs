@@ -106,7 +106,11 @@ impl<const K: usize> ConfusionMatrix<K> {
     /// Counts one sample; classes out of `0..K` are an [`Error::ClassOutOfRange`].
     pub fn record(&mut self, actual: usize, predicted: usize) -> Result<(), Error> {
         let bad = if actual >= K { actual } else { predicted };
-        match self.counts.get_mut(actual).and_then(|row| row.get_mut(predicted)) {
+        match self
+            .counts
+            .get_mut(actual)
+            .and_then(|row| row.get_mut(predicted))
+        {
             Some(c) => {
                 *c += 1;
                 Ok(())

@@ -50,7 +50,11 @@ impl<T: Real> History<T> {
         if points.is_empty() {
             return Err(Error::EmptyData);
         }
-        let (lo, hi) = if hi > lo { (lo, hi) } else { (lo / 2.0, hi * 2.0) };
+        let (lo, hi) = if hi > lo {
+            (lo, hi)
+        } else {
+            (lo / 2.0, hi * 2.0)
+        };
         let last = (self.len().max(2) - 1) as f64;
 
         let mut svg = String::new();

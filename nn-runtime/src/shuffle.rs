@@ -41,11 +41,7 @@ impl Permutation {
             rng.next_u64(),
             rng.next_u64(),
         ];
-        Permutation {
-            n,
-            half_bits,
-            keys,
-        }
+        Permutation { n, half_bits, keys }
     }
 
     /// The identity permutation of `0..n` (no shuffling).

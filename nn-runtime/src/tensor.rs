@@ -8,8 +8,8 @@
 //! ```
 //! use nn_runtime::Tensor;
 //! let mut y = [[1.0_f32, 2.0], [3.0, 4.0]];
-//! assert_eq!(y.as_slice(), &[1.0, 2.0, 3.0, 4.0]);
-//! y.as_mut_slice()[3] = 0.0;
+//! assert_eq!(y.flat(), &[1.0, 2.0, 3.0, 4.0]);
+//! y.flat_mut()[3] = 0.0;
 //! assert_eq!(y[1][1], 0.0);
 //! assert_eq!(<[f64; 3]>::LEN, 3);
 //! ```
@@ -88,9 +88,9 @@ pub trait Tensor: Copy {
     /// The value with every element zero.
     fn zeros() -> Self;
     /// The elements, row-major.
-    fn as_slice(&self) -> &[Self::Scalar];
+    fn flat(&self) -> &[Self::Scalar];
     /// The elements, row-major, mutably.
-    fn as_mut_slice(&mut self) -> &mut [Self::Scalar];
+    fn flat_mut(&mut self) -> &mut [Self::Scalar];
 }
 
 impl<T: Real> Tensor for T {
@@ -101,11 +101,11 @@ impl<T: Real> Tensor for T {
         T::zero()
     }
     #[inline]
-    fn as_slice(&self) -> &[T] {
+    fn flat(&self) -> &[T] {
         core::slice::from_ref(self)
     }
     #[inline]
-    fn as_mut_slice(&mut self) -> &mut [T] {
+    fn flat_mut(&mut self) -> &mut [T] {
         core::slice::from_mut(self)
     }
 }
@@ -118,11 +118,11 @@ impl<T: Real, const N: usize> Tensor for [T; N] {
         [T::zero(); N]
     }
     #[inline]
-    fn as_slice(&self) -> &[T] {
+    fn flat(&self) -> &[T] {
         self
     }
     #[inline]
-    fn as_mut_slice(&mut self) -> &mut [T] {
+    fn flat_mut(&mut self) -> &mut [T] {
         self
     }
 }
@@ -135,11 +135,11 @@ impl<T: Real, const N: usize, const M: usize> Tensor for [[T; N]; M] {
         [[T::zero(); N]; M]
     }
     #[inline]
-    fn as_slice(&self) -> &[T] {
+    fn flat(&self) -> &[T] {
         self.as_flattened()
     }
     #[inline]
-    fn as_mut_slice(&mut self) -> &mut [T] {
+    fn flat_mut(&mut self) -> &mut [T] {
         self.as_flattened_mut()
     }
 }

@@ -29,7 +29,7 @@
 
 use core::ops::ControlFlow;
 
-use num_traits::{Float, ToPrimitive};
+use num_traits::{Float, ToPrimitive, Zero};
 
 use crate::data::Dataset;
 use crate::error::{Error, Quantity};
@@ -357,12 +357,9 @@ impl<O, L, S: Schedule> Trainer<O, L, S> {
             Batch::Size(b) => b.min(n),
             Batch::Full => n,
         };
-        let base_lr = *self.base_lr.get_or_insert_with(|| {
-            self.optimizer
-                .learning_rate()
-                .to_f64()
-                .unwrap_or(f64::NAN)
-        });
+        let base_lr = *self
+            .base_lr
+            .get_or_insert_with(|| self.optimizer.learning_rate().to_f64().unwrap_or(f64::NAN));
         let clip = self.clip_norm.map(lit::<N::Scalar>);
         let mut summary = Summary {
             epochs: 0,
@@ -437,7 +434,7 @@ impl<O, L, S: Schedule> Trainer<O, L, S> {
 
             #[cfg(feature = "std")]
             if let Some(bar) = &bar {
-                bar.set_message(std::format!("{loss:.6}"));
+                bar.set_message(std::format!("{:.6}", loss.to_f64().unwrap_or(f64::NAN)));
                 bar.inc(1);
             }
 
@@ -456,7 +453,10 @@ impl<O, L, S: Schedule> Trainer<O, L, S> {
                 summary.stop = Stop::TargetLoss;
                 break;
             }
-            if self.early_stopping.is_some_and(|e| stale >= e.patience.max(1)) {
+            if self
+                .early_stopping
+                .is_some_and(|e| stale >= e.patience.max(1))
+            {
                 summary.stop = Stop::EarlyStopping;
                 break;
             }

@@ -257,7 +257,10 @@ where
     }
 
     let mut params = P::zeros();
-    let mut values = bytes.get(HEADER_BYTES..body).unwrap_or(&[]).chunks_exact(want_size);
+    let mut values = bytes
+        .get(HEADER_BYTES..body)
+        .unwrap_or(&[])
+        .chunks_exact(want_size);
     for k in 0..P::TENSORS.len() {
         for v in params.tensor_mut(k) {
             let chunk = values.next().ok_or(Error::LayoutMismatch)?;
@@ -304,9 +307,18 @@ where
     P::Scalar: Real,
 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let path = self.type_name.split('<').next().unwrap_or(self.type_name).trim();
+        let path = self
+            .type_name
+            .split('<')
+            .next()
+            .unwrap_or(self.type_name)
+            .trim();
         let multiline = P::TENSORS.iter().any(|t| t.shape.len() > 1 || t.len() > 8);
-        write!(f, "pub const {}: {} = {path} {{", self.const_name, self.type_name)?;
+        write!(
+            f,
+            "pub const {}: {} = {path} {{",
+            self.const_name, self.type_name
+        )?;
         for (k, info) in P::TENSORS.iter().enumerate() {
             let sep = if k == 0 { "" } else { "," };
             if multiline {

@@ -1,6 +1,6 @@
 //! Adam and AdamW: per-parameter steps from running moments of the gradient.
 
-use num_traits::Float;
+use num_traits::{Float, One, Zero};
 
 use super::Optimizer;
 use crate::math::lit;

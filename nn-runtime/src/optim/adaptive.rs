@@ -1,6 +1,6 @@
 //! RMSProp and AdaGrad: steps divided by the root of accumulated squared gradients.
 
-use num_traits::Float;
+use num_traits::{Float, One, Zero};
 
 use super::{for_each_with_state, Optimizer};
 use crate::math::lit;

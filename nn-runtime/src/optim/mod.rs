@@ -26,7 +26,7 @@ pub use adam::{Adam, AdamW};
 pub use adaptive::{AdaGrad, RmsProp};
 pub use sgd::{Momentum, Nesterov, Sgd};
 
-use num_traits::Float;
+use num_traits::{Float, Zero};
 
 use crate::network::Parameters;
 
@@ -78,7 +78,7 @@ pub fn global_norm<P: Parameters>(grads: &P) -> P::Scalar {
 /// use nn_runtime::toy::Line;
 /// let mut g = Line { w: 3.0, b: 4.0 };
 /// assert_eq!(clip_global_norm(&mut g, 1.0), 5.0);
-/// assert!((g.w - 0.6).abs() < 1e-15 && (g.b - 0.8).abs() < 1e-15);
+/// assert!((g.w - 0.6_f64).abs() < 1e-15 && (g.b - 0.8_f64).abs() < 1e-15);
 /// ```
 pub fn clip_global_norm<P: Parameters>(grads: &mut P, max_norm: P::Scalar) -> P::Scalar {
     let norm = global_norm(grads);

@@ -1,6 +1,6 @@
 //! Plain gradient descent and its momentum variants.
 
-use num_traits::Float;
+use num_traits::{Float, Zero};
 
 use super::{for_each_with_state, Optimizer};
 use crate::network::Parameters;
