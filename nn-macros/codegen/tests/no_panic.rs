@@ -1,0 +1,150 @@
+//! The macro never panics: thousands of random and mutated token streams each give either
+//! code or an error.
+
+mod common;
+
+use proc_macro2::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
+
+/// A small deterministic generator (xorshift64*), so that a failure reproduces.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+fn random_token(rng: &mut Rng, depth: usize) -> TokenTree {
+    const IDENTS: [&str; 22] = [
+        "x",
+        "w",
+        "b",
+        "y",
+        "f1",
+        "sigmoid",
+        "relu",
+        "leaky_relu",
+        "powi",
+        "step",
+        "custom",
+        "let",
+        "if",
+        "for",
+        "fn",
+        "f32",
+        "T",
+        "w·x",
+        "w·",
+        "a·b·c",
+        "params",
+        "inputs",
+    ];
+    const PUNCTS: [char; 12] = ['+', '-', '*', '/', '%', '=', ';', ',', ':', '<', '>', '.'];
+    match rng.below(10) {
+        0..=3 => TokenTree::Ident(Ident::new_raw_or_plain(IDENTS[rng.below(IDENTS.len())])),
+        4..=5 => TokenTree::Punct(Punct::new(PUNCTS[rng.below(PUNCTS.len())], Spacing::Alone)),
+        6 => TokenTree::Literal(match rng.below(4) {
+            0 => Literal::f64_unsuffixed(rng.below(1000) as f64 / 7.0),
+            1 => Literal::i64_unsuffixed(rng.below(100) as i64 - 50),
+            2 => Literal::string("s"),
+            _ => Literal::f64_unsuffixed(1e300),
+        }),
+        _ if depth < 3 => {
+            let inner: TokenStream = (0..rng.below(5))
+                .map(|_| random_token(rng, depth + 1))
+                .collect();
+            let delimiter =
+                [Delimiter::Parenthesis, Delimiter::Brace, Delimiter::Bracket][rng.below(3)];
+            TokenTree::Group(Group::new(delimiter, inner))
+        }
+        _ => TokenTree::Ident(Ident::new("z", Span::call_site())),
+    }
+}
+
+trait PlainIdent {
+    fn new_raw_or_plain(s: &str) -> Ident;
+}
+impl PlainIdent for Ident {
+    fn new_raw_or_plain(s: &str) -> Ident {
+        Ident::new(s, Span::call_site())
+    }
+}
+
+/// Deletes, duplicates, replaces or inserts tokens, recursing into groups.
+fn mutate(stream: TokenStream, rng: &mut Rng) -> TokenStream {
+    let mut tokens: Vec<TokenTree> = stream.into_iter().collect();
+    for _ in 0..=rng.below(3) {
+        if tokens.is_empty() {
+            tokens.push(random_token(rng, 0));
+            continue;
+        }
+        let i = rng.below(tokens.len());
+        match rng.below(5) {
+            0 => {
+                tokens.remove(i);
+            }
+            1 => {
+                let t = tokens[i].clone();
+                tokens.insert(i, t);
+            }
+            2 => tokens[i] = random_token(rng, 0),
+            3 => tokens.insert(i, random_token(rng, 0)),
+            _ => {
+                if let TokenTree::Group(g) = &tokens[i] {
+                    let inner = mutate(g.stream(), rng);
+                    tokens[i] = TokenTree::Group(Group::new(g.delimiter(), inner));
+                }
+            }
+        }
+    }
+    tokens.into_iter().collect()
+}
+
+fn expand_without_panic(attr: TokenStream, item: TokenStream) {
+    let (a, i) = (attr.to_string(), item.to_string());
+    let result = std::panic::catch_unwind(|| nn_codegen::expand(attr, item));
+    match result {
+        Ok(tokens) => assert!(!tokens.is_empty(), "no output for #[network({a})] {i}"),
+        Err(_) => panic!("the macro panicked on #[network({a})] {i}"),
+    }
+}
+
+#[test]
+fn mutated_networks_give_code_or_an_error() {
+    let corpus = common::corpus();
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    for case in 0..4000 {
+        let (attr, item) = corpus[case % corpus.len()].clone();
+        let (attr, item) = match rng.below(3) {
+            0 => (mutate(attr, &mut rng), item),
+            _ => (attr, mutate(item, &mut rng)),
+        };
+        expand_without_panic(attr, item);
+    }
+}
+
+#[test]
+fn random_token_streams_give_an_error() {
+    let mut rng = Rng(42);
+    for _ in 0..2000 {
+        let attr: TokenStream = (0..rng.below(4))
+            .map(|_| random_token(&mut rng, 0))
+            .collect();
+        let mut item: TokenStream = "fn net(x: f32, w: f32) -> f32".parse().unwrap();
+        let body: TokenStream = (0..rng.below(12))
+            .map(|_| random_token(&mut rng, 0))
+            .collect();
+        item.extend([TokenTree::Group(Group::new(Delimiter::Brace, body))]);
+        expand_without_panic(attr.clone(), item);
+        let anything: TokenStream = (0..rng.below(12))
+            .map(|_| random_token(&mut rng, 0))
+            .collect();
+        expand_without_panic(attr, anything);
+    }
+}

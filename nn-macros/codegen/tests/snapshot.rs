@@ -1,0 +1,48 @@
+//! The generated source of the lecture's chain example, held in a snapshot so that every
+//! change to what users read is a reviewed change. `UPDATE_SNAPSHOTS=1` rewrites it.
+
+mod common;
+
+#[test]
+fn chain_source_reads_like_the_lecture() {
+    let (attr, item) = common::corpus().remove(0);
+    let source = nn_codegen::expand_source(attr, item).unwrap();
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots/chain.rs.txt");
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(path, &source).unwrap();
+    }
+    let expected =
+        std::fs::read_to_string(path).expect("snapshot missing: run with UPDATE_SNAPSHOTS=1");
+    assert_eq!(
+        source, expected,
+        "generated source changed; review, then UPDATE_SNAPSHOTS=1"
+    );
+    // The lines the lecture writes, one chain-rule step each.
+    for line in [
+        "let dl_da3 = dl_dy * y * (1.0 - y); // ∂y/∂a3 = y·(1 − y)",
+        "grads.w3 += dl_da3 * f2; // ∂a3/∂w3 = f2",
+        "let dl_df2 = dl_da3 * w3; // ∂a3/∂f2 = w3",
+        "grads.b1 += dl_da1; // ∂a1/∂b1 = 1",
+    ] {
+        assert!(source.contains(line), "missing `{line}`");
+    }
+    for forbidden in ["* 1.0", "+ 0.0", "1.0 *"] {
+        assert!(
+            !source.contains(forbidden),
+            "`{forbidden}` in generated code"
+        );
+    }
+}
+
+#[test]
+fn expansion_is_deterministic() {
+    for (attr, item) in common::corpus() {
+        let first = nn_codegen::expand(attr.clone(), item.clone()).to_string();
+        for _ in 0..3 {
+            assert_eq!(
+                first,
+                nn_codegen::expand(attr.clone(), item.clone()).to_string()
+            );
+        }
+    }
+}
