@@ -149,8 +149,9 @@ fn step_has_zero_gradient_everywhere_but_its_threshold() {
         .collect();
     check("step", step_net::Params { w: W }, &pts);
     assert!(
-        step_net::SOURCE.contains("step_derivative(z)"),
-        "the zero is visible"
+        step_net::SOURCE.contains("let dl_dz_2 = dl_dy * step_derivative(z_2);"),
+        "the zero is visible in the backward: {}",
+        step_net::SOURCE
     );
 }
 
@@ -161,11 +162,9 @@ fn elementary_functions_match_finite_differences() {
     check("sqrt", sqrt_net::Params { w: W }, &positive_points());
     check("abs", abs_net::Params { w: W }, &points());
     check("powi 3", cube_net::Params { w: W }, &points());
-    check(
-        "powi -2",
-        inverse_square_net::Params { w: W },
-        &positive_points(),
-    );
+    // Away from the pole at 0, where a central difference itself is inaccurate.
+    let away: Vec<f64> = positive_points().into_iter().filter(|z| *z > 0.1).collect();
+    check("powi -2", inverse_square_net::Params { w: W }, &away);
 }
 
 #[test]
