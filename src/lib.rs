@@ -9,8 +9,10 @@
 pub use nn_macros::network;
 pub use nn_runtime::*;
 
-/// Everything a program that trains a network usually needs.
+/// Everything a program that defines and trains a network usually needs, in one `use`:
+/// the attribute, the traits, and the runtime's losses, optimizers, initialisers and loop.
 pub mod prelude {
     pub use nn_macros::network;
-    pub use nn_runtime::{Float, Network, Parameters, TensorInfo};
+    pub use nn_runtime::prelude::*;
+    pub use nn_runtime::Float;
 }
