@@ -40,3 +40,11 @@ pub fn sgd_step(params: &mut objective::Params<f32>, x: f32, t: f32, lr: f32) ->
     params.b -= lr * grads.b;
     loss
 }
+
+/// Capitalised names as lectures write them (`W1·X`), a `let` whose value feeds two places,
+/// and a parameter that is read twice: still no warning under `#![deny(warnings)]`.
+#[network(f = relu)]
+pub fn capitals(X: f32, W1: f32, B1: f32, W2: f32) -> f32 {
+    let H = f(W1·X + B1);
+    W2·H + H·H·W2
+}
