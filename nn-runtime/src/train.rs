@@ -208,7 +208,11 @@ impl<O, L, S> Trainer<O, L, S> {
     }
 
     /// Stops when the epoch loss has not fallen below the best so far by more than
-    /// `min_delta` for `patience` consecutive epochs.
+    /// `min_delta` for `patience` consecutive epochs (a patience of 0 counts as 1).
+    ///
+    /// With shuffling, each epoch sums its samples' losses in another order, which moves the
+    /// mean in its last bits even when nothing is learnt: give a `min_delta` above rounding
+    /// (such as `1e-9`) rather than 0.
     pub fn early_stopping(mut self, patience: usize, min_delta: f64) -> Self {
         self.early_stopping = Some(EarlyStopping {
             patience,
@@ -285,12 +289,14 @@ where
     if data.is_empty() {
         return Err(Error::EmptyData);
     }
-    let mut sum = N::Scalar::zero();
+    let n = lit::<N::Scalar>(data.len() as f64);
+    let mut mean = N::Scalar::zero();
     for i in 0..data.len() {
         let (x, y) = data.sample(i).ok_or(Error::EmptyData)?;
-        sum = sum + loss.value(&params.forward(x), y);
+        // Σ (lᵢ / n) rather than (Σ lᵢ) / n: finite whenever every lᵢ is.
+        mean = mean + loss.value(&params.forward(x), y) / n;
     }
-    Ok(sum / lit(data.len() as f64))
+    Ok(mean)
 }
 
 impl<O, L, S: Schedule> Trainer<O, L, S> {
@@ -381,7 +387,10 @@ impl<O, L, S: Schedule> Trainer<O, L, S> {
                 Permutation::identity(n)
             };
 
-            let mut total = N::Scalar::zero();
+            let n_samples = lit::<N::Scalar>(n as f64);
+            // The epoch's mean loss, summed as Σ (lᵢ / n) so that it cannot overflow while
+            // every sample's loss is finite.
+            let mut mean = N::Scalar::zero();
             let mut step = 0;
             let mut start = 0;
             while start < n {
@@ -394,7 +403,7 @@ impl<O, L, S: Schedule> Trainer<O, L, S> {
                     if !l.is_finite() {
                         return Err(non_finite(Quantity::Loss, epoch, step));
                     }
-                    total = total + l;
+                    mean = mean + l / n_samples;
                     params.backward(&tape, &dl_dout, &mut grads);
                 }
                 if end - start > 1 {
@@ -416,7 +425,7 @@ impl<O, L, S: Schedule> Trainer<O, L, S> {
                 start = end;
             }
 
-            let loss = total / lit(n as f64);
+            let loss = mean;
             self.epochs_done += 1;
             summary.epochs += 1;
             summary.loss = Some(loss);

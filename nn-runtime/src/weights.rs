@@ -197,9 +197,14 @@ fn u32_at(bytes: &[u8], at: usize) -> Option<u32> {
 
 /// Decodes parameters written by [`write_bytes`]. The buffer must hold exactly one encoding.
 ///
-/// Errors: [`Error::Truncated`], [`Error::TrailingBytes`], [`Error::BadMagic`],
-/// [`Error::UnsupportedVersion`], [`Error::ChecksumMismatch`], [`Error::ScalarMismatch`],
-/// [`Error::CountMismatch`], [`Error::LayoutMismatch`].
+/// The checks, in order, and their errors: fewer bytes than a header and a checksum
+/// ([`Error::Truncated`]); the magic number ([`Error::BadMagic`]); the version
+/// ([`Error::UnsupportedVersion`]); a float size other than 4 or 8 ([`Error::ScalarMismatch`]);
+/// the length the header declares ([`Error::Truncated`], [`Error::TrailingBytes`]); the
+/// checksum ([`Error::ChecksumMismatch`]); then whether the intact weights fit `P`: its float
+/// type ([`Error::ScalarMismatch`]), its parameter count ([`Error::CountMismatch`]) and its
+/// tensor names and shapes ([`Error::LayoutMismatch`]). So any single corrupted byte of a saved
+/// buffer is an error (a corrupted count usually shows as a wrong length).
 pub fn read_bytes<P: Parameters>(bytes: &[u8]) -> Result<P, Error>
 where
     P::Scalar: Real,
@@ -219,6 +224,14 @@ where
         return Err(Error::UnsupportedVersion(version));
     }
     let size = bytes.get(6).copied().unwrap_or(0);
+    let want_size = <P::Scalar as Real>::BYTES;
+    if size != 4 && size != 8 {
+        // No float has this size: a corrupt header, reported before the length it implies.
+        return Err(Error::ScalarMismatch {
+            expected: want_size as u8,
+            found: size,
+        });
+    }
     let count = u32_at(bytes, 8).ok_or(truncated(HEADER_BYTES))?;
     // The length the header itself declares, so that the checksum can be verified first.
     let declared = (count as usize)
@@ -239,7 +252,6 @@ where
     if crc32(bytes.get(..body).unwrap_or(&[])) != stored {
         return Err(Error::ChecksumMismatch);
     }
-    let want_size = <P::Scalar as Real>::BYTES;
     if usize::from(size) != want_size || bytes.get(7) != Some(&0) {
         return Err(Error::ScalarMismatch {
             expected: want_size as u8,
