@@ -18,6 +18,12 @@
 
 use num_traits::Float;
 
+mod vector;
+pub use vector::{
+    add_assign, dot, log_softmax, log_softmax_backward, mean, outer_add, softmax, softmax_backward,
+    sum, transpose_mul,
+};
+
 /// A numeric constant of the network in the float type `T` (used by generic networks).
 ///
 /// Every finite `f64` converts to every `Float` type; should one not, the result is NaN, which

@@ -16,6 +16,8 @@ pub struct Network {
     pub lets: Vec<Binding>,
     /// The output: `y = <expr>` or the tail expression.
     pub output: Output,
+    /// The shape of the output, from the return type.
+    pub out_shape: Shape,
     /// Custom activations used (index = `Func::Custom`).
     pub customs: Vec<Custom>,
     /// Path of the facade crate in generated code.
@@ -55,6 +57,54 @@ pub struct Arg {
     pub name: Ident,
     /// Input or parameter.
     pub role: Role,
+    /// Scalar, vector or matrix, from its type.
+    pub shape: Shape,
+}
+
+/// The shape of a value, known at compile time from the argument types.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Shape {
+    /// `T`
+    Scalar,
+    /// `[T; n]`
+    Vector(usize),
+    /// `[[T; cols]; rows]`: `rows` vectors of `cols` elements, so that `W·x` needs
+    /// `x: [T; cols]` and gives `[T; rows]`.
+    Matrix(usize, usize),
+}
+
+impl Shape {
+    /// The type as the user writes it, for messages: `[f32; 3]`.
+    pub fn rust(self, scalar: &str) -> String {
+        match self {
+            Shape::Scalar => scalar.to_string(),
+            Shape::Vector(n) => format!("[{scalar}; {n}]"),
+            Shape::Matrix(m, n) => format!("[[{scalar}; {n}]; {m}]"),
+        }
+    }
+
+    /// In words, for messages: `a vector of 3`, `a 4×3 matrix`.
+    pub fn describe(self) -> String {
+        match self {
+            Shape::Scalar => "a scalar".to_string(),
+            Shape::Vector(n) => format!("a vector of {n}"),
+            Shape::Matrix(m, n) => format!("a {m}×{n} matrix"),
+        }
+    }
+
+    /// The number of elements.
+    pub fn elements(self) -> usize {
+        match self {
+            Shape::Scalar => 1,
+            Shape::Vector(n) => n,
+            Shape::Matrix(m, n) => m * n,
+        }
+    }
+
+    /// Whether this is a vector.
+    pub fn is_vector(self) -> bool {
+        matches!(self, Shape::Vector(_))
+    }
 }
 
 /// `let name = value;`
@@ -116,8 +166,11 @@ pub enum BinOp {
     Add,
     /// `-`
     Sub,
-    /// `*` or `·`
+    /// `*`: the product of scalars, elementwise for vectors.
     Mul,
+    /// `·`: the product of scalars, a scaling (`a·v`), a dot product (`w·x`) or a
+    /// matrix-vector product (`W·x`), by the shapes of its operands.
+    Dot,
     /// `/`
     Div,
 }
@@ -161,6 +214,25 @@ pub enum Func {
     Softplus,
     /// A user-defined activation (index into `Network::customs`).
     Custom(usize),
+    /// Σ of a vector's elements.
+    Sum,
+    /// The mean of a vector's elements.
+    Mean,
+    /// softmax of a vector.
+    Softmax,
+    /// log(softmax) of a vector.
+    LogSoftmax,
+}
+
+impl Func {
+    /// Whether the function maps a vector to a scalar or a vector as a whole, instead of
+    /// applying to each element.
+    pub fn is_vector_function(self) -> bool {
+        matches!(
+            self,
+            Func::Sum | Func::Mean | Func::Softmax | Func::LogSoftmax
+        )
+    }
 }
 
 /// The built-in functions by name.
@@ -182,6 +254,14 @@ pub enum Builtin {
     Ln,
     /// `sqrt(z)`.
     Sqrt,
+    /// `sum(v)`.
+    Sum,
+    /// `mean(v)`.
+    Mean,
+    /// `softmax(v)`.
+    Softmax,
+    /// `log_softmax(v)`.
+    LogSoftmax,
     /// `abs(z)`.
     Abs,
     /// `powi(z, n)`.
@@ -191,7 +271,7 @@ pub enum Builtin {
 }
 
 /// Every built-in, for error messages and name checks.
-pub const BUILTINS: [Builtin; 11] = [
+pub const BUILTINS: [Builtin; 15] = [
     Builtin::Step,
     Builtin::Sigmoid,
     Builtin::Tanh,
@@ -203,6 +283,10 @@ pub const BUILTINS: [Builtin; 11] = [
     Builtin::Abs,
     Builtin::Powi,
     Builtin::Softplus,
+    Builtin::Sum,
+    Builtin::Mean,
+    Builtin::Softmax,
+    Builtin::LogSoftmax,
 ];
 
 impl Builtin {
@@ -220,6 +304,10 @@ impl Builtin {
             Builtin::Abs => "abs",
             Builtin::Powi => "powi",
             Builtin::Softplus => "softplus",
+            Builtin::Sum => "sum",
+            Builtin::Mean => "mean",
+            Builtin::Softmax => "softmax",
+            Builtin::LogSoftmax => "log_softmax",
         }
     }
 
@@ -261,6 +349,10 @@ impl Builtin {
             Builtin::Sqrt => "`sqrt(z)`",
             Builtin::Abs => "`abs(z)`",
             Builtin::Softplus => "`softplus(z)`",
+            Builtin::Sum => "`sum(v)`",
+            Builtin::Mean => "`mean(v)`",
+            Builtin::Softmax => "`softmax(v)`",
+            Builtin::LogSoftmax => "`log_softmax(v)`",
         }
     }
 }

@@ -6,7 +6,7 @@
 //! values are reused, never recomputed, so the backward costs a small constant times the
 //! forward, and no expression ever grows with depth.
 
-use crate::ast::Func;
+use crate::ast::{Func, Shape};
 use crate::ir::{Graph, NodeId, Op};
 
 /// An expression of the backward pass.
@@ -32,6 +32,88 @@ pub enum BExpr {
     Neg(Box<BExpr>),
     /// A derivative helper of the runtime, or the user's derivative.
     Call(Deriv, Vec<BExpr>),
+    /// Σᵢ of an elementwise expression over vectors of `n` elements: what flows from a
+    /// vector into a scalar that was broadcast over it.
+    Sum(Box<BExpr>, usize),
+    /// A factor that is a matrix or a Jacobian, for comments only (`W2ᵀ`).
+    Note(Note, NodeId),
+}
+
+/// Factors that are not numbers, named in comments.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Note {
+    /// `xᵀ`, as an outer product with the adjoint: ∂(W·x)/∂W.
+    Outer,
+    /// `Wᵀ`: ∂(W·x)/∂x.
+    Transposed,
+    /// `diag(y) − y·yᵀ`: ∂softmax/∂z, for the node y.
+    SoftmaxJacobian,
+    /// `I − exp(y)·1ᵀ`: ∂log_softmax/∂z, for the node y.
+    LogSoftmaxJacobian,
+}
+
+/// A share of a vector adjoint that is not elementwise: a whole-vector operation of the
+/// runtime, computed with its own loop.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Whole {
+    /// `Wᵀ·dy`: what `x` receives from `W·x`.
+    TransposeMul {
+        /// The matrix.
+        w: NodeId,
+        /// The adjoint of `W·x`.
+        dy: BExpr,
+    },
+    /// `dy ⊗ x`: what the matrix `W` receives from `W·x`.
+    Outer {
+        /// The adjoint of `W·x`.
+        dy: BExpr,
+        /// The vector.
+        x: NodeId,
+    },
+    /// `y ⊙ (dy − (dy·y))`: what `z` receives from `y = softmax(z)`.
+    SoftmaxBackward {
+        /// The softmax node (its value).
+        y: NodeId,
+        /// Its adjoint.
+        dy: BExpr,
+    },
+    /// `dy − exp(y)·Σdy`: what `z` receives from `y = log_softmax(z)`.
+    LogSoftmaxBackward {
+        /// The log_softmax node (its value).
+        y: NodeId,
+        /// Its adjoint.
+        dy: BExpr,
+    },
+}
+
+impl Whole {
+    /// The forward value this share reads.
+    pub fn value_read(&self) -> NodeId {
+        match *self {
+            Whole::TransposeMul { w, .. } => w,
+            Whole::Outer { x, .. } => x,
+            Whole::SoftmaxBackward { y, .. } | Whole::LogSoftmaxBackward { y, .. } => y,
+        }
+    }
+
+    /// The adjoint it reads.
+    pub fn dy(&self) -> &BExpr {
+        match self {
+            Whole::TransposeMul { dy, .. }
+            | Whole::Outer { dy, .. }
+            | Whole::SoftmaxBackward { dy, .. }
+            | Whole::LogSoftmaxBackward { dy, .. } => dy,
+        }
+    }
+}
+
+/// What flows into a node from one of its uses.
+#[derive(Clone, Debug)]
+enum Flow {
+    /// Elementwise (or scalar) term.
+    Each(BExpr),
+    /// A whole-vector term.
+    Whole(Whole),
 }
 
 /// Functions the backward calls.
@@ -134,8 +216,11 @@ pub struct Step {
     pub target: Target,
     /// The node whose adjoint it is.
     pub node: NodeId,
-    /// The adjoint: Σ over parts of (consumer's adjoint · factor), simplified.
+    /// The adjoint: Σ over parts of (consumer's adjoint · factor), simplified; elementwise
+    /// for a vector. `Const(0.0)` with `whole` non-empty: no elementwise share.
     pub value: BExpr,
+    /// Shares of a vector adjoint that are whole-vector operations, added to `value`.
+    pub whole: Vec<Whole>,
     /// The terms, for the comment that explains the step.
     pub parts: Vec<Part>,
 }
@@ -160,6 +245,9 @@ impl Backward {
                     read[*id] = true;
                 }
             });
+            for w in &step.whole {
+                read[w.value_read()] = true;
+            }
         }
         read
     }
@@ -184,9 +272,9 @@ pub fn visit(e: &BExpr, f: &mut impl FnMut(&BExpr)) {
             visit(a, f);
             visit(b, f);
         }
-        BExpr::Neg(a) => visit(a, f),
+        BExpr::Neg(a) | BExpr::Sum(a, _) => visit(a, f),
         BExpr::Call(_, args) => args.iter().for_each(|a| visit(a, f)),
-        BExpr::Seed | BExpr::Adj(_) | BExpr::Val(_) | BExpr::Const(_) => {}
+        BExpr::Seed | BExpr::Adj(_) | BExpr::Val(_) | BExpr::Const(_) | BExpr::Note(..) => {}
     }
 }
 
@@ -195,7 +283,7 @@ pub fn differentiate(graph: &Graph) -> Backward {
     let n = graph.nodes.len();
     let live = graph.reachable();
     let varying = graph.varying();
-    let mut parts: Vec<Vec<(BExpr, Part)>> = vec![Vec::new(); n];
+    let mut parts: Vec<Vec<(Flow, Part)>> = vec![Vec::new(); n];
     let mut adjoint: Vec<Option<BExpr>> = vec![None; n];
     let mut owner: Vec<NodeId> = (0..n).collect();
     let mut pending = vec![0usize; n];
@@ -212,12 +300,22 @@ pub fn differentiate(graph: &Graph) -> Backward {
         }
         if id != graph.output {
             let incoming = std::mem::take(&mut parts[id]);
-            let alias = graph.nodes[id].name.is_none()
-                && incoming.len() == 1
-                && incoming[0].1.factor == BExpr::Const(1.0);
+            // A node without a name whose adjoint is another's, unchanged and of the same
+            // shape, reuses that adjoint's variable.
+            let alias = match incoming.as_slice() {
+                [(Flow::Each(_), part)] => {
+                    graph.nodes[id].name.is_none()
+                        && part.factor == BExpr::Const(1.0)
+                        && graph.shape(part.consumer) == graph.shape(id)
+                }
+                _ => false,
+            };
             if alias {
-                adjoint[id] = Some(incoming[0].0.clone());
-                owner[id] = incoming[0].1.consumer;
+                let (Flow::Each(term), part) = &incoming[0] else {
+                    continue;
+                };
+                adjoint[id] = Some(term.clone());
+                owner[id] = part.consumer;
             } else {
                 steps.push(step(Target::Node(id), id, incoming));
                 adjoint[id] = Some(BExpr::Adj(id));
@@ -228,10 +326,9 @@ pub fn differentiate(graph: &Graph) -> Backward {
             if !varying[c] {
                 continue;
             }
-            let factor = local(graph, id, slot);
-            let term = mul(from.clone(), factor.clone());
+            let (flow, factor) = flow(graph, id, slot, &from);
             parts[c].push((
-                term,
+                flow,
                 Part {
                     consumer: owner[id],
                     factor,
@@ -254,20 +351,88 @@ pub fn differentiate(graph: &Graph) -> Backward {
     Backward { steps, adjoint }
 }
 
-fn step(target: Target, node: NodeId, incoming: Vec<(BExpr, Part)>) -> Step {
+/// What node `id`, whose adjoint is `from`, passes to its operand `slot`, and the local
+/// factor ∂node/∂operand for the comments.
+fn flow(graph: &Graph, id: NodeId, slot: usize, from: &BExpr) -> (Flow, BExpr) {
+    let node = &graph.nodes[id];
+    let child = node.op.children()[slot];
+    match node.op {
+        Op::Dot(a, b) => {
+            let other = if slot == 0 { b } else { a };
+            (
+                Flow::Each(mul(from.clone(), val(graph, other))),
+                val(graph, other),
+            )
+        }
+        Op::MatVec(_, x) if slot == 0 => (
+            Flow::Whole(Whole::Outer {
+                dy: from.clone(),
+                x,
+            }),
+            BExpr::Note(Note::Outer, x),
+        ),
+        Op::MatVec(w, _) => (
+            Flow::Whole(Whole::TransposeMul {
+                w,
+                dy: from.clone(),
+            }),
+            BExpr::Note(Note::Transposed, w),
+        ),
+        Op::Call(Func::Sum, _) => (Flow::Each(from.clone()), BExpr::Const(1.0)),
+        Op::Call(Func::Mean, _) => {
+            let n = graph.shape(child).elements() as f64;
+            let factor = div(BExpr::Const(1.0), BExpr::Const(n));
+            (Flow::Each(div(from.clone(), BExpr::Const(n))), factor)
+        }
+        Op::Call(Func::Softmax, _) => (
+            Flow::Whole(Whole::SoftmaxBackward {
+                y: id,
+                dy: from.clone(),
+            }),
+            BExpr::Note(Note::SoftmaxJacobian, id),
+        ),
+        Op::Call(Func::LogSoftmax, _) => (
+            Flow::Whole(Whole::LogSoftmaxBackward {
+                y: id,
+                dy: from.clone(),
+            }),
+            BExpr::Note(Note::LogSoftmaxJacobian, id),
+        ),
+        _ => {
+            let factor = local(graph, id, slot);
+            let term = mul(from.clone(), factor.clone());
+            match (graph.shape(id), graph.shape(child)) {
+                // A scalar broadcast over a vector receives the sum over its elements.
+                (Shape::Vector(n), Shape::Scalar) => {
+                    (Flow::Each(BExpr::Sum(term.boxed(), n)), factor)
+                }
+                _ => (Flow::Each(term), factor),
+            }
+        }
+    }
+}
+
+fn step(target: Target, node: NodeId, incoming: Vec<(Flow, Part)>) -> Step {
     let mut value = None;
+    let mut whole = Vec::new();
     let mut parts = Vec::new();
-    for (term, part) in incoming {
-        value = Some(match value {
-            None => term,
-            Some(sum) => add(sum, term),
-        });
+    for (flow, part) in incoming {
+        match flow {
+            Flow::Each(term) => {
+                value = Some(match value {
+                    None => term,
+                    Some(sum) => add(sum, term),
+                });
+            }
+            Flow::Whole(w) => whole.push(w),
+        }
         parts.push(part);
     }
     Step {
         target,
         node,
         value: value.unwrap_or(BExpr::Const(0.0)),
+        whole,
         parts,
     }
 }
@@ -314,8 +479,12 @@ fn local(graph: &Graph, id: NodeId, slot: usize) -> BExpr {
                 ),
                 Func::Softplus => BExpr::Call(Deriv::Sigmoid, vec![z()]),
                 Func::Custom(i) => BExpr::Call(Deriv::Custom(i), vec![z(), out()]),
+                // Handled as wholes in `flow`.
+                Func::Sum | Func::Mean | Func::Softmax | Func::LogSoftmax => BExpr::Const(0.0),
             }
         }
-        Op::Input(_) | Op::Param(_) | Op::Const(_) => BExpr::Const(0.0),
+        Op::Input(_) | Op::Param(_) | Op::Const(_) | Op::Dot(..) | Op::MatVec(..) => {
+            BExpr::Const(0.0)
+        }
     }
 }

@@ -1,8 +1,8 @@
 //! Stage 4: tokens of the generated items, and their pretty-printed source with one comment
 //! per chain-rule step.
 
-use crate::ast::{Func, Role, Scalar};
-use crate::diff::{BExpr, Deriv, Step, Target};
+use crate::ast::{Func, Role, Scalar, Shape};
+use crate::diff::{BExpr, Deriv, Step, Target, Whole};
 use crate::ir::{NodeId, Op};
 use crate::{text, Compiled};
 use proc_macro2::{Ident, Literal, Span, TokenStream};
@@ -28,6 +28,8 @@ struct Emitter<'a> {
     named: Vec<bool>,
     /// Functions of `nn::math` the code calls.
     math: RefCell<BTreeSet<&'static str>>,
+    /// Whether the code calls `core::array::from_fn`.
+    from_fn: RefCell<bool>,
 }
 
 /// Emits everything for a compiled network.
@@ -54,6 +56,7 @@ pub fn emit(c: &Compiled) -> Output {
             .collect(),
         named,
         math: RefCell::new(BTreeSet::new()),
+        from_fn: RefCell::new(false),
     };
     e.output()
 }
@@ -74,6 +77,63 @@ impl Emitter<'_> {
     fn use_math(&self, name: &'static str) -> Ident {
         self.math.borrow_mut().insert(name);
         ident(name)
+    }
+
+    fn shape(&self, id: NodeId) -> Shape {
+        self.c.graph.shape(id)
+    }
+
+    /// The Rust type of a value of `shape`.
+    fn ty(&self, shape: Shape) -> TokenStream {
+        let s = &self.scalar;
+        match shape {
+            Shape::Scalar => quote!(#s),
+            Shape::Vector(n) => {
+                let n = Literal::usize_unsuffixed(n);
+                quote!([#s; #n])
+            }
+            Shape::Matrix(rows, cols) => {
+                let (rows, cols) = (
+                    Literal::usize_unsuffixed(rows),
+                    Literal::usize_unsuffixed(cols),
+                );
+                quote!([[#s; #cols]; #rows])
+            }
+        }
+    }
+
+    /// Zero of `shape`: `0.0`, `[0.0; 4]`, `[[0.0; 3]; 4]`.
+    fn zero(&self, shape: Shape) -> TokenStream {
+        let (zero, _) = self.constant(0.0);
+        match shape {
+            Shape::Scalar => zero,
+            Shape::Vector(n) => {
+                let n = Literal::usize_unsuffixed(n);
+                quote!([#zero; #n])
+            }
+            Shape::Matrix(rows, cols) => {
+                let (rows, cols) = (
+                    Literal::usize_unsuffixed(rows),
+                    Literal::usize_unsuffixed(cols),
+                );
+                quote!([[#zero; #cols]; #rows])
+            }
+        }
+    }
+
+    /// `from_fn(|i| element)`: a vector built by one loop over its elements.
+    fn array_from_fn(&self, element: TokenStream) -> TokenStream {
+        *self.from_fn.borrow_mut() = true;
+        quote!(from_fn(|i| #element))
+    }
+
+    /// The shape of a backward expression's leaves.
+    fn bshape(&self, e: &BExpr) -> Shape {
+        match e {
+            BExpr::Seed => self.shape(self.c.graph.output),
+            BExpr::Adj(id) | BExpr::Val(id) => self.shape(*id),
+            _ => Shape::Scalar,
+        }
     }
 
     /// A constant in the scalar type, with its precedence.
@@ -124,12 +184,36 @@ impl Emitter<'_> {
         (quote!(#a #op #b), prec)
     }
 
-    /// The forward expression of node `id`; named nodes below the top are referenced by name.
+    /// The forward expression of node `id` (a whole vector for a vector node); named nodes
+    /// below the top are referenced by name.
     fn forward_expr(&self, id: NodeId, top: bool) -> (TokenStream, u8) {
         let node = &self.c.graph.nodes[id];
         if node.op.is_leaf() || (!top && self.named[id]) {
             let name = self.name(id);
             return (quote!(#name), 4);
+        }
+        let whole = |c: NodeId| {
+            let (t, _) = self.forward_expr(c, false);
+            t
+        };
+        if let Shape::Vector(_) = node.shape {
+            let tokens = match node.op {
+                Op::Call(Func::Softmax, z) => {
+                    let f = self.use_math("softmax");
+                    let z = whole(z);
+                    quote!(#f(&#z))
+                }
+                Op::Call(Func::LogSoftmax, z) => {
+                    let f = self.use_math("log_softmax");
+                    let z = whole(z);
+                    quote!(#f(&#z))
+                }
+                _ => {
+                    let (element, _) = self.element_expr(id, true);
+                    self.array_from_fn(element)
+                }
+            };
+            return (tokens, 4);
         }
         let sub = |c| self.forward_expr(c, false);
         match node.op {
@@ -144,9 +228,66 @@ impl Emitter<'_> {
                 let t = Self::paren(t, p, 4);
                 (quote!(-#t), 3)
             }
+            Op::Dot(a, b) => {
+                let f = self.use_math("dot");
+                let (a, b) = (whole(a), whole(b));
+                (quote!(#f(&#a, &#b)), 4)
+            }
+            Op::Call(Func::Sum, v) => {
+                let f = self.use_math("sum");
+                let v = whole(v);
+                (quote!(#f(&#v)), 4)
+            }
+            Op::Call(Func::Mean, v) => {
+                let f = self.use_math("mean");
+                let v = whole(v);
+                (quote!(#f(&#v)), 4)
+            }
             Op::Call(f, a) => {
                 let (z, _) = sub(a);
                 (self.call(f, z), 4)
+            }
+            Op::MatVec(..) => unreachable_leaf(),
+        }
+    }
+
+    /// Element `i` of vector node `id` (its value for a scalar, which broadcasts): unnamed
+    /// elementwise operations are fused into the loop of the vector that uses them.
+    fn element_expr(&self, id: NodeId, top: bool) -> (TokenStream, u8) {
+        let node = &self.c.graph.nodes[id];
+        if node.shape == Shape::Scalar {
+            return self.forward_expr(id, false);
+        }
+        if node.op.is_leaf() || (!top && self.named[id]) {
+            let name = self.name(id);
+            return (quote!(#name[i]), 4);
+        }
+        let sub = |c| self.element_expr(c, false);
+        match node.op {
+            Op::Add(a, b) => self.binary(sub(a), quote!(+), sub(b), 1),
+            Op::Sub(a, b) => self.binary(sub(a), quote!(-), sub(b), 1),
+            Op::Mul(a, b) => self.binary(sub(a), quote!(*), sub(b), 2),
+            Op::Div(a, b) => self.binary(sub(a), quote!(/), sub(b), 2),
+            Op::Neg(a) => {
+                let (t, p) = sub(a);
+                let t = Self::paren(t, p, 4);
+                (quote!(-#t), 3)
+            }
+            Op::MatVec(w, x) => {
+                // Row i of W times x.
+                let f = self.use_math("dot");
+                let (w, _) = self.forward_expr(w, false);
+                let (x, _) = self.forward_expr(x, false);
+                (quote!(#f(&#w[i], &#x)), 4)
+            }
+            Op::Call(f, a) if !f.is_vector_function() => {
+                let (z, _) = sub(a);
+                (self.call(f, z), 4)
+            }
+            // Whole-vector values are always named (see `compile`).
+            _ => {
+                let name = self.name(id);
+                (quote!(#name[i]), 4)
             }
         }
     }
@@ -184,24 +325,46 @@ impl Emitter<'_> {
                 let path = super_path(&self.c.network.customs[i].function);
                 quote!(#path(#z))
             }
+            // Whole-vector functions are emitted by `forward_expr`.
+            Func::Sum | Func::Mean | Func::Softmax | Func::LogSoftmax => z,
         }
     }
 
     fn backward_expr(&self, e: &BExpr) -> (TokenStream, u8) {
-        let sub = |x: &BExpr| self.backward_expr(x);
+        self.backward_tokens(e, false)
+    }
+
+    /// Element `i` of a backward expression over vectors (scalars broadcast).
+    fn backward_element(&self, e: &BExpr) -> (TokenStream, u8) {
+        self.backward_tokens(e, true)
+    }
+
+    /// A leaf of a backward expression: a name, indexed when `element` and a vector.
+    fn leaf(&self, name: Ident, shape: Shape, element: bool) -> (TokenStream, u8) {
+        if element && shape != Shape::Scalar {
+            (quote!(#name[i]), 4)
+        } else {
+            (quote!(#name), 4)
+        }
+    }
+
+    fn backward_tokens(&self, e: &BExpr, element: bool) -> (TokenStream, u8) {
+        let sub = |x: &BExpr| self.backward_tokens(x, element);
         match e {
             BExpr::Seed => {
                 let n = self.adj_name(self.c.graph.output);
-                (quote!(#n), 4)
+                self.leaf(n, self.bshape(e), element)
             }
             BExpr::Adj(id) => {
                 let n = self.adj_name(*id);
-                (quote!(#n), 4)
+                self.leaf(n, self.bshape(e), element)
             }
             BExpr::Val(id) => {
                 let n = self.name(*id);
-                (quote!(#n), 4)
+                self.leaf(n, self.bshape(e), element)
             }
+            BExpr::Note(..) => (quote!(), 4),
+            BExpr::Sum(inner, _) => (self.sum_tokens(inner), 4),
             BExpr::Const(v) => self.constant(*v),
             BExpr::Add(a, b) => self.binary(sub(a), quote!(+), sub(b), 1),
             BExpr::Sub(a, b) => self.binary(sub(a), quote!(-), sub(b), 1),
@@ -252,6 +415,126 @@ impl Emitter<'_> {
         }
     }
 
+    /// `place += value;` (`place = place + value;` for a generic float, which has no `+=`).
+    fn accumulate(&self, place: TokenStream, value: TokenStream) -> TokenStream {
+        if self.generic {
+            quote!(#place = #place + #value;)
+        } else {
+            quote!(#place += #value;)
+        }
+    }
+
+    /// Σᵢ of an elementwise expression: `sum(&v)`, `dot(&a, &b)`, or a fold.
+    fn sum_tokens(&self, inner: &BExpr) -> TokenStream {
+        let is_vector_leaf = |e: &BExpr| {
+            matches!(e, BExpr::Seed | BExpr::Adj(_) | BExpr::Val(_))
+                && self.bshape(e) != Shape::Scalar
+        };
+        if is_vector_leaf(inner) {
+            let f = self.use_math("sum");
+            let (v, _) = self.backward_expr(inner);
+            return quote!(#f(&#v));
+        }
+        if let BExpr::Mul(a, b) = inner {
+            if is_vector_leaf(a) && is_vector_leaf(b) {
+                let f = self.use_math("dot");
+                let (a, _) = self.backward_expr(a);
+                let (b, _) = self.backward_expr(b);
+                return quote!(#f(&#a, &#b));
+            }
+        }
+        let n = Literal::usize_unsuffixed(self.vector_len(inner));
+        let (zero, _) = self.constant(0.0);
+        let (element, _) = self.backward_element(inner);
+        quote!((0..#n).fold(#zero, |acc, i| acc + #element))
+    }
+
+    /// The length of the vectors in an elementwise backward expression (0 when it has none).
+    fn vector_len(&self, e: &BExpr) -> usize {
+        let mut n = 0;
+        crate::diff::visit(e, &mut |x| {
+            if let Shape::Vector(len) = self.bshape(x) {
+                n = len;
+            }
+        });
+        n
+    }
+
+    /// A whole-vector share of an adjoint, as a call of the runtime.
+    fn whole_tokens(&self, w: &Whole) -> TokenStream {
+        let (dy, _) = self.backward_expr(w.dy());
+        let value = self.name(w.value_read());
+        match w {
+            Whole::TransposeMul { .. } => {
+                let f = self.use_math("transpose_mul");
+                quote!(#f(&#value, &#dy))
+            }
+            Whole::SoftmaxBackward { .. } => {
+                let f = self.use_math("softmax_backward");
+                quote!(#f(&#value, &#dy))
+            }
+            Whole::LogSoftmaxBackward { .. } => {
+                let f = self.use_math("log_softmax_backward");
+                quote!(#f(&#value, &#dy))
+            }
+            // Matrices receive outer products through `outer_add` (see `matrix_adjoint`).
+            Whole::Outer { .. } => quote!(),
+        }
+    }
+
+    /// A vector adjoint: the statements that build it in a variable `name`, or, when it is
+    /// one expression, that expression.
+    fn vector_adjoint(
+        &self,
+        step: &Step,
+        name: &Ident,
+        n: usize,
+    ) -> (Vec<TokenStream>, Option<TokenStream>) {
+        let has_each = step.whole.is_empty() || step.value != BExpr::Const(0.0);
+        let element = has_each.then(|| self.backward_element(&step.value).0);
+        let wholes: Vec<TokenStream> = step.whole.iter().map(|w| self.whole_tokens(w)).collect();
+        let broadcast = self.vector_len(&step.value) == 0;
+        match (element, wholes.as_slice()) {
+            (Some(element), []) if broadcast => {
+                // The same value in every element: `[dl_ds; n]`.
+                let len = Literal::usize_unsuffixed(n);
+                (Vec::new(), Some(quote!([#element; #len])))
+            }
+            (Some(element), []) => (Vec::new(), Some(self.array_from_fn(element))),
+            (None, [one]) => (Vec::new(), Some(one.clone())),
+            (element, [first, rest @ ..]) => {
+                let mut stmts = vec![quote!(let mut #name = #first;)];
+                for w in rest {
+                    let f = self.use_math("add_assign");
+                    stmts.push(quote!(#f(&mut #name, &#w);));
+                }
+                if let Some(element) = element {
+                    let len = Literal::usize_unsuffixed(n);
+                    let add = self.accumulate(quote!(#name[i]), element);
+                    stmts.push(quote!(for i in 0..#len { #add }));
+                }
+                (stmts, None)
+            }
+            (None, []) => (Vec::new(), Some(self.zero(Shape::Vector(n)))),
+        }
+    }
+
+    /// The outer products a matrix receives, added to `target` (`grads.W1` or `dl_dX`).
+    fn matrix_adjoint(&self, step: &Step, target: &TokenStream) -> Vec<TokenStream> {
+        step.whole
+            .iter()
+            .filter_map(|w| match w {
+                Whole::Outer { dy, x } => {
+                    let f = self.use_math("outer_add");
+                    let (dy, _) = self.backward_expr(dy);
+                    let x = self.name(*x);
+                    Some(quote!(#f(&mut #target, &#dy, &#x);))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
     fn output(&self) -> Output {
         let c = self.c;
         let g = &c.graph;
@@ -290,7 +573,7 @@ impl Emitter<'_> {
         };
         let input_ty = match inputs.len() {
             0 => quote!(()),
-            1 => s.clone(),
+            1 => self.ty(self.shape(inputs[0])),
             _ => quote!(Inputs #generic_args),
         };
 
@@ -301,7 +584,13 @@ impl Emitter<'_> {
             if self.named[id] && id != g.output {
                 let name = self.name(id);
                 let (value, _) = self.forward_expr(id, true);
-                lets.push(quote!(let #name = #value;));
+                lets.push(match self.shape(id) {
+                    Shape::Scalar => quote!(let #name = #value;),
+                    shape => {
+                        let ty = self.ty(shape);
+                        quote!(let #name: #ty = #value;)
+                    }
+                });
             }
         }
         let (out_expr, _) = self.forward_expr(g.output, true);
@@ -320,8 +609,17 @@ impl Emitter<'_> {
             let n = self.name(id);
             quote!(#n)
         });
+        let out_ty = self.ty(self.shape(g.output));
         let (tape_out_let, tape_out) = if read[g.output] {
-            (quote!(let #out_name = #out_expr;), quote!(#out_name))
+            let annotation = if self.shape(g.output) == Shape::Scalar {
+                quote!()
+            } else {
+                quote!(: #out_ty)
+            };
+            (
+                quote!(let #out_name #annotation = #out_expr;),
+                quote!(#out_name),
+            )
         } else {
             (quote!(), out_expr.clone())
         };
@@ -367,24 +665,73 @@ impl Emitter<'_> {
         let mut body = Vec::new();
         let mut tail = quote!();
         for (k, step) in steps.iter().enumerate() {
-            let (value, _) = self.backward_expr(&step.value);
-            match step.target {
-                Target::Node(id) => {
-                    let n = self.adj_name(id);
-                    body.push(quote!(let #n = #value;));
-                }
-                Target::Param(_) => {
+            let shape = self.shape(step.node);
+            let is_tail = matches!(step.target, Target::Input(_))
+                && inputs.len() == 1
+                && k + 1 == steps.len();
+            match (step.target, shape) {
+                (Target::Param(_), Shape::Scalar) => {
+                    let (value, _) = self.backward_expr(&step.value);
                     let p = self.name(step.node);
-                    body.push(if self.generic {
-                        quote!(grads.#p = grads.#p + #value;)
-                    } else {
-                        quote!(grads.#p += #value;)
-                    });
+                    body.push(self.accumulate(quote!(grads.#p), value));
                 }
-                Target::Input(_) if inputs.len() == 1 && k + 1 == steps.len() => tail = value,
-                Target::Input(_) => {
+                (Target::Param(_), Shape::Vector(n)) => {
+                    let p = self.name(step.node);
+                    let add = self.use_math("add_assign");
+                    let has_each = step.whole.is_empty() || step.value != BExpr::Const(0.0);
+                    if has_each {
+                        let simple =
+                            matches!(step.value, BExpr::Seed | BExpr::Adj(_) | BExpr::Val(_));
+                        if simple {
+                            let (v, _) = self.backward_expr(&step.value);
+                            body.push(quote!(#add(&mut grads.#p, &#v);));
+                        } else {
+                            let (element, _) = self.backward_element(&step.value);
+                            let len = Literal::usize_unsuffixed(n);
+                            let add = self.accumulate(quote!(grads.#p[i]), element);
+                            body.push(quote!(for i in 0..#len { #add }));
+                        }
+                    }
+                    for w in &step.whole {
+                        let w = self.whole_tokens(w);
+                        body.push(quote!(#add(&mut grads.#p, &#w);));
+                    }
+                }
+                (Target::Param(_), Shape::Matrix(..)) => {
+                    let p = self.name(step.node);
+                    body.extend(self.matrix_adjoint(step, &quote!(grads.#p)));
+                }
+                (Target::Input(_), Shape::Matrix(..)) => {
                     let n = self.adj_name(step.node);
-                    body.push(quote!(let #n = #value;));
+                    let zero = self.zero(shape);
+                    body.push(quote!(let mut #n = #zero;));
+                    body.extend(self.matrix_adjoint(step, &quote!(#n)));
+                    if is_tail {
+                        tail = quote!(#n);
+                    }
+                }
+                (_, Shape::Vector(len)) => {
+                    let n = self.adj_name(step.node);
+                    let (stmts, single) = self.vector_adjoint(step, &n, len);
+                    body.extend(stmts);
+                    match single {
+                        Some(value) if is_tail => tail = value,
+                        Some(value) => {
+                            let ty = self.ty(shape);
+                            body.push(quote!(let #n: #ty = #value;));
+                        }
+                        None if is_tail => tail = quote!(#n),
+                        None => {}
+                    }
+                }
+                (_, _) => {
+                    let (value, _) = self.backward_expr(&step.value);
+                    if is_tail {
+                        tail = value;
+                    } else {
+                        let n = self.adj_name(step.node);
+                        body.push(quote!(let #n = #value;));
+                    }
                 }
             }
         }
@@ -398,6 +745,13 @@ impl Emitter<'_> {
             });
             tail = quote!(Inputs { #(#fields),* });
         }
+
+        // An index loop over a gradient and the vectors it reads is the plain way to write it.
+        let loop_allow = if body.iter().any(|t| t.to_string().starts_with("for i in")) {
+            quote!(#[allow(clippy::needless_range_loop)])
+        } else {
+            quote!()
+        };
 
         // Docs.
         let equations: Vec<String> = (0..g.nodes.len())
@@ -434,12 +788,20 @@ impl Emitter<'_> {
         let forward_doc_attrs = doc(&forward_doc);
         let forward_tape_doc_attrs = doc(forward_tape_doc);
         let backward_doc_attrs = doc(&backward_doc);
-        let input_args: Vec<TokenStream> = input_names.iter().map(|n| quote!(#n: #s)).collect();
+        let input_tys: Vec<TokenStream> = inputs.iter().map(|&i| self.ty(self.shape(i))).collect();
+        let param_tys: Vec<TokenStream> = params.iter().map(|&i| self.ty(self.shape(i))).collect();
+        let tape_tys: Vec<TokenStream> =
+            tape_nodes.iter().map(|&i| self.ty(self.shape(i))).collect();
+        let input_args: Vec<TokenStream> = input_names
+            .iter()
+            .zip(&input_tys)
+            .map(|(n, t)| quote!(#n: #t))
+            .collect();
         let inputs_struct = if inputs.len() > 1 {
             quote! {
                 /// The inputs of one sample (the data arguments of the network).
                 #[derive(Clone, Copy, Debug, PartialEq)]
-                pub struct Inputs #generic_args { #(pub #input_names: #s),* }
+                pub struct Inputs #generic_args { #(pub #input_names: #input_tys),* }
             }
         } else {
             quote!()
@@ -454,31 +816,36 @@ impl Emitter<'_> {
         } else {
             generic_args.clone()
         };
-        let count = Literal::usize_unsuffixed(params.len());
+        let count = Literal::usize_unsuffixed(
+            params
+                .iter()
+                .map(|&p| self.shape(p).elements())
+                .sum::<usize>(),
+        );
         let types = quote! {
             #params_doc_attrs
             #[derive(Clone, Copy, Debug, PartialEq)]
-            pub struct Params #params_generics { #(pub #param_names: #s),* }
+            pub struct Params #params_generics { #(pub #param_names: #param_tys),* }
 
             #inputs_struct
 
             /// What [`forward_tape`] keeps for [`backward`]: the values the chain rule reads.
             #[derive(Clone, Copy, Debug, PartialEq)]
-            pub struct Tape #tape_generics { #(pub #tape_names: #s),* }
+            pub struct Tape #tape_generics { #(pub #tape_names: #tape_tys),* }
 
             /// Number of trainable scalars.
             pub const PARAM_COUNT: usize = #count;
         };
         let functions = quote! {
             #forward_doc_attrs
-            pub fn forward #impl_generics (params: &#params_ty, #(#input_args),*) -> #s #where_clause {
+            pub fn forward #impl_generics (params: &#params_ty, #(#input_args),*) -> #out_ty #where_clause {
                 #destructure_params
                 #(#lets)*
                 #out_expr
             }
 
             #forward_tape_doc_attrs
-            pub fn forward_tape #impl_generics (params: &#params_ty, #(#input_args),*) -> (#s, #tape_ty) #where_clause {
+            pub fn forward_tape #impl_generics (params: &#params_ty, #(#input_args),*) -> (#out_ty, #tape_ty) #where_clause {
                 #destructure_params
                 #(#lets)*
                 #tape_out_let
@@ -486,10 +853,11 @@ impl Emitter<'_> {
             }
 
             #backward_doc_attrs
+            #loop_allow
             pub fn backward #impl_generics (
                 #backward_params_arg: &#params_ty,
                 #tape_arg: &#tape_ty,
-                #seed: #s,
+                #seed: #out_ty,
                 #grads_arg: &mut #params_ty,
             ) -> #input_ty #where_clause {
                 #backward_params
@@ -502,11 +870,41 @@ impl Emitter<'_> {
         let impls = if params.is_empty() {
             quote!()
         } else {
-            let infos = param_names.iter().map(|n| {
-                let n = n.to_string();
-                quote!(#krate::TensorInfo { name: #n, shape: &[] })
+            let infos = params.iter().map(|&p| {
+                let n = self.c.graph.name(p).unwrap_or("?");
+                let dims: Vec<Literal> = match self.shape(p) {
+                    Shape::Scalar => vec![],
+                    Shape::Vector(n) => vec![Literal::usize_unsuffixed(n)],
+                    Shape::Matrix(r, c) => {
+                        vec![Literal::usize_unsuffixed(r), Literal::usize_unsuffixed(c)]
+                    }
+                };
+                quote!(#krate::TensorInfo { name: #n, shape: &[#(#dims),*] })
             });
-            let (zero, _) = self.constant(0.0);
+            let zeros: Vec<TokenStream> =
+                params.iter().map(|&p| self.zero(self.shape(p))).collect();
+            let views: Vec<TokenStream> = params
+                .iter()
+                .map(|&p| {
+                    let n = self.name(p);
+                    match self.shape(p) {
+                        Shape::Scalar => quote!(::core::slice::from_ref(&self.#n)),
+                        Shape::Vector(_) => quote!(&self.#n),
+                        Shape::Matrix(..) => quote!(self.#n.as_flattened()),
+                    }
+                })
+                .collect();
+            let views_mut: Vec<TokenStream> = params
+                .iter()
+                .map(|&p| {
+                    let n = self.name(p);
+                    match self.shape(p) {
+                        Shape::Scalar => quote!(::core::slice::from_mut(&mut self.#n)),
+                        Shape::Vector(_) => quote!(&mut self.#n),
+                        Shape::Matrix(..) => quote!(self.#n.as_flattened_mut()),
+                    }
+                })
+                .collect();
             let k: Vec<Literal> = (0..params.len()).map(Literal::usize_unsuffixed).collect();
             let k2 = k.clone();
             let call_args = match inputs.len() {
@@ -525,17 +923,17 @@ impl Emitter<'_> {
                     const TENSORS: &'static [#krate::TensorInfo] = &[#(#infos),*];
                     const COUNT: usize = #count;
                     fn zeros() -> Self {
-                        Params { #(#param_names: #zero),* }
+                        Params { #(#param_names: #zeros),* }
                     }
                     fn tensor(&self, k: usize) -> &[#s] {
                         match k {
-                            #(#k => ::core::slice::from_ref(&self.#param_names),)*
+                            #(#k => #views,)*
                             _ => &[],
                         }
                     }
                     fn tensor_mut(&mut self, k: usize) -> &mut [#s] {
                         match k {
-                            #(#k2 => ::core::slice::from_mut(&mut self.#param_names),)*
+                            #(#k2 => #views_mut,)*
                             _ => &mut [],
                         }
                     }
@@ -543,15 +941,15 @@ impl Emitter<'_> {
 
                 impl #impl_generics #krate::Network for Params #generic_args #where_clause {
                     type Input = #input_ty;
-                    type Output = #s;
+                    type Output = #out_ty;
                     type Tape = #tape_ty;
-                    fn forward(&self, #input_param: &Self::Input) -> #s {
+                    fn forward(&self, #input_param: &Self::Input) -> #out_ty {
                         forward(self, #call_args)
                     }
-                    fn forward_tape(&self, #input_param: &Self::Input) -> (#s, #tape_ty) {
+                    fn forward_tape(&self, #input_param: &Self::Input) -> (#out_ty, #tape_ty) {
                         forward_tape(self, #call_args)
                     }
-                    fn backward(&self, tape: &#tape_ty, d_output: &#s, grads: &mut Self) -> Self::Input {
+                    fn backward(&self, tape: &#tape_ty, d_output: &#out_ty, grads: &mut Self) -> Self::Input {
                         backward(self, tape, *d_output, grads)
                     }
                 }
@@ -562,6 +960,13 @@ impl Emitter<'_> {
             quote!()
         } else {
             quote!(use #krate::math::{#(#math),*};)
+        };
+        let from_fn_use = if *self.from_fn.borrow() {
+            quote!(
+                use ::core::array::from_fn;
+            )
+        } else {
+            quote!()
         };
 
         // The user's function stays callable: the inference forward with its own arguments.
@@ -575,6 +980,7 @@ impl Emitter<'_> {
             }
         };
         let items = quote! {
+            #from_fn_use
             #math_use
             #types
             #functions
@@ -668,16 +1074,29 @@ fn pretty_source(
     for (k, step) in steps.iter().enumerate() {
         let comment = text::step_comment(g, step, customs);
         let name = g.name(step.node).unwrap_or("?");
-        let key = match step.target {
-            Target::Node(_) => format!("let dl_d{name} = "),
-            Target::Param(_) => format!("grads.{name} "),
+        let keys = match step.target {
+            Target::Param(_) => vec![
+                format!("grads.{name} "),
+                format!("grads.{name}[i] "),
+                format!("add_assign(&mut grads.{name},"),
+                format!("outer_add(&mut grads.{name},"),
+            ],
             Target::Input(_) if g.inputs.len() == 1 && k + 1 == steps.len() => {
                 tail_comment = Some(format!("∂L/∂{name}: {comment}"));
                 continue;
             }
-            Target::Input(_) => format!("let dl_d{name} = "),
+            Target::Node(_) | Target::Input(_) => vec![
+                format!("let dl_d{name} = "),
+                format!("let dl_d{name}: "),
+                format!("let mut dl_d{name} = "),
+                format!("let mut dl_d{name}: "),
+            ],
         };
-        if let Some(i) = lines.iter().position(|l| l.trim_start().starts_with(&key)) {
+        let found = lines.iter().position(|l| {
+            let l = l.trim_start();
+            keys.iter().any(|key| l.starts_with(key.as_str()))
+        });
+        if let Some(i) = found {
             annotate(&mut lines, i, &comment);
         }
     }

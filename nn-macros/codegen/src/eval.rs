@@ -42,6 +42,8 @@ pub fn apply_func(f: Func, z: f64) -> f64 {
         Func::Powi(n) => z.powi(n),
         Func::Softplus => z.max(0.0) + (-z.abs()).exp().ln_1p(),
         Func::Custom(_) => f64::NAN,
+        // Functions of whole vectors have no value at one number.
+        Func::Sum | Func::Mean | Func::Softmax | Func::LogSoftmax => f64::NAN,
     }
 }
 
@@ -56,6 +58,8 @@ pub fn apply(op: &Op, operands: &[f64]) -> f64 {
         Op::Div(..) => operands[0] / operands[1],
         Op::Neg(_) => -operands[0],
         Op::Call(f, _) => apply_func(*f, operands[0]),
+        // Products of vectors: the reference evaluator is scalar.
+        Op::Dot(..) | Op::MatVec(..) => f64::NAN,
     }
 }
 
@@ -150,6 +154,8 @@ fn eval(e: &BExpr, values: &[f64], vars: &[f64], seed: f64, customs: &Customs) -
         BExpr::Mul(a, b) => ev(a) * ev(b),
         BExpr::Div(a, b) => ev(a) / ev(b),
         BExpr::Neg(a) => -ev(a),
+        // Vector sums and comment-only factors: the reference evaluator is scalar.
+        BExpr::Sum(..) | BExpr::Note(..) => f64::NAN,
         BExpr::Call(d, args) => {
             let z = ev(&args[0]);
             match d {

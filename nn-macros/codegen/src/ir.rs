@@ -6,7 +6,7 @@
 //! over a `BTreeMap`, so ids are deterministic), constants are folded, and `x * 1`, `x + 0`
 //! are removed here, before differentiation ever sees them.
 
-use crate::ast::{self, BinOp, Expr, Func, Role};
+use crate::ast::{self, BinOp, Expr, Func, Role, Shape};
 use crate::errors::Errors;
 use crate::eval;
 use proc_macro2::Span;
@@ -34,8 +34,13 @@ pub enum Op {
     Div(NodeId, NodeId),
     /// −a
     Neg(NodeId),
-    /// f(a)
+    /// f(a): elementwise for the functions of one number, as a whole for `sum`, `mean`,
+    /// `softmax`, `log_softmax`.
     Call(Func, NodeId),
+    /// a·b of two vectors: Σᵢ aᵢbᵢ.
+    Dot(NodeId, NodeId),
+    /// W·x: the matrix-vector product.
+    MatVec(NodeId, NodeId),
 }
 
 impl Op {
@@ -43,8 +48,23 @@ impl Op {
     pub fn children(&self) -> Vec<NodeId> {
         match *self {
             Op::Input(_) | Op::Param(_) | Op::Const(_) => vec![],
-            Op::Add(a, b) | Op::Sub(a, b) | Op::Mul(a, b) | Op::Div(a, b) => vec![a, b],
+            Op::Add(a, b)
+            | Op::Sub(a, b)
+            | Op::Mul(a, b)
+            | Op::Div(a, b)
+            | Op::Dot(a, b)
+            | Op::MatVec(a, b) => vec![a, b],
             Op::Neg(a) | Op::Call(_, a) => vec![a],
+        }
+    }
+
+    /// Whether element i of the result depends only on element i of each vector operand
+    /// (scalars broadcast), so that it can be computed inside one loop with its consumers.
+    pub fn is_elementwise(&self) -> bool {
+        match self {
+            Op::Add(..) | Op::Sub(..) | Op::Mul(..) | Op::Div(..) | Op::Neg(_) => true,
+            Op::Call(f, _) => !f.is_vector_function(),
+            _ => false,
         }
     }
 
@@ -69,6 +89,10 @@ impl Op {
                 Func::Powi(n) => (9, n as u64),
                 Func::Softplus => (10, 0),
                 Func::Custom(i) => (11, i as u64),
+                Func::Sum => (12, 0),
+                Func::Mean => (13, 0),
+                Func::Softmax => (14, 0),
+                Func::LogSoftmax => (15, 0),
             }
         };
         match self {
@@ -80,6 +104,8 @@ impl Op {
             Op::Mul(a, b) => (5, 0, *a, *b),
             Op::Div(a, b) => (6, 0, *a, *b),
             Op::Neg(a) => (7, 0, *a, 0),
+            Op::Dot(a, b) => (8, 0, *a, *b),
+            Op::MatVec(a, b) => (9, 0, *a, *b),
             Op::Call(f, a) => {
                 let (tag, bits) = func_key(f);
                 (20 + tag, bits, *a, 0)
@@ -105,6 +131,8 @@ pub struct Node {
     pub op: Op,
     /// Its name in generated code, if it has one yet.
     pub name: Option<(String, NameKind)>,
+    /// Scalar or vector (matrices are only ever arguments).
+    pub shape: Shape,
     /// Where the user wrote it.
     pub span: Span,
 }
@@ -124,14 +152,20 @@ pub struct Graph {
 
 impl Graph {
     /// Adds a node; its children must already exist.
-    fn push(&mut self, op: Op, span: Span) -> NodeId {
+    fn push(&mut self, op: Op, shape: Shape, span: Span) -> NodeId {
         debug_assert!(op.children().iter().all(|&c| c < self.nodes.len()));
         self.nodes.push(Node {
             op,
             name: None,
+            shape,
             span,
         });
         self.nodes.len() - 1
+    }
+
+    /// The node's shape.
+    pub fn shape(&self, id: NodeId) -> Shape {
+        self.nodes[id].shape
     }
 
     /// The node's name, if it has one.
@@ -175,9 +209,25 @@ impl Graph {
     }
 }
 
+const MATRIX_ONLY_TIMES_VECTOR: &str =
+    "a matrix can only multiply a vector, written `W·x`; a network computes with scalars and vectors";
+
 /// Names that generated code uses itself, so user names must not take them.
-pub const RESERVED: [&str; 16] = [
+pub const RESERVED: [&str; 29] = [
     "params",
+    "i",
+    "acc",
+    "from_fn",
+    "dot",
+    "sum",
+    "mean",
+    "softmax",
+    "log_softmax",
+    "softmax_backward",
+    "log_softmax_backward",
+    "transpose_mul",
+    "outer_add",
+    "add_assign",
     "tape",
     "grads",
     "input",
@@ -209,6 +259,8 @@ pub fn lower(net: &ast::Network, errors: &mut Errors) -> Option<Graph> {
         scope: BTreeMap::new(),
         cse: BTreeMap::new(),
         net,
+        customs: net.customs.iter().map(|c| c.name.to_string()).collect(),
+        poisoned: BTreeSet::new(),
         errors,
         failed: false,
     };
@@ -218,7 +270,7 @@ pub fn lower(net: &ast::Network, errors: &mut Errors) -> Option<Graph> {
             Role::Input => Op::Input(lower.graph.inputs.len()),
             Role::Param => Op::Param(lower.graph.params.len()),
         };
-        let id = lower.graph.push(op, arg.name.span());
+        let id = lower.graph.push(op, arg.shape, arg.name.span());
         lower.graph.nodes[id].name = Some((arg.name.to_string(), NameKind::User));
         match arg.role {
             Role::Input => lower.graph.inputs.push(id),
@@ -230,9 +282,14 @@ pub fn lower(net: &ast::Network, errors: &mut Errors) -> Option<Graph> {
     let mut let_ids = Vec::new();
     for binding in &net.lets {
         let id = lower.expr(&binding.value);
-        if let Some(id) = id {
-            lower.name(id, &binding.name.to_string(), NameKind::User);
-            lower.define(&binding.name, id);
+        match id {
+            Some(id) => {
+                lower.name(id, &binding.name.to_string(), NameKind::User);
+                lower.define(&binding.name, id);
+            }
+            None => {
+                lower.poisoned.insert(binding.name.to_string());
+            }
         }
         let_ids.push(id);
     }
@@ -273,6 +330,21 @@ pub fn lower(net: &ast::Network, errors: &mut Errors) -> Option<Graph> {
             graph.nodes[output].span,
             "the output is a bare argument or a constant; a network must compute something from its arguments",
         );
+        return None;
+    }
+    let out_shape = graph.shape(output);
+    if out_shape != net.out_shape {
+        let scalar = net.scalar.ident().to_string();
+        let message = format!(
+            "the network computes {} ({}), but the function returns `{}`",
+            out_shape.describe(),
+            out_shape.rust(&scalar),
+            net.out_shape.rust(&scalar)
+        );
+        match &net.item.sig.output {
+            syn::ReturnType::Type(_, ty) => errors.spanned(ty, message),
+            syn::ReturnType::Default => errors.at(graph.nodes[output].span, message),
+        }
         return None;
     }
     // The output's name wins over any other name the node had.
@@ -330,6 +402,10 @@ struct Lower<'a> {
     scope: BTreeMap<String, NodeId>,
     cse: BTreeMap<(u8, u64, NodeId, NodeId), NodeId>,
     net: &'a ast::Network,
+    /// Names of the custom activations, for messages.
+    customs: Vec<String>,
+    /// `let` names whose value had an error: using them reports nothing more.
+    poisoned: BTreeSet<String>,
     errors: &'a mut Errors,
     failed: bool,
 }
@@ -362,11 +438,16 @@ impl Lower<'_> {
 
     fn expr(&mut self, e: &Expr) -> Option<NodeId> {
         match e {
-            Expr::Const(v, span) => Some(self.add(Op::Const(*v), *span)),
+            Expr::Const(v, span) => Some(self.add(Op::Const(*v), Shape::Scalar, *span)),
             Expr::Var(ident) => {
                 let name = ident.to_string();
                 if let Some(&id) = self.scope.get(&name) {
                     return Some(id);
+                }
+                if self.poisoned.contains(&name) {
+                    // Its definition was reported already.
+                    self.failed = true;
+                    return None;
                 }
                 let is_placeholder = self.net.customs.iter().any(|c| c.name == *ident);
                 let hint = if crate::ast::Builtin::from_name(&name).is_some() || is_placeholder {
@@ -382,21 +463,36 @@ impl Lower<'_> {
                 let a = self.expr(a);
                 let b = self.expr(b);
                 let (a, b) = (a?, b?);
-                let op = match op {
-                    BinOp::Add => Op::Add(a, b),
-                    BinOp::Sub => Op::Sub(a, b),
-                    BinOp::Mul => Op::Mul(a, b),
-                    BinOp::Div => Op::Div(a, b),
-                };
-                Some(self.add(op, *span))
+                match self.binary(*op, a, b) {
+                    Ok((op, shape)) => Some(self.add(op, shape, *span)),
+                    Err(message) => {
+                        self.errors.at(*span, message);
+                        self.failed = true;
+                        None
+                    }
+                }
             }
             Expr::Neg(a, span) => {
                 let a = self.expr(a)?;
-                Some(self.add(Op::Neg(a), *span))
+                let shape = self.graph.shape(a);
+                if let Shape::Matrix(..) = shape {
+                    self.errors.at(*span, MATRIX_ONLY_TIMES_VECTOR);
+                    self.failed = true;
+                    return None;
+                }
+                Some(self.add(Op::Neg(a), shape, *span))
             }
             Expr::Call(call) => {
                 let arg = self.expr(&call.arg)?;
-                let id = self.add(Op::Call(call.func, arg), call.span);
+                let shape = match self.call_shape(call.func, arg) {
+                    Ok(shape) => shape,
+                    Err(message) => {
+                        self.errors.at(call.span, message);
+                        self.failed = true;
+                        return None;
+                    }
+                };
+                let id = self.add(Op::Call(call.func, arg), shape, call.span);
                 if let Some(placeholder) = &call.placeholder {
                     // The lecture's names: f1 = f1(a1).
                     let p = placeholder.to_string();
@@ -414,8 +510,106 @@ impl Lower<'_> {
         }
     }
 
+    /// How the operand reads in a message: `` `W1` is a 4×3 matrix ([[f32; 3]; 4]) ``.
+    fn describe(&self, id: NodeId) -> String {
+        let text = crate::text::forward(&self.graph, id, &self.customs, true).0;
+        let shape = self.graph.shape(id);
+        let scalar = self.net.scalar.ident().to_string();
+        match shape {
+            Shape::Scalar => format!("`{text}` is a scalar"),
+            _ => format!("`{text}` is {} ({})", shape.describe(), shape.rust(&scalar)),
+        }
+    }
+
+    /// The operation a binary operator denotes for the shapes of its operands, and the
+    /// shape of its result; or the message of a shape error.
+    fn binary(&self, op: BinOp, a: NodeId, b: NodeId) -> Result<(Op, Shape), String> {
+        let (sa, sb) = (self.graph.shape(a), self.graph.shape(b));
+        let symbol = match op {
+            BinOp::Add => "+",
+            BinOp::Sub => "-",
+            BinOp::Mul => "*",
+            BinOp::Div => "/",
+            BinOp::Dot => "·",
+        };
+        let both = || format!("{} and {}", self.describe(a), self.describe(b));
+        match (op, sa, sb) {
+            (BinOp::Dot, Shape::Vector(n), Shape::Vector(m)) if n == m => {
+                Ok((Op::Dot(a, b), Shape::Scalar))
+            }
+            (BinOp::Dot, Shape::Vector(_), Shape::Vector(_)) => Err(format!(
+                "shape mismatch in `·`: {}; a dot product `w·x` needs two vectors of the same length",
+                both()
+            )),
+            (BinOp::Dot, Shape::Matrix(rows, cols), Shape::Vector(n)) => {
+                if cols == n {
+                    Ok((Op::MatVec(a, b), Shape::Vector(rows)))
+                } else {
+                    Err(format!(
+                        "shape mismatch in `·`: {}; a matrix-vector product `W·x` needs as many columns in `W` ({cols}) as elements in `x` ({n})",
+                        both()
+                    ))
+                }
+            }
+            (BinOp::Dot, Shape::Vector(_), Shape::Matrix(..)) => Err(format!(
+                "a vector times a matrix is not in the network language: {}; write the matrix first, `W·x`",
+                both()
+            )),
+            (BinOp::Dot, Shape::Matrix(..), Shape::Matrix(..)) => Err(format!(
+                "matrix-matrix products are not in the network language: {}; apply the matrices to the vector one at a time, `W2·(W1·x)`",
+                both()
+            )),
+            (BinOp::Mul, Shape::Matrix(..), Shape::Vector(_)) => Err(format!(
+                "`*` is the elementwise product, and {}; the matrix-vector product is written `·`: `W·x`",
+                both()
+            )),
+            (_, Shape::Matrix(..), _) | (_, _, Shape::Matrix(..)) => Err(format!(
+                "{}; {MATRIX_ONLY_TIMES_VECTOR}",
+                both()
+            )),
+            (_, Shape::Vector(n), Shape::Vector(m)) if n != m => Err(format!(
+                "shape mismatch in `{symbol}`: {}; elementwise `{symbol}` needs two vectors of the same length, or a scalar on one side",
+                both()
+            )),
+            _ => {
+                let shape = sa.max(sb);
+                Ok((
+                    match op {
+                        BinOp::Add => Op::Add(a, b),
+                        BinOp::Sub => Op::Sub(a, b),
+                        BinOp::Mul | BinOp::Dot => Op::Mul(a, b),
+                        BinOp::Div => Op::Div(a, b),
+                    },
+                    shape,
+                ))
+            }
+        }
+    }
+
+    /// The shape of `f(arg)`, or the message of a shape error.
+    fn call_shape(&self, f: Func, arg: NodeId) -> Result<Shape, String> {
+        let shape = self.graph.shape(arg);
+        let name = match f {
+            Func::Sigmoid => "sigmoid".to_string(),
+            Func::Sum => "sum".to_string(),
+            _ => crate::text::func_name(f, &self.customs),
+        };
+        match (f.is_vector_function(), shape) {
+            (_, Shape::Matrix(..)) => Err(format!(
+                "`{name}` cannot take a matrix: {}; {MATRIX_ONLY_TIMES_VECTOR}",
+                self.describe(arg)
+            )),
+            (true, Shape::Scalar) => Err(format!(
+                "`{name}` takes a vector, but {}",
+                self.describe(arg)
+            )),
+            (true, Shape::Vector(_)) if matches!(f, Func::Sum | Func::Mean) => Ok(Shape::Scalar),
+            _ => Ok(shape),
+        }
+    }
+
     /// Adds `op`, folding constants, dropping `·1`, `+0`, and reusing an identical node.
-    fn add(&mut self, op: Op, span: Span) -> NodeId {
+    fn add(&mut self, op: Op, shape: Shape, span: Span) -> NodeId {
         let op = self.simplify(op);
         if let Op::Const(_) | Op::Input(_) | Op::Param(_) = op {
         } else if let Some(forward) = self.alias(&op) {
@@ -425,7 +619,12 @@ impl Lower<'_> {
         if let Some(&id) = self.cse.get(&key) {
             return id;
         }
-        let id = self.graph.push(op, span);
+        let shape = if let Op::Const(_) = op {
+            Shape::Scalar
+        } else {
+            shape
+        };
+        let id = self.graph.push(op, shape, span);
         self.cse.insert(key, id);
         id
     }
@@ -486,6 +685,8 @@ fn name_activations(graph: &mut Graph, net: &ast::Network) {
                 | Func::Step(_)
                 | Func::Softplus
                 | Func::Custom(_)
+                | Func::Softmax
+                | Func::LogSoftmax
         )
     };
     let live = graph.reachable();

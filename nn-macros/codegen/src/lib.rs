@@ -75,9 +75,12 @@ pub fn compile(attr: TokenStream, item: TokenStream) -> syn::Result<Compiled> {
     let own = backward.adjoint_variables(&graph);
     let uses = graph.use_counts();
     let live = graph.reachable();
+    let whole = whole_values(&graph);
     let needs: Vec<bool> = (0..graph.nodes.len())
         .map(|id| {
-            live[id] && !graph.nodes[id].op.is_leaf() && (read[id] || own[id] || uses[id] > 1)
+            live[id]
+                && !graph.nodes[id].op.is_leaf()
+                && (read[id] || own[id] || uses[id] > 1 || whole[id])
         })
         .collect();
     ir::name_temporaries(&mut graph, &needs);
@@ -86,6 +89,37 @@ pub fn compile(attr: TokenStream, item: TokenStream) -> syn::Result<Compiled> {
         graph,
         backward,
     })
+}
+
+/// Values that must be computed whole, into a variable of their own, before their use:
+/// vector operands of dot and matrix-vector products and of whole-vector functions, vectors
+/// that only a whole-vector function makes (`softmax`), and scalars used inside a vector
+/// loop (computed once, not once per element).
+fn whole_values(graph: &ir::Graph) -> Vec<bool> {
+    use ast::Shape;
+    use ir::Op;
+    let mut whole = vec![false; graph.nodes.len()];
+    for (id, node) in graph.nodes.iter().enumerate() {
+        if let Op::Call(f, _) = node.op {
+            if f.is_vector_function() && node.shape != Shape::Scalar {
+                whole[id] = true;
+            }
+        }
+        for (slot, c) in node.op.children().into_iter().enumerate() {
+            let child = &graph.nodes[c];
+            let operand_of_whole = !node.op.is_elementwise()
+                && child.shape != Shape::Scalar
+                && !(matches!(node.op, Op::MatVec(..)) && slot == 0);
+            let scalar_in_loop = node.shape != Shape::Scalar
+                && node.op.is_elementwise()
+                && child.shape == Shape::Scalar
+                && !matches!(child.op, Op::Const(_));
+            if operand_of_whole || scalar_in_loop {
+                whole[c] = true;
+            }
+        }
+    }
+    whole
 }
 
 fn unreachable_error<T>() -> syn::Result<T> {

@@ -4,7 +4,7 @@
 
 use crate::ast::{
     self, builtin_list, Arg, BinOp, Binding, Builtin, Call, Custom, Expr, Func, Output, Role,
-    Scalar,
+    Scalar, Shape,
 };
 use crate::attr::{Activation, Attr};
 use crate::errors::Errors;
@@ -14,7 +14,8 @@ use syn::{FnArg, GenericParam, Ident, Pat, ReturnType, Stmt, Type};
 
 /// Builds the AST of `item` under the attribute `attr`, or reports why it cannot.
 pub fn network(attr: Attr, item: syn::ItemFn, errors: &mut Errors) -> Option<ast::Network> {
-    let scalar = signature(&item, errors);
+    let signature = signature(&item, errors);
+    let scalar = signature.as_ref().map(|(scalar, _)| scalar.clone());
     let args = arguments(&item, &attr, scalar.as_ref(), errors);
     let customs: Vec<Custom> = attr
         .placeholders
@@ -43,6 +44,7 @@ pub fn network(attr: Attr, item: syn::ItemFn, errors: &mut Errors) -> Option<ast
         .unwrap_or_else(|| syn::parse_quote!(::nn));
     Some(ast::Network {
         scalar: scalar?,
+        out_shape: signature.map(|(_, shape)| shape)?,
         args,
         lets,
         output: output?,
@@ -53,7 +55,7 @@ pub fn network(attr: Attr, item: syn::ItemFn, errors: &mut Errors) -> Option<ast
 }
 
 /// Checks the function's qualifiers, generics and output type; returns the scalar type.
-fn signature(item: &syn::ItemFn, errors: &mut Errors) -> Option<Scalar> {
+fn signature(item: &syn::ItemFn, errors: &mut Errors) -> Option<(Scalar, Shape)> {
     let sig = &item.sig;
     if let Some(t) = &sig.constness {
         errors.spanned(t, "a network cannot be a `const fn`");
@@ -111,13 +113,66 @@ fn signature(item: &syn::ItemFn, errors: &mut Errors) -> Option<Scalar> {
         }
         ReturnType::Type(_, ty) => ty,
     };
-    let scalar = scalar_of(out_ty, generic.as_ref(), errors)?;
-    Some(scalar)
+    typed(out_ty, generic.as_ref(), errors)
+}
+
+const EXPECTED_TYPE: &str =
+    "expected `f32`, `f64` or a type parameter `T: Float`, a vector `[f32; 3]` or a matrix `[[f32; 3]; 4]` of them";
+
+/// The scalar and shape a type names, or an error saying what is allowed.
+fn typed(ty: &Type, generic: Option<&Ident>, errors: &mut Errors) -> Option<(Scalar, Shape)> {
+    match ty {
+        Type::Array(outer) => {
+            let rows = array_len(&outer.len, errors)?;
+            match &*outer.elem {
+                Type::Array(inner) => {
+                    let cols = array_len(&inner.len, errors)?;
+                    if let Type::Array(_) = &*inner.elem {
+                        errors.spanned(
+                            ty,
+                            format!("arrays of more than two dimensions are not in the network language; {EXPECTED_TYPE}"),
+                        );
+                        return None;
+                    }
+                    let scalar = scalar_of(&inner.elem, generic, errors)?;
+                    Some((scalar, Shape::Matrix(rows, cols)))
+                }
+                elem => Some((scalar_of(elem, generic, errors)?, Shape::Vector(rows))),
+            }
+        }
+        Type::Paren(p) => typed(&p.elem, generic, errors),
+        _ => Some((scalar_of(ty, generic, errors)?, Shape::Scalar)),
+    }
+}
+
+/// The length of an array type: an integer literal of at least 1.
+fn array_len(len: &syn::Expr, errors: &mut Errors) -> Option<usize> {
+    if let syn::Expr::Lit(syn::ExprLit {
+        lit: syn::Lit::Int(int),
+        ..
+    }) = len
+    {
+        match int.base10_parse::<usize>() {
+            Ok(0) => errors.spanned(len, "an array of a network has at least one element"),
+            Ok(n) if n > 1 << 20 => errors.spanned(
+                len,
+                "arrays of more than 1048576 elements do not fit a network on the stack",
+            ),
+            Ok(n) => return Some(n),
+            Err(e) => errors.spanned(len, e.to_string()),
+        }
+        return None;
+    }
+    errors.spanned(
+        len,
+        "array lengths must be integer literals, like `[f32; 3]`, so that shapes are checked when the network is compiled",
+    );
+    None
 }
 
 /// The scalar a type names, or an error saying what is allowed.
 fn scalar_of(ty: &Type, generic: Option<&Ident>, errors: &mut Errors) -> Option<Scalar> {
-    let expected = "expected `f32`, `f64` or a type parameter `T: Float`";
+    let expected = EXPECTED_TYPE;
     match ty {
         Type::Path(p) if p.qself.is_none() => {
             if let Some(ident) = p.path.get_ident() {
@@ -138,15 +193,6 @@ fn scalar_of(ty: &Type, generic: Option<&Ident>, errors: &mut Errors) -> Option<
                 }
             }
             errors.spanned(ty, format!("unsupported type; {expected}"));
-            None
-        }
-        Type::Array(_) => {
-            errors.spanned(
-                ty,
-                format!(
-                    "vectors and matrices are not supported yet; {expected} (dense layers are planned)"
-                ),
-            );
             None
         }
         Type::Reference(_) => {
@@ -173,14 +219,14 @@ fn arguments(
     };
     let mut args = Vec::new();
     for input in &item.sig.inputs {
-        let typed = match input {
+        let arg = match input {
             FnArg::Receiver(r) => {
                 errors.spanned(r, "a network is a free function; it cannot take `self`");
                 continue;
             }
             FnArg::Typed(t) => t,
         };
-        let name = match &*typed.pat {
+        let name = match &*arg.pat {
             Pat::Ident(p) if p.by_ref.is_none() && p.mutability.is_none() && p.subpat.is_none() => {
                 p.ident.clone()
             }
@@ -189,14 +235,14 @@ fn arguments(
                 continue;
             }
         };
-        if let (Some(expected), Some(found)) =
-            (scalar, scalar_of(&typed.ty, generic.as_ref(), errors))
-        {
+        let found = typed(&arg.ty, generic.as_ref(), errors);
+        let shape = found.as_ref().map_or(Shape::Scalar, |(_, shape)| *shape);
+        if let (Some(expected), Some((found, _))) = (scalar, found) {
             if expected.ident() != found.ident() {
                 errors.spanned(
-                    &typed.ty,
+                    &arg.ty,
                     format!(
-                        "every argument must have the output's type `{}`; `{name}` is `{}`",
+                        "every argument must have the output's float type `{}`; `{name}` has `{}`",
                         expected.ident(),
                         found.ident()
                     ),
@@ -206,6 +252,7 @@ fn arguments(
         args.push(Arg {
             name,
             role: Role::Param,
+            shape,
         });
     }
     match &attr.inputs {
@@ -682,6 +729,10 @@ fn builtin_func(b: Builtin, constants: &[f64], name: &Ident, errors: &mut Errors
         Builtin::Sqrt => Func::Sqrt,
         Builtin::Abs => Func::Abs,
         Builtin::Softplus => Func::Softplus,
+        Builtin::Sum => Func::Sum,
+        Builtin::Mean => Func::Mean,
+        Builtin::Softmax => Func::Softmax,
+        Builtin::LogSoftmax => Func::LogSoftmax,
         Builtin::Powi => {
             let n = constants[0];
             if n.fract() != 0.0 || n.abs() > 64.0 || n == 0.0 {
@@ -700,7 +751,7 @@ fn builtin_func(b: Builtin, constants: &[f64], name: &Ident, errors: &mut Errors
 fn product(mut factors: Vec<Expr>, span: Span) -> Expr {
     let first = factors.remove(0);
     factors.into_iter().fold(first, |acc, f| {
-        Expr::Binary(BinOp::Mul, Box::new(acc), Box::new(f), span)
+        Expr::Binary(BinOp::Dot, Box::new(acc), Box::new(f), span)
     })
 }
 

@@ -1,7 +1,7 @@
 //! Math as the lecture writes it, for comments and docs: `∂y/∂a3 = y·(1 − y)`.
 
 use crate::ast::Func;
-use crate::diff::{BExpr, Deriv, Part, Step, Target};
+use crate::diff::{BExpr, Deriv, Note, Part, Step, Target, Whole};
 use crate::ir::{Graph, NodeId, Op};
 
 /// A number without a needless `.0`: `1`, `0.5`, `-2`.
@@ -28,6 +28,10 @@ pub fn func_name(f: Func, customs: &[String]) -> String {
         Func::Powi(_) => "powi".into(),
         Func::Softplus => "softplus".into(),
         Func::Custom(i) => customs.get(i).cloned().unwrap_or_default(),
+        Func::Sum => "Σ".into(),
+        Func::Mean => "mean".into(),
+        Func::Softmax => "softmax".into(),
+        Func::LogSoftmax => "log_softmax".into(),
     }
 }
 
@@ -35,7 +39,7 @@ pub fn func_name(f: Func, customs: &[String]) -> String {
 fn prec_op(op: &Op) -> u8 {
     match op {
         Op::Add(..) | Op::Sub(..) => 1,
-        Op::Mul(..) | Op::Div(..) => 2,
+        Op::Mul(..) | Op::Div(..) | Op::Dot(..) | Op::MatVec(..) => 2,
         Op::Neg(_) => 3,
         Op::Const(c) if *c < 0.0 => 3,
         _ => 4,
@@ -65,6 +69,7 @@ pub fn forward(graph: &Graph, id: NodeId, customs: &[String], top: bool) -> (Str
         Op::Sub(a, b) => bin(a, b, " − ", 1),
         Op::Mul(a, b) => bin(a, b, "·", 2),
         Op::Div(a, b) => bin(a, b, "/", 2),
+        Op::Dot(a, b) | Op::MatVec(a, b) => bin(a, b, "·", 2),
         Op::Neg(a) => {
             let (t, p) = sub(a);
             (
@@ -136,6 +141,16 @@ pub fn backward(graph: &Graph, e: &BExpr, customs: &[String]) -> String {
                 format!("−{}", sub(a))
             }
         }
+        BExpr::Sum(a, _) => format!("Σᵢ {}", sub(a)),
+        BExpr::Note(note, id) => {
+            let name = graph.name(*id).unwrap_or("?");
+            match note {
+                Note::Outer => format!("{name}ᵀ (outer product)"),
+                Note::Transposed => format!("{name}ᵀ"),
+                Note::SoftmaxJacobian => format!("diag({name}) − {name}·{name}ᵀ"),
+                Note::LogSoftmaxJacobian => format!("I − exp({name})·1ᵀ"),
+            }
+        }
         BExpr::Call(d, args) => {
             let z = sub(&args[0]);
             match d {
@@ -200,9 +215,33 @@ pub fn derivation(graph: &Graph, step: &Step, customs: &[String]) -> String {
         Target::Input(_) => "(input) ",
         Target::Node(_) => "",
     };
+    let mut value: Vec<String> = step
+        .whole
+        .iter()
+        .map(|w| whole(graph, w, customs))
+        .collect();
+    if step.whole.is_empty() || step.value != BExpr::Const(0.0) {
+        value.insert(0, backward(graph, &step.value, customs));
+    }
     format!(
         "{prefix}{lhs} = {} = {}",
         chain.join(" + "),
-        backward(graph, &step.value, customs)
+        value.join(" + ")
     )
+}
+
+/// A whole-vector share of an adjoint in lecture notation: `W2ᵀ·∂L/∂z2`.
+pub fn whole(graph: &Graph, w: &Whole, customs: &[String]) -> String {
+    let name = |k: NodeId| graph.name(k).unwrap_or("?").to_string();
+    let dy = backward(graph, w.dy(), customs);
+    match *w {
+        Whole::TransposeMul { w, .. } => format!("{}ᵀ·{dy}", name(w)),
+        Whole::Outer { x, .. } => format!("{dy}·{}ᵀ", name(x)),
+        Whole::SoftmaxBackward { y, .. } => {
+            format!("{y} ⊙ ({dy} − {dy}·{y})", y = name(y))
+        }
+        Whole::LogSoftmaxBackward { y, .. } => {
+            format!("{dy} − exp({})·Σ{dy}", name(y))
+        }
+    }
 }

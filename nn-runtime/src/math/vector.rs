@@ -1,0 +1,234 @@
+//! Vector and matrix operations of the network language, and the whole-vector steps of the
+//! backward pass.
+//!
+//! Shapes are const generics, so a length mismatch is a compile error and no function
+//! here checks or panics. Every loop runs over fixed-size arrays, which lets the compiler
+//! drop the bounds checks and vectorise.
+//!
+//! ```
+//! use nn_runtime::math::*;
+//! let w = [[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]; // 3×2
+//! let x = [1.0, -1.0];
+//! let z: [f64; 3] = core::array::from_fn(|i| dot(&w[i], &x)); // W·x
+//! assert_eq!(z, [-1.0, -1.0, -1.0]);
+//! assert_eq!(transpose_mul(&w, &[1.0, 0.0, 1.0]), [6.0, 8.0]); // Wᵀ·v
+//! ```
+
+use num_traits::Float;
+
+/// Number of independent partial sums in [`dot`] and [`sum`].
+const LANES: usize = 8;
+
+/// a·b = Σᵢ aᵢbᵢ.
+///
+/// Kept as eight independent partial sums over interleaved elements, added up at the end:
+/// float addition is not associative, so a single running sum would force the compiler to
+/// add one product at a time; independent sums let it use SIMD registers. The order of
+/// additions is fixed, so the result is deterministic.
+#[inline]
+pub fn dot<T: Float, const N: usize>(a: &[T; N], b: &[T; N]) -> T {
+    let mut acc = [T::zero(); LANES];
+    let chunks = N / LANES * LANES;
+    for (ca, cb) in a[..chunks]
+        .chunks_exact(LANES)
+        .zip(b[..chunks].chunks_exact(LANES))
+    {
+        for k in 0..LANES {
+            acc[k] = acc[k] + ca[k] * cb[k];
+        }
+    }
+    let mut tail = T::zero();
+    for k in chunks..N {
+        tail = tail + a[k] * b[k];
+    }
+    reduce(acc) + tail
+}
+
+/// Σᵢ vᵢ, with the same fixed order of partial sums as [`dot`].
+#[inline]
+pub fn sum<T: Float, const N: usize>(v: &[T; N]) -> T {
+    let mut acc = [T::zero(); LANES];
+    let chunks = N / LANES * LANES;
+    for c in v[..chunks].chunks_exact(LANES) {
+        for k in 0..LANES {
+            acc[k] = acc[k] + c[k];
+        }
+    }
+    let mut tail = T::zero();
+    for &x in &v[chunks..] {
+        tail = tail + x;
+    }
+    reduce(acc) + tail
+}
+
+/// The partial sums added pairwise: ((a0 + a4) + (a2 + a6)) + ((a1 + a5) + (a3 + a7)).
+#[inline(always)]
+fn reduce<T: Float>(acc: [T; LANES]) -> T {
+    let s = [
+        acc[0] + acc[4],
+        acc[1] + acc[5],
+        acc[2] + acc[6],
+        acc[3] + acc[7],
+    ];
+    (s[0] + s[2]) + (s[1] + s[3])
+}
+
+/// The mean of the elements.
+#[inline]
+pub fn mean<T: Float, const N: usize>(v: &[T; N]) -> T {
+    sum(v) / super::lit(N as f64)
+}
+
+/// The largest element (NaN-ignoring, as `f64::max`).
+#[inline]
+fn max<T: Float, const N: usize>(v: &[T; N]) -> T {
+    v.iter().fold(T::neg_infinity(), |m, &x| m.max(x))
+}
+
+/// softmax(z)ᵢ = e^(zᵢ − max z) / Σⱼ e^(zⱼ − max z): shifted by the maximum, so that no
+/// exponential overflows, whatever the inputs (±1000 included).
+///
+/// ```
+/// let y = nn_runtime::math::softmax(&[1000.0_f64, 0.0, -1000.0]);
+/// assert_eq!(y, [1.0, 0.0, 0.0]);
+/// ```
+#[inline]
+pub fn softmax<T: Float, const N: usize>(z: &[T; N]) -> [T; N] {
+    let m = max(z);
+    let mut e = [T::zero(); N];
+    for (e, &z) in e.iter_mut().zip(z) {
+        *e = (z - m).exp();
+    }
+    // The largest term is e⁰ = 1, so the sum is at least 1.
+    let s = sum(&e);
+    for e in &mut e {
+        *e = *e / s;
+    }
+    e
+}
+
+/// log(softmax(z))ᵢ = zᵢ − max z − ln Σⱼ e^(zⱼ − max z): finite for any finite input.
+///
+/// ```
+/// let y = nn_runtime::math::log_softmax(&[1000.0_f64, 0.0, -1000.0]);
+/// assert_eq!(y, [0.0, -1000.0, -2000.0]);
+/// ```
+#[inline]
+pub fn log_softmax<T: Float, const N: usize>(z: &[T; N]) -> [T; N] {
+    let m = max(z);
+    let mut e = [T::zero(); N];
+    for (e, &z) in e.iter_mut().zip(z) {
+        *e = (z - m).exp();
+    }
+    let log_sum = m + sum(&e).ln();
+    let mut y = [T::zero(); N];
+    for (y, &z) in y.iter_mut().zip(z) {
+        *y = z - log_sum;
+    }
+    y
+}
+
+/// ∂L/∂z from ∂L/∂y for y = softmax(z): the Jacobian diag(y) − y·yᵀ applied to `dy`,
+/// which is yᵢ·(dyᵢ − Σⱼ dyⱼyⱼ).
+#[inline]
+pub fn softmax_backward<T: Float, const N: usize>(y: &[T; N], dy: &[T; N]) -> [T; N] {
+    let d = dot(dy, y);
+    let mut dz = [T::zero(); N];
+    for ((dz, &y), &dy) in dz.iter_mut().zip(y).zip(dy) {
+        *dz = y * (dy - d);
+    }
+    dz
+}
+
+/// ∂L/∂z from ∂L/∂y for y = log_softmax(z): dyᵢ − softmax(z)ᵢ·Σⱼ dyⱼ, with
+/// softmax(z) = e^y.
+#[inline]
+pub fn log_softmax_backward<T: Float, const N: usize>(y: &[T; N], dy: &[T; N]) -> [T; N] {
+    let s = sum(dy);
+    let mut dz = [T::zero(); N];
+    for ((dz, &y), &dy) in dz.iter_mut().zip(y).zip(dy) {
+        *dz = dy - y.exp() * s;
+    }
+    dz
+}
+
+/// Wᵀ·v for W with R rows of C: what `x` receives from `z = W·x`, ∂L/∂x = Wᵀ·∂L/∂z.
+///
+/// Walks W row by row (row r scaled by vᵣ, added to the result), so memory is read in order
+/// and the inner loop vectorises.
+#[inline]
+pub fn transpose_mul<T: Float, const R: usize, const C: usize>(
+    w: &[[T; C]; R],
+    v: &[T; R],
+) -> [T; C] {
+    let mut out = [T::zero(); C];
+    for (row, &vr) in w.iter().zip(v) {
+        for (o, &wrc) in out.iter_mut().zip(row) {
+            *o = *o + wrc * vr;
+        }
+    }
+    out
+}
+
+/// G += dy·xᵀ: what the matrix receives from `z = W·x`, ∂L/∂Wᵣc = ∂L/∂zᵣ·x꜀, added to the
+/// gradient `g`.
+#[inline]
+pub fn outer_add<T: Float, const R: usize, const C: usize>(
+    g: &mut [[T; C]; R],
+    dy: &[T; R],
+    x: &[T; C],
+) {
+    for (row, &d) in g.iter_mut().zip(dy) {
+        for (gc, &xc) in row.iter_mut().zip(x) {
+            *gc = *gc + d * xc;
+        }
+    }
+}
+
+/// a += b, elementwise.
+#[inline]
+pub fn add_assign<T: Float, const N: usize>(a: &mut [T; N], b: &[T; N]) {
+    for (a, &b) in a.iter_mut().zip(b) {
+        *a = *a + b;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dot_and_sum_match_the_definition_for_every_length_up_to_20() {
+        fn check<const N: usize>() {
+            let a: [f64; N] = core::array::from_fn(|i| i as f64 + 1.0);
+            let b: [f64; N] = core::array::from_fn(|i| 0.5 - i as f64);
+            let want: f64 = (0..N).map(|i| a[i] * b[i]).sum();
+            assert_eq!(dot(&a, &b), want, "N = {N}");
+            assert_eq!(sum(&a), (N * (N + 1) / 2) as f64, "N = {N}");
+        }
+        check::<1>();
+        check::<7>();
+        check::<8>();
+        check::<9>();
+        check::<16>();
+        check::<20>();
+    }
+
+    #[test]
+    fn softmax_is_stable_and_sums_to_one() {
+        let y = softmax(&[1000.0_f32, 999.0, -1000.0]);
+        assert!(y.iter().all(|v| v.is_finite()));
+        assert!((y.iter().sum::<f32>() - 1.0).abs() < 1e-6);
+        let l = log_softmax(&[-1000.0_f32, 1000.0]);
+        assert_eq!(l, [-2000.0, 0.0]);
+    }
+
+    #[test]
+    fn outer_and_transpose_products() {
+        let mut g = [[0.0; 2]; 3];
+        outer_add(&mut g, &[1.0, 2.0, 3.0], &[10.0, 20.0]);
+        assert_eq!(g, [[10.0, 20.0], [20.0, 40.0], [30.0, 60.0]]);
+        let w = [[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]];
+        assert_eq!(transpose_mul(&w, &[1.0, 1.0, 1.0]), [9.0, 12.0]);
+    }
+}

@@ -1,0 +1,8 @@
+use nn::network;
+
+#[network]
+fn layer(x: [f32; 2], W1: [[f32; 2]; 4]) -> [f32; 4] {
+    x·W1
+}
+
+fn main() {}
