@@ -8,7 +8,7 @@ use crate::{text, Compiled};
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::{format_ident, quote, ToTokens};
 use std::cell::RefCell;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Generated tokens and the readable source of the same items.
 pub struct Output {
@@ -1067,64 +1067,97 @@ fn pretty_source(
         Err(e) => return format!("// generated code could not be printed: {e}\n"),
     };
     let printed = prettyplease::unparse(&file);
-    let mut lines: Vec<String> = printed.lines().map(str::to_string).collect();
+    let lines: Vec<&str> = printed.lines().collect();
+    // The backward function's lines, and in it the line that starts each step's statement,
+    // found in one pass (a search per step would cost steps × lines).
+    let start = lines.iter().position(|l| l.contains("pub fn backward"));
+    let end = start.and_then(|s| {
+        let close = format!("{}}}", leading(lines[s]));
+        (s..lines.len()).find(|&i| lines[i] == close)
+    });
+    let mut statement_of: BTreeMap<String, usize> = BTreeMap::new();
+    if let (Some(start), Some(end)) = (start, end) {
+        for (i, line) in lines.iter().enumerate().take(end).skip(start) {
+            if let Some(key) = statement_key(line.trim_start()) {
+                statement_of.entry(key).or_insert(i);
+            }
+        }
+    }
+    let mut inline: BTreeMap<usize, String> = BTreeMap::new();
+    let mut above: BTreeMap<usize, Vec<String>> = BTreeMap::new();
     let steps: &[Step] = &c.backward.steps;
     let g = &c.graph;
-    let mut tail_comment = None;
     for (k, step) in steps.iter().enumerate() {
         let comment = text::step_comment(g, step, customs);
         let name = g.name(step.node).unwrap_or("?");
-        let keys = match step.target {
-            Target::Param(_) => vec![
-                format!("grads.{name} "),
-                format!("grads.{name}[i] "),
-                format!("add_assign(&mut grads.{name},"),
-                format!("outer_add(&mut grads.{name},"),
-            ],
+        let key = match step.target {
+            Target::Param(_) => format!("grads.{name}"),
             Target::Input(_) if g.inputs.len() == 1 && k + 1 == steps.len() => {
-                tail_comment = Some(format!("∂L/∂{name}: {comment}"));
+                // The returned input gradient is the last expression of `backward`: the
+                // comment goes above it.
+                if let (Some(start), Some(end)) = (start, end) {
+                    let code =
+                        |l: &str| l.split(" // ").next().unwrap_or("").trim_end().to_string();
+                    let tail = (start..end)
+                        .rev()
+                        .find(|&i| code(lines[i]).ends_with(';') || code(lines[i]).ends_with('{'));
+                    if let Some(t) = tail {
+                        above
+                            .entry(t + 1)
+                            .or_default()
+                            .push(format!("∂L/∂{name}: {comment}"));
+                    }
+                }
                 continue;
             }
-            Target::Node(_) | Target::Input(_) => vec![
-                format!("let dl_d{name} = "),
-                format!("let dl_d{name}: "),
-                format!("let mut dl_d{name} = "),
-                format!("let mut dl_d{name}: "),
-            ],
+            Target::Node(_) | Target::Input(_) => format!("dl_d{name}"),
         };
-        let found = lines.iter().position(|l| {
-            let l = l.trim_start();
-            keys.iter().any(|key| l.starts_with(key.as_str()))
-        });
-        if let Some(i) = found {
-            annotate(&mut lines, i, &comment);
-        }
-    }
-    if let Some(comment) = tail_comment {
-        // The returned input gradient is the last expression of `backward`.
-        if let Some(start) = lines.iter().position(|l| l.contains("pub fn backward")) {
-            let close = format!("{}}}", leading(&lines[start]));
-            if let Some(end) = (start..lines.len()).find(|&i| lines[i] == close) {
-                let code = |l: &str| l.split(" // ").next().unwrap_or("").trim_end().to_string();
-                let tail = (start..end)
-                    .rev()
-                    .find(|&i| code(&lines[i]).ends_with(';') || code(&lines[i]).ends_with('{'));
-                if let Some(t) = tail {
-                    let indent = leading(&lines[t + 1]);
-                    lines.insert(t + 1, format!("{indent}// {comment}"));
-                }
+        if let Some(&i) = statement_of.get(&key) {
+            let line = lines[i];
+            let fits = line.chars().count() + comment.chars().count() + 4 <= 100;
+            if line.trim_end().ends_with(';') && fits {
+                inline.insert(i, comment);
+            } else {
+                above.entry(i).or_default().push(comment);
             }
         }
     }
     let mut out = String::new();
     for (i, line) in lines.iter().enumerate() {
-        if i > 0 && starts_item(line) && ends_item(&lines[i - 1]) {
+        if i > 0 && starts_item(line) && ends_item(lines[i - 1]) {
             out.push('\n');
         }
+        for comment in above.get(&i).into_iter().flatten() {
+            out.push_str(&format!("{}// {comment}\n", leading(line)));
+        }
         out.push_str(line);
+        if let Some(comment) = inline.get(&i) {
+            out.push_str(&format!(" // {comment}"));
+        }
         out.push('\n');
     }
     out
+}
+
+/// What a backward statement defines, from its first line: `dl_dz1` for
+/// `let dl_dz1 = …` or `let mut dl_dz1: … = …`, `grads.b1` for `grads.b1 += …`,
+/// `grads.b1[i] += …`, `add_assign(&mut grads.b1, …)` or `outer_add(&mut grads.W1, …)`.
+fn statement_key(line: &str) -> Option<String> {
+    let name_end = |s: &str| {
+        s.find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap_or(s.len())
+    };
+    if let Some(rest) = line
+        .strip_prefix("let mut dl_d")
+        .or_else(|| line.strip_prefix("let dl_d"))
+    {
+        return Some(format!("dl_d{}", &rest[..name_end(rest)]));
+    }
+    let rest = line
+        .strip_prefix("grads.")
+        .or_else(|| line.strip_prefix("add_assign(&mut grads."))
+        .or_else(|| line.strip_prefix("outer_add(&mut grads."))?;
+    Some(format!("grads.{}", &rest[..name_end(rest)]))
 }
 
 /// Whether `line` opens an item of the file or of the generated module (its doc comment,
@@ -1145,15 +1178,4 @@ fn ends_item(line: &str) -> bool {
 
 fn leading(line: &str) -> String {
     line.chars().take_while(|c| c.is_whitespace()).collect()
-}
-
-/// Puts `// comment` after the statement on line `i` when it fits, else on the line above.
-fn annotate(lines: &mut Vec<String>, i: usize, comment: &str) {
-    let line = &lines[i];
-    if line.trim_end().ends_with(';') && line.chars().count() + comment.chars().count() + 4 <= 100 {
-        lines[i] = format!("{line} // {comment}");
-    } else {
-        let indent = leading(line);
-        lines.insert(i, format!("{indent}// {comment}"));
-    }
 }

@@ -147,6 +147,11 @@ fn typed(ty: &Type, generic: Option<&Ident>, errors: &mut Errors) -> Option<(Sca
 
 /// The length of an array type: an integer literal of at least 1.
 fn array_len(len: &syn::Expr, errors: &mut Errors) -> Option<usize> {
+    // A length passed through `macro_rules!` (`$n:literal`) arrives wrapped in a group.
+    let mut len = len;
+    while let syn::Expr::Group(g) = len {
+        len = &g.expr;
+    }
     if let syn::Expr::Lit(syn::ExprLit {
         lit: syn::Lit::Int(int),
         ..

@@ -34,6 +34,36 @@ fn chain_source_reads_like_the_lecture() {
     }
 }
 
+/// The generated source of a two-layer classifier with its loss: loops, whole-vector steps.
+#[test]
+fn classifier_source_reads_like_the_lecture() {
+    let (attr, item) = common::corpus()
+        .into_iter()
+        .find(|(_, item)| item.to_string().contains("fn classifier"))
+        .unwrap();
+    let source = nn_codegen::expand_source(attr, item).unwrap();
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/snapshots/classifier.rs.txt"
+    );
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(path, &source).unwrap();
+    }
+    let expected =
+        std::fs::read_to_string(path).expect("snapshot missing: run with UPDATE_SNAPSHOTS=1");
+    assert_eq!(
+        source, expected,
+        "generated source changed; review, then UPDATE_SNAPSHOTS=1"
+    );
+    for line in [
+        "let z1: [f32; 4] = from_fn(|i| dot(&W1[i], &x) + b1[i]);",
+        "outer_add(&mut grads.W1, &dl_dz1, &x); // ∂z1/∂W1 = xᵀ (outer product)",
+        "add_assign(&mut grads.b1, &dl_dz1); // ∂z1/∂b1 = 1",
+    ] {
+        assert!(source.contains(line), "missing `{line}`");
+    }
+}
+
 #[test]
 fn expansion_is_deterministic() {
     for (attr, item) in common::corpus() {

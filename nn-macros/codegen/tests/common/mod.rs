@@ -55,5 +55,29 @@ pub fn corpus() -> Vec<(TokenStream, TokenStream)> {
                 }
             ),
         ),
+        (
+            quote!(inputs(x, t)),
+            quote!(
+                fn classifier(
+                    x: [f32; 3],
+                    t: [f32; 2],
+                    W1: [[f32; 3]; 4],
+                    b1: [f32; 4],
+                    W2: [[f32; 4]; 2],
+                    b2: [f32; 2],
+                ) -> f32 {
+                    let h = relu(W1·x + b1);
+                    l = -sum(t * log_softmax(W2·h + b2)) + mean(h * h)
+                }
+            ),
+        ),
+        (
+            quote!(f = tanh),
+            quote!(
+                fn probabilities(x: [f64; 2], W: [[f64; 2]; 3], b: [f64; 3], s: f64) -> [f64; 3] {
+                    softmax(s·f(W·x + b) - b / 2.0)
+                }
+            ),
+        ),
     ]
 }
