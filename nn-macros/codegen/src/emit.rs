@@ -996,7 +996,9 @@ impl Emitter<'_> {
             #wrapper
 
             #mod_doc_attrs
-            #[allow(non_snake_case, dead_code)]
+            // The fields are named after the user's arguments and values; the module's doc
+            // and `SOURCE` describe them, so a `#![warn(missing_docs)]` crate stays quiet.
+            #[allow(non_snake_case, dead_code, missing_docs)]
             #vis mod #fn_name {
                 #[allow(unused_imports)]
                 use super::*;

@@ -3,7 +3,7 @@
 //! nor `unsafe`.
 #![no_std]
 #![forbid(unsafe_code)]
-#![deny(warnings)]
+#![deny(warnings, missing_docs)]
 
 use nn::network;
 
@@ -47,4 +47,10 @@ pub fn sgd_step(params: &mut objective::Params<f32>, x: f32, t: f32, lr: f32) ->
 pub fn capitals(X: f32, W1: f32, B1: f32, W2: f32) -> f32 {
     let H = f(W1·X + B1);
     W2·H + H·H·W2
+}
+
+/// A dense layer with a softmax, in `f32` on `no_std`.
+#[network]
+pub fn classify(x: [f32; 4], W: [[f32; 4]; 3], b: [f32; 3]) -> [f32; 3] {
+    softmax(W·x + b)
 }
