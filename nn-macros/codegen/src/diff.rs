@@ -445,8 +445,9 @@ fn val(graph: &Graph, id: NodeId) -> BExpr {
     }
 }
 
-/// ∂node/∂(operand `slot`): the local derivative, in terms of forward values.
-fn local(graph: &Graph, id: NodeId, slot: usize) -> BExpr {
+/// ∂node/∂(operand `slot`): the local derivative, in terms of forward values (for the
+/// elementwise operations of scalars; other operations give 0).
+pub fn local(graph: &Graph, id: NodeId, slot: usize) -> BExpr {
     let one = || BExpr::Const(1.0);
     match graph.nodes[id].op {
         Op::Add(..) => one(),

@@ -190,3 +190,9 @@ fn eval(e: &BExpr, values: &[f64], vars: &[f64], seed: f64, customs: &Customs) -
         }
     }
 }
+
+/// The value of a backward expression that reads only forward values (a local factor).
+pub fn factor(e: &BExpr, values: &[f64], customs: &Customs) -> f64 {
+    let vars = vec![f64::NAN; values.len()];
+    eval(e, values, &vars, f64::NAN, customs)
+}

@@ -26,6 +26,7 @@ pub mod diff;
 pub mod emit;
 pub mod errors;
 pub mod eval;
+pub mod explain;
 pub mod ir;
 pub mod parse;
 pub mod text;
