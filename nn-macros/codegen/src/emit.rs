@@ -1098,11 +1098,18 @@ fn pretty_source(
                 // The returned input gradient is the last expression of `backward`: the
                 // comment goes above it.
                 if let (Some(start), Some(end)) = (start, end) {
+                    // After the last statement of the body (not one inside a loop), or after
+                    // the signature when there is none.
                     let code =
                         |l: &str| l.split(" // ").next().unwrap_or("").trim_end().to_string();
-                    let tail = (start..end)
-                        .rev()
-                        .find(|&i| code(lines[i]).ends_with(';') || code(lines[i]).ends_with('{'));
+                    let fn_indent = leading(lines[start]);
+                    let body_indent = format!("{fn_indent}    ");
+                    let tail = (start..end).rev().find(|&i| {
+                        let c = code(lines[i]);
+                        let indent = leading(lines[i]);
+                        (indent == body_indent && (c.ends_with(';') || c.ends_with('}')))
+                            || (indent == fn_indent && c.ends_with('{'))
+                    });
                     if let Some(t) = tail {
                         above
                             .entry(t + 1)
