@@ -110,4 +110,11 @@ pub trait Network: Parameters {
     /// accumulates without copies) and returns ∂L/∂input.
     fn backward(&self, tape: &Self::Tape, d_output: &Self::Output, grads: &mut Self)
         -> Self::Input;
+    /// The backward pass training needs: *adds* ∂L/∂θ to `grads`, skipping the work that only
+    /// leads to ∂L/∂input (for a first layer `W1·x`, a whole `W1ᵀ·∂L/∂z1`). The default calls
+    /// [`Network::backward`] and drops the input gradient; generated networks override it.
+    #[inline]
+    fn backward_params(&self, tape: &Self::Tape, d_output: &Self::Output, grads: &mut Self) {
+        let _ = self.backward(tape, d_output, grads);
+    }
 }

@@ -404,7 +404,7 @@ impl<O, L, S: Schedule> Trainer<O, L, S> {
                         return Err(non_finite(Quantity::Loss, epoch, step));
                     }
                     mean = mean + l / n_samples;
-                    params.backward(&tape, &dl_dout, &mut grads);
+                    params.backward_params(&tape, &dl_dout, &mut grads);
                 }
                 if end - start > 1 {
                     scale(&mut grads, lit::<N::Scalar>(1.0 / (end - start) as f64));

@@ -32,6 +32,41 @@ struct Emitter<'a> {
     from_fn: RefCell<bool>,
 }
 
+/// The statements of a backward function.
+struct BackwardBody {
+    stmts: Vec<TokenStream>,
+    tail: TokenStream,
+    /// Forward values (parameters, tape) the statements read.
+    read: Vec<bool>,
+}
+
+/// The steps the training backward needs: those that add to a parameter's gradient, and those
+/// whose adjoint such a step reads (directly or through others).
+fn needed_for_params(c: &Compiled) -> Vec<usize> {
+    let steps = &c.backward.steps;
+    let mut needed_node = vec![false; c.graph.nodes.len()];
+    let mut keep = vec![false; steps.len()];
+    for (k, step) in steps.iter().enumerate().rev() {
+        keep[k] = match step.target {
+            Target::Param(_) => true,
+            Target::Node(id) => needed_node[id],
+            Target::Input(_) => false,
+        };
+        if keep[k] {
+            let mut mark = |e: &BExpr| {
+                if let BExpr::Adj(id) = e {
+                    needed_node[*id] = true;
+                }
+            };
+            crate::diff::visit(&step.value, &mut mark);
+            for w in &step.whole {
+                crate::diff::visit(w.dy(), &mut mark);
+            }
+        }
+    }
+    (0..steps.len()).filter(|&k| keep[k]).collect()
+}
+
 /// Emits everything for a compiled network.
 pub fn emit(c: &Compiled) -> Output {
     let live = c.graph.reachable();
@@ -192,21 +227,17 @@ impl Emitter<'_> {
             let name = self.name(id);
             return (quote!(#name), 4);
         }
-        let whole = |c: NodeId| {
-            let (t, _) = self.forward_expr(c, false);
-            t
-        };
         if let Shape::Vector(_) = node.shape {
             let tokens = match node.op {
                 Op::Call(Func::Softmax, z) => {
                     let f = self.use_math("softmax");
-                    let z = whole(z);
-                    quote!(#f(&#z))
+                    let z = self.array_arg(z, false);
+                    quote!(#f(#z))
                 }
                 Op::Call(Func::LogSoftmax, z) => {
                     let f = self.use_math("log_softmax");
-                    let z = whole(z);
-                    quote!(#f(&#z))
+                    let z = self.array_arg(z, false);
+                    quote!(#f(#z))
                 }
                 _ => {
                     let (element, _) = self.element_expr(id, true);
@@ -230,18 +261,18 @@ impl Emitter<'_> {
             }
             Op::Dot(a, b) => {
                 let f = self.use_math("dot");
-                let (a, b) = (whole(a), whole(b));
-                (quote!(#f(&#a, &#b)), 4)
+                let (a, b) = (self.array_arg(a, false), self.array_arg(b, false));
+                (quote!(#f(#a, #b)), 4)
             }
             Op::Call(Func::Sum, v) => {
                 let f = self.use_math("sum");
-                let v = whole(v);
-                (quote!(#f(&#v)), 4)
+                let v = self.array_arg(v, false);
+                (quote!(#f(#v)), 4)
             }
             Op::Call(Func::Mean, v) => {
                 let f = self.use_math("mean");
-                let v = whole(v);
-                (quote!(#f(&#v)), 4)
+                let v = self.array_arg(v, false);
+                (quote!(#f(#v)), 4)
             }
             Op::Call(f, a) => {
                 let (z, _) = sub(a);
@@ -277,8 +308,8 @@ impl Emitter<'_> {
                 // Row i of W times x.
                 let f = self.use_math("dot");
                 let (w, _) = self.forward_expr(w, false);
-                let (x, _) = self.forward_expr(x, false);
-                (quote!(#f(&#w[i], &#x)), 4)
+                let x = self.array_arg(x, false);
+                (quote!(#f(&#w[i], #x)), 4)
             }
             Op::Call(f, a) if !f.is_vector_function() => {
                 let (z, _) = sub(a);
@@ -432,15 +463,14 @@ impl Emitter<'_> {
         };
         if is_vector_leaf(inner) {
             let f = self.use_math("sum");
-            let (v, _) = self.backward_expr(inner);
-            return quote!(#f(&#v));
+            let v = self.backward_arg(inner);
+            return quote!(#f(#v));
         }
         if let BExpr::Mul(a, b) = inner {
             if is_vector_leaf(a) && is_vector_leaf(b) {
                 let f = self.use_math("dot");
-                let (a, _) = self.backward_expr(a);
-                let (b, _) = self.backward_expr(b);
-                return quote!(#f(&#a, &#b));
+                let (a, b) = (self.backward_arg(a), self.backward_arg(b));
+                return quote!(#f(#a, #b));
             }
         }
         let n = Literal::usize_unsuffixed(self.vector_len(inner));
@@ -462,20 +492,20 @@ impl Emitter<'_> {
 
     /// A whole-vector share of an adjoint, as a call of the runtime.
     fn whole_tokens(&self, w: &Whole) -> TokenStream {
-        let (dy, _) = self.backward_expr(w.dy());
-        let value = self.name(w.value_read());
+        let dy = self.backward_arg(w.dy());
+        let value = self.array_arg(w.value_read(), true);
         match w {
             Whole::TransposeMul { .. } => {
                 let f = self.use_math("transpose_mul");
-                quote!(#f(&#value, &#dy))
+                quote!(#f(#value, #dy))
             }
             Whole::SoftmaxBackward { .. } => {
                 let f = self.use_math("softmax_backward");
-                quote!(#f(&#value, &#dy))
+                quote!(#f(#value, #dy))
             }
             Whole::LogSoftmaxBackward { .. } => {
                 let f = self.use_math("log_softmax_backward");
-                quote!(#f(&#value, &#dy))
+                quote!(#f(#value, #dy))
             }
             // Matrices receive outer products through `outer_add` (see `matrix_adjoint`).
             Whole::Outer { .. } => quote!(),
@@ -526,13 +556,194 @@ impl Emitter<'_> {
             .filter_map(|w| match w {
                 Whole::Outer { dy, x } => {
                     let f = self.use_math("outer_add");
-                    let (dy, _) = self.backward_expr(dy);
-                    let x = self.name(*x);
-                    Some(quote!(#f(&mut #target, &#dy, &#x);))
+                    let dy = self.backward_arg(dy);
+                    let x = self.array_arg(*x, true);
+                    Some(quote!(#f(&mut #target, #dy, #x);))
                 }
                 _ => None,
             })
             .collect()
+    }
+
+    /// `let &Params { ref W1, ref b1, w2, b2 } = params;`: the fields in `ids`, arrays by
+    /// reference (copying a layer's weights on every call would cost as much as using them),
+    /// scalars by value.
+    fn bind(&self, ty: &str, ids: &[NodeId]) -> TokenStream {
+        if ids.is_empty() {
+            return quote!();
+        }
+        let ty = ident(ty);
+        let var = ident(&ty.to_string().to_lowercase());
+        let fields = ids.iter().map(|&id| {
+            let n = self.name(id);
+            if self.shape(id) == Shape::Scalar {
+                quote!(#n)
+            } else {
+                quote!(ref #n)
+            }
+        });
+        let total = match ty.to_string().as_str() {
+            "Params" => self.c.graph.params.len(),
+            _ => usize::MAX,
+        };
+        let rest = if ids.len() < total {
+            quote!(, ..)
+        } else {
+            quote!()
+        };
+        if ids.iter().all(|&id| self.shape(id) == Shape::Scalar) {
+            // Scalars only: a copy of the few numbers, as the lecture reads.
+            quote!(let #ty { #(#fields),* #rest } = *#var;)
+        } else {
+            quote!(let &#ty { #(#fields),* #rest } = #var;)
+        }
+    }
+
+    /// A vector or matrix value as a function argument: `&z1` for a local array, `W1` for
+    /// one bound by reference (parameters; in the backward also the tape).
+    fn array_arg(&self, id: NodeId, backward: bool) -> TokenStream {
+        let node = &self.c.graph.nodes[id];
+        let name = self.name(id);
+        let borrowed = node.shape != Shape::Scalar
+            && (matches!(node.op, Op::Param(_))
+                || (backward && !node.op.is_leaf())
+                || (backward && matches!(node.op, Op::Input(_))));
+        if borrowed {
+            quote!(#name)
+        } else if node.op.is_leaf() || self.named[id] {
+            quote!(&#name)
+        } else {
+            let (value, _) = self.forward_expr(id, false);
+            quote!(&#value)
+        }
+    }
+
+    /// A backward leaf (a forward value or an adjoint) as a function argument.
+    fn backward_arg(&self, e: &BExpr) -> TokenStream {
+        match e {
+            BExpr::Val(id) => self.array_arg(*id, true),
+            other => {
+                let (t, _) = self.backward_expr(other);
+                quote!(&#t)
+            }
+        }
+    }
+
+    /// The statements of a backward pass made of `steps` (indices into the program), and
+    /// what it returns: the input gradients when `with_inputs`.
+    fn backward_body(&self, steps: &[usize], with_inputs: bool) -> BackwardBody {
+        let g = &self.c.graph;
+        let program = &self.c.backward.steps;
+        let inputs = &g.inputs;
+        let mut body = Vec::new();
+        let mut tail = quote!();
+        let last = steps.last().copied();
+        for &k in steps {
+            let step = &program[k];
+            let shape = self.shape(step.node);
+            let is_tail = with_inputs
+                && matches!(step.target, Target::Input(_))
+                && inputs.len() == 1
+                && Some(k) == last;
+            match (step.target, shape) {
+                (Target::Input(_), _) if !with_inputs => {}
+                (Target::Param(_), Shape::Scalar) => {
+                    let (value, _) = self.backward_expr(&step.value);
+                    let p = self.name(step.node);
+                    body.push(self.accumulate(quote!(grads.#p), value));
+                }
+                (Target::Param(_), Shape::Vector(n)) => {
+                    let p = self.name(step.node);
+                    let add = self.use_math("add_assign");
+                    let has_each = step.whole.is_empty() || step.value != BExpr::Const(0.0);
+                    if has_each {
+                        let simple =
+                            matches!(step.value, BExpr::Seed | BExpr::Adj(_) | BExpr::Val(_));
+                        if simple {
+                            let v = self.backward_arg(&step.value);
+                            body.push(quote!(#add(&mut grads.#p, #v);));
+                        } else {
+                            let (element, _) = self.backward_element(&step.value);
+                            let len = Literal::usize_unsuffixed(n);
+                            let add = self.accumulate(quote!(grads.#p[i]), element);
+                            body.push(quote!(for i in 0..#len { #add }));
+                        }
+                    }
+                    for w in &step.whole {
+                        let w = self.whole_tokens(w);
+                        body.push(quote!(#add(&mut grads.#p, &#w);));
+                    }
+                }
+                (Target::Param(_), Shape::Matrix(..)) => {
+                    let p = self.name(step.node);
+                    body.extend(self.matrix_adjoint(step, &quote!(grads.#p)));
+                }
+                (Target::Input(_), Shape::Matrix(..)) => {
+                    let n = self.adj_name(step.node);
+                    let zero = self.zero(shape);
+                    body.push(quote!(let mut #n = #zero;));
+                    body.extend(self.matrix_adjoint(step, &quote!(#n)));
+                    if is_tail {
+                        tail = quote!(#n);
+                    }
+                }
+                (_, Shape::Vector(len)) => {
+                    let n = self.adj_name(step.node);
+                    let (stmts, single) = self.vector_adjoint(step, &n, len);
+                    body.extend(stmts);
+                    match single {
+                        Some(value) if is_tail => tail = value,
+                        Some(value) => {
+                            let ty = self.ty(shape);
+                            body.push(quote!(let #n: #ty = #value;));
+                        }
+                        None if is_tail => tail = quote!(#n),
+                        None => {}
+                    }
+                }
+                (_, _) => {
+                    let (value, _) = self.backward_expr(&step.value);
+                    if is_tail {
+                        tail = value;
+                    } else {
+                        let n = self.adj_name(step.node);
+                        body.push(quote!(let #n = #value;));
+                    }
+                }
+            }
+        }
+        if with_inputs {
+            if inputs.len() == 1 && tail.is_empty() {
+                tail = self.adj_name(inputs[0]).to_token_stream();
+            } else if inputs.len() > 1 {
+                let fields = inputs.iter().map(|&i| {
+                    let n = self.name(i);
+                    let a = self.adj_name(i);
+                    quote!(#n: #a)
+                });
+                tail = quote!(Inputs { #(#fields),* });
+            }
+        }
+        let mut read = vec![false; g.nodes.len()];
+        for &k in steps {
+            let step = &program[k];
+            if !with_inputs && matches!(step.target, Target::Input(_)) {
+                continue;
+            }
+            crate::diff::visit(&step.value, &mut |e| {
+                if let BExpr::Val(id) = e {
+                    read[*id] = true;
+                }
+            });
+            for w in &step.whole {
+                read[w.value_read()] = true;
+            }
+        }
+        BackwardBody {
+            stmts: body,
+            tail,
+            read,
+        }
     }
 
     fn output(&self) -> Output {
@@ -595,16 +806,7 @@ impl Emitter<'_> {
         }
         let (out_expr, _) = self.forward_expr(g.output, true);
         let out_name = self.name(g.output);
-        let destructure_params = if params.is_empty() {
-            quote!()
-        } else {
-            quote!(let Params { #(#param_names),* } = *params;)
-        };
-        let params_arg = if params.is_empty() {
-            quote!(_params)
-        } else {
-            quote!(params)
-        };
+        let destructure_params = self.bind("Params", &params);
         let tape_fields = tape_nodes.iter().map(|&id| {
             let n = self.name(id);
             quote!(#n)
@@ -624,134 +826,73 @@ impl Emitter<'_> {
             (quote!(), out_expr.clone())
         };
 
-        // Backward.
-        let read_params: Vec<Ident> = params
-            .iter()
-            .filter(|&&p| read[p])
-            .map(|&p| self.name(p))
-            .collect();
-        let rest = if read_params.len() < params.len() {
-            quote!(, ..)
-        } else {
-            quote!()
-        };
-        let backward_params = if read_params.is_empty() {
-            quote!()
-        } else {
-            quote!(let Params { #(#read_params),* #rest } = *params;)
-        };
-        let backward_params_arg = if read_params.is_empty() {
-            quote!(_params)
-        } else {
-            quote!(params)
-        };
-        let destructure_tape = if tape_nodes.is_empty() {
-            quote!()
-        } else {
-            quote!(let Tape { #(#tape_names),* } = *tape;)
-        };
-        let tape_arg = if tape_nodes.is_empty() {
-            quote!(_tape)
-        } else {
-            quote!(tape)
-        };
-        let grads_arg = if params.is_empty() {
-            quote!(_grads)
-        } else {
-            quote!(grads)
-        };
+        // Backward: the full one, and the one training calls, which skips ∂L/∂input.
         let seed = self.adj_name(g.output);
         let steps = &c.backward.steps;
-        let mut body = Vec::new();
-        let mut tail = quote!();
-        for (k, step) in steps.iter().enumerate() {
-            let shape = self.shape(step.node);
-            let is_tail = matches!(step.target, Target::Input(_))
-                && inputs.len() == 1
-                && k + 1 == steps.len();
-            match (step.target, shape) {
-                (Target::Param(_), Shape::Scalar) => {
-                    let (value, _) = self.backward_expr(&step.value);
-                    let p = self.name(step.node);
-                    body.push(self.accumulate(quote!(grads.#p), value));
-                }
-                (Target::Param(_), Shape::Vector(n)) => {
-                    let p = self.name(step.node);
-                    let add = self.use_math("add_assign");
-                    let has_each = step.whole.is_empty() || step.value != BExpr::Const(0.0);
-                    if has_each {
-                        let simple =
-                            matches!(step.value, BExpr::Seed | BExpr::Adj(_) | BExpr::Val(_));
-                        if simple {
-                            let (v, _) = self.backward_expr(&step.value);
-                            body.push(quote!(#add(&mut grads.#p, &#v);));
-                        } else {
-                            let (element, _) = self.backward_element(&step.value);
-                            let len = Literal::usize_unsuffixed(n);
-                            let add = self.accumulate(quote!(grads.#p[i]), element);
-                            body.push(quote!(for i in 0..#len { #add }));
-                        }
-                    }
-                    for w in &step.whole {
-                        let w = self.whole_tokens(w);
-                        body.push(quote!(#add(&mut grads.#p, &#w);));
-                    }
-                }
-                (Target::Param(_), Shape::Matrix(..)) => {
-                    let p = self.name(step.node);
-                    body.extend(self.matrix_adjoint(step, &quote!(grads.#p)));
-                }
-                (Target::Input(_), Shape::Matrix(..)) => {
-                    let n = self.adj_name(step.node);
-                    let zero = self.zero(shape);
-                    body.push(quote!(let mut #n = #zero;));
-                    body.extend(self.matrix_adjoint(step, &quote!(#n)));
-                    if is_tail {
-                        tail = quote!(#n);
-                    }
-                }
-                (_, Shape::Vector(len)) => {
-                    let n = self.adj_name(step.node);
-                    let (stmts, single) = self.vector_adjoint(step, &n, len);
-                    body.extend(stmts);
-                    match single {
-                        Some(value) if is_tail => tail = value,
-                        Some(value) => {
-                            let ty = self.ty(shape);
-                            body.push(quote!(let #n: #ty = #value;));
-                        }
-                        None if is_tail => tail = quote!(#n),
-                        None => {}
-                    }
-                }
-                (_, _) => {
-                    let (value, _) = self.backward_expr(&step.value);
-                    if is_tail {
-                        tail = value;
-                    } else {
-                        let n = self.adj_name(step.node);
-                        body.push(quote!(let #n = #value;));
+        let all: Vec<usize> = (0..steps.len()).collect();
+        let full = self.backward_body(&all, true);
+        let training = self.backward_body(&needed_for_params(c), false);
+        let backward_fn =
+            |name: Ident, body: &BackwardBody, returns: TokenStream, docs: TokenStream| {
+                let read_params: Vec<NodeId> =
+                    params.iter().copied().filter(|&p| body.read[p]).collect();
+                let read_tape: Vec<NodeId> = tape_nodes
+                    .iter()
+                    .copied()
+                    .filter(|&t| body.read[t])
+                    .collect();
+                let bind_params = self.bind("Params", &read_params);
+                let bind_tape = self.bind("Tape", &read_tape);
+                let params_arg = if read_params.is_empty() {
+                    quote!(_params)
+                } else {
+                    quote!(params)
+                };
+                let tape_arg = if read_tape.is_empty() {
+                    quote!(_tape)
+                } else {
+                    quote!(tape)
+                };
+                let grads_arg = if params.is_empty() {
+                    quote!(_grads)
+                } else {
+                    quote!(grads)
+                };
+                let loop_allow = if body
+                    .stmts
+                    .iter()
+                    .any(|t| t.to_string().starts_with("for i in"))
+                {
+                    // An index loop over a gradient and the vectors it reads is the plain way to
+                    // write it.
+                    quote!(#[allow(clippy::needless_range_loop)])
+                } else {
+                    quote!()
+                };
+                let stmts = &body.stmts;
+                let tail = &body.tail;
+                let returns = if returns.is_empty() {
+                    quote!()
+                } else {
+                    quote!(-> #returns)
+                };
+                quote! {
+                    #docs
+                    #loop_allow
+                    #[inline]
+                    pub fn #name #impl_generics (
+                        #params_arg: &#params_ty,
+                        #tape_arg: &#tape_ty,
+                        #seed: #out_ty,
+                        #grads_arg: &mut #params_ty,
+                    ) #returns #where_clause {
+                        #bind_params
+                        #bind_tape
+                        #(#stmts)*
+                        #tail
                     }
                 }
-            }
-        }
-        if inputs.len() == 1 && tail.is_empty() {
-            tail = self.adj_name(inputs[0]).to_token_stream();
-        } else if inputs.len() > 1 {
-            let fields = inputs.iter().map(|&i| {
-                let n = self.name(i);
-                let a = self.adj_name(i);
-                quote!(#n: #a)
-            });
-            tail = quote!(Inputs { #(#fields),* });
-        }
-
-        // An index loop over a gradient and the vectors it reads is the plain way to write it.
-        let loop_allow = if body.iter().any(|t| t.to_string().starts_with("for i in")) {
-            quote!(#[allow(clippy::needless_range_loop)])
-        } else {
-            quote!()
-        };
+            };
 
         // Docs.
         let equations: Vec<String> = (0..g.nodes.len())
@@ -788,6 +929,18 @@ impl Emitter<'_> {
         let forward_doc_attrs = doc(&forward_doc);
         let forward_tape_doc_attrs = doc(forward_tape_doc);
         let backward_doc_attrs = doc(&backward_doc);
+        let backward_full = backward_fn(
+            ident("backward"),
+            &full,
+            input_ty.clone(),
+            backward_doc_attrs,
+        );
+        let training_doc = doc(
+            "The backward pass for training: the same chain-rule steps as [`backward`], without \
+             the ones that only lead to ∂L/∂input, which training does not use.",
+        );
+        let backward_training =
+            backward_fn(ident("backward_params"), &training, quote!(), training_doc);
         let input_tys: Vec<TokenStream> = inputs.iter().map(|&i| self.ty(self.shape(i))).collect();
         let param_tys: Vec<TokenStream> = params.iter().map(|&i| self.ty(self.shape(i))).collect();
         let tape_tys: Vec<TokenStream> =
@@ -838,6 +991,7 @@ impl Emitter<'_> {
         };
         let functions = quote! {
             #forward_doc_attrs
+            #[inline]
             pub fn forward #impl_generics (params: &#params_ty, #(#input_args),*) -> #out_ty #where_clause {
                 #destructure_params
                 #(#lets)*
@@ -845,6 +999,7 @@ impl Emitter<'_> {
             }
 
             #forward_tape_doc_attrs
+            #[inline]
             pub fn forward_tape #impl_generics (params: &#params_ty, #(#input_args),*) -> (#out_ty, #tape_ty) #where_clause {
                 #destructure_params
                 #(#lets)*
@@ -852,21 +1007,10 @@ impl Emitter<'_> {
                 (#tape_out, Tape { #(#tape_fields),* })
             }
 
-            #backward_doc_attrs
-            #loop_allow
-            pub fn backward #impl_generics (
-                #backward_params_arg: &#params_ty,
-                #tape_arg: &#tape_ty,
-                #seed: #out_ty,
-                #grads_arg: &mut #params_ty,
-            ) -> #input_ty #where_clause {
-                #backward_params
-                #destructure_tape
-                #(#body)*
-                #tail
-            }
+            #backward_full
+
+            #backward_training
         };
-        let _ = params_arg;
         let impls = if params.is_empty() {
             quote!()
         } else {
@@ -943,14 +1087,21 @@ impl Emitter<'_> {
                     type Input = #input_ty;
                     type Output = #out_ty;
                     type Tape = #tape_ty;
+                    #[inline]
                     fn forward(&self, #input_param: &Self::Input) -> #out_ty {
                         forward(self, #call_args)
                     }
+                    #[inline]
                     fn forward_tape(&self, #input_param: &Self::Input) -> (#out_ty, #tape_ty) {
                         forward_tape(self, #call_args)
                     }
+                    #[inline]
                     fn backward(&self, tape: &#tape_ty, d_output: &#out_ty, grads: &mut Self) -> Self::Input {
                         backward(self, tape, *d_output, grads)
+                    }
+                    #[inline]
+                    fn backward_params(&self, tape: &#tape_ty, d_output: &#out_ty, grads: &mut Self) {
+                        backward_params(self, tape, *d_output, grads)
                     }
                 }
             }
@@ -1072,18 +1223,27 @@ fn pretty_source(
     let lines: Vec<&str> = printed.lines().collect();
     // The backward function's lines, and in it the line that starts each step's statement,
     // found in one pass (a search per step would cost steps × lines).
-    let start = lines.iter().position(|l| l.contains("pub fn backward"));
-    let end = start.and_then(|s| {
-        let close = format!("{}}}", leading(lines[s]));
-        (s..lines.len()).find(|&i| lines[i] == close)
-    });
-    let mut statement_of: BTreeMap<String, usize> = BTreeMap::new();
-    if let (Some(start), Some(end)) = (start, end) {
+    let range_of = |signature: &str| {
+        let start = lines.iter().position(|l| l.contains(signature))?;
+        let close = format!("{}}}", leading(lines[start]));
+        let end = (start..lines.len()).find(|&i| lines[i] == close)?;
+        Some((start, end))
+    };
+    let full = range_of("pub fn backward(");
+    let (start, end) = (full.map(|r| r.0), full.map(|r| r.1));
+    // Each step's statement, in `backward` and in `backward_params`.
+    let mut statements: Vec<BTreeMap<String, usize>> = Vec::new();
+    for (start, end) in [full, range_of("pub fn backward_params(")]
+        .into_iter()
+        .flatten()
+    {
+        let mut statement_of = BTreeMap::new();
         for (i, line) in lines.iter().enumerate().take(end).skip(start) {
             if let Some(key) = statement_key(line.trim_start()) {
                 statement_of.entry(key).or_insert(i);
             }
         }
+        statements.push(statement_of);
     }
     let mut inline: BTreeMap<usize, String> = BTreeMap::new();
     let mut above: BTreeMap<usize, Vec<String>> = BTreeMap::new();
@@ -1121,13 +1281,15 @@ fn pretty_source(
             }
             Target::Node(_) | Target::Input(_) => format!("dl_d{name}"),
         };
-        if let Some(&i) = statement_of.get(&key) {
-            let line = lines[i];
-            let fits = line.chars().count() + comment.chars().count() + 4 <= 100;
-            if line.trim_end().ends_with(';') && fits {
-                inline.insert(i, comment);
-            } else {
-                above.entry(i).or_default().push(comment);
+        for statement_of in &statements {
+            if let Some(&i) = statement_of.get(&key) {
+                let line = lines[i];
+                let fits = line.chars().count() + comment.chars().count() + 4 <= 100;
+                if line.trim_end().ends_with(';') && fits {
+                    inline.insert(i, comment.clone());
+                } else {
+                    above.entry(i).or_default().push(comment.clone());
+                }
             }
         }
     }

@@ -128,7 +128,7 @@ fn vector_networks_are_explained_without_numbers() {
     assert!(e.numbers.is_empty());
     assert!(e.dot.contains("a 2×3 matrix"), "{}", e.dot);
     assert!(
-        e.source.contains("softmax_backward(&y, &dl_dy)"),
+        e.source.contains("softmax_backward(y, &dl_dy)"),
         "{}",
         e.source
     );

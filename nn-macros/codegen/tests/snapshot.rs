@@ -57,7 +57,7 @@ fn classifier_source_reads_like_the_lecture() {
     );
     for line in [
         "let z1: [f32; 4] = from_fn(|i| dot(&W1[i], &x) + b1[i]);",
-        "outer_add(&mut grads.W1, &dl_dz1, &x); // ∂z1/∂W1 = xᵀ (outer product)",
+        "outer_add(&mut grads.W1, &dl_dz1, x); // ∂z1/∂W1 = xᵀ (outer product)",
         "add_assign(&mut grads.b1, &dl_dz1); // ∂z1/∂b1 = 1",
     ] {
         assert!(source.contains(line), "missing `{line}`");
