@@ -1,0 +1,925 @@
+//! Generated MLPs against the same MLPs written by hand, in one run (issue 3, "Must show").
+//!
+//! ```sh
+//! cargo bench --bench mlp
+//! ```
+//!
+//! Three networks, all `f32`:
+//!
+//! | group | network | objective | batch |
+//! |---|---|---|---|
+//! | `xor_2-4-1` | tanh hidden, sigmoid out | ½(y − t)² | 1 |
+//! | `mlp_64-32-10` | ReLU hidden, logits | softmax cross-entropy, one-hot t | 32 |
+//! | `mlp_256-256-10` | ReLU hidden, logits | softmax cross-entropy, one-hot t | 64 |
+//!
+//! For each: `ours_*` is the code `#[network]` generates (the whole objective, loss included, is
+//! one network with inputs `x` and `t`); `hand_*` is the same network written by hand the way a
+//! competent Rust programmer would (plain loops over fixed arrays, a dot product with eight
+//! partial sums, no SIMD intrinsics, no `unsafe`, no ∂L/∂x since training does not need it);
+//! `hand_batched_*` (the two batched MLPs) keeps the batch as a matrix, features × samples,
+//! `Z = W·X + b`, with matrix-matrix products in the backward pass.
+//!
+//! Measured: `forward` (loss of one sample), `backward` (from a ready tape), `fwd+bwd` (one
+//! sample, gradients added into an accumulator), `sgd_step` (zero the gradient, forward+backward
+//! of every sample of the batch, then `p -= lr/B · g` over every parameter). Before measuring,
+//! `main` asserts that ours, hand-written and batched agree on losses, gradients and updated
+//! parameters (relative 1e-5). After criterion it prints two tables: the ratios of criterion's
+//! median estimates of this run (`<criterion dir>/<group>/<id>/new/estimates.json`), and the
+//! same ratios measured paired (ours and hand-written alternating in 41 short rounds, median of
+//! the per-round ratios), which a machine shared with other work disturbs much less.
+
+// The hand-written networks index their loops the way the formulas read (hᵢ, zₖ).
+#![allow(clippy::needless_range_loop)]
+
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
+
+use criterion::Criterion;
+use nn::prelude::*;
+
+// ---------------------------------------------------------------------------------------------
+// Ours: the networks as the lecture writes them.
+
+#[network(inputs(x, t))]
+fn xor(x: [f32; 2], t: f32, W1: [[f32; 2]; 4], b1: [f32; 4], w2: [f32; 4], b2: f32) -> f32 {
+    let h = tanh(W1·x + b1);
+    let y = sigmoid(w2·h + b2);
+    l = 0.5 * (y - t) * (y - t)
+}
+
+#[network(inputs(x, t))]
+fn digits(
+    x: [f32; 64],
+    t: [f32; 10],
+    W1: [[f32; 64]; 32],
+    b1: [f32; 32],
+    W2: [[f32; 32]; 10],
+    b2: [f32; 10],
+) -> f32 {
+    let h = relu(W1·x + b1);
+    l = -sum(t * log_softmax(W2·h + b2))
+}
+
+#[network(inputs(x, t))]
+fn wide(
+    x: [f32; 256],
+    t: [f32; 10],
+    W1: [[f32; 256]; 256],
+    b1: [f32; 256],
+    W2: [[f32; 256]; 10],
+    b2: [f32; 10],
+) -> f32 {
+    let h = relu(W1·x + b1);
+    l = -sum(t * log_softmax(W2·h + b2))
+}
+
+/// One SGD step of a generated network through the runtime's traits: per-sample forward_tape +
+/// backward accumulating into `grads`, then `p -= (lr / B)·g`. Returns the summed loss.
+fn ours_sgd_step<N>(params: &mut N, grads: &mut N, batch: &[N::Input], lr: f32) -> f32
+where
+    N: Network<Output = f32> + Parameters<Scalar = f32>,
+{
+    for k in 0..N::TENSORS.len() {
+        grads.tensor_mut(k).fill(0.0);
+    }
+    let mut loss = 0.0;
+    for sample in batch {
+        let (l, tape) = params.forward_tape(sample);
+        params.backward_params(&tape, &1.0, grads);
+        loss += l;
+    }
+    let step = lr / batch.len() as f32;
+    for k in 0..N::TENSORS.len() {
+        let g = grads.tensor(k);
+        for (p, &g) in params.tensor_mut(k).iter_mut().zip(g) {
+            *p -= step * g;
+        }
+    }
+    loss
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hand-written: 2-4-1, tanh hidden, sigmoid out, ½(y − t)².
+
+#[derive(Clone, Copy, Debug)]
+struct HandXor {
+    w1: [[f32; 2]; 4],
+    b1: [f32; 4],
+    w2: [f32; 4],
+    b2: f32,
+}
+
+struct XorTape {
+    h: [f32; 4],
+    y: f32,
+}
+
+impl HandXor {
+    fn zeros() -> Self {
+        HandXor {
+            w1: [[0.0; 2]; 4],
+            b1: [0.0; 4],
+            w2: [0.0; 4],
+            b2: 0.0,
+        }
+    }
+
+    fn forward_tape(&self, x: &[f32; 2], t: f32) -> (f32, XorTape) {
+        let mut h = [0.0; 4];
+        let mut z2 = self.b2;
+        for j in 0..4 {
+            h[j] = (self.w1[j][0] * x[0] + self.w1[j][1] * x[1] + self.b1[j]).tanh();
+            z2 += self.w2[j] * h[j];
+        }
+        let y = 1.0 / (1.0 + (-z2).exp());
+        let e = y - t;
+        (0.5 * e * e, XorTape { h, y })
+    }
+
+    fn forward(&self, x: &[f32; 2], t: f32) -> f32 {
+        self.forward_tape(x, t).0
+    }
+
+    /// Adds ∂L/∂θ to `g`.
+    fn backward(&self, x: &[f32; 2], t: f32, tape: &XorTape, g: &mut HandXor) {
+        let y = tape.y;
+        let dz2 = (y - t) * y * (1.0 - y);
+        g.b2 += dz2;
+        for j in 0..4 {
+            let h = tape.h[j];
+            g.w2[j] += dz2 * h;
+            let dz1 = dz2 * self.w2[j] * (1.0 - h * h);
+            g.b1[j] += dz1;
+            g.w1[j][0] += dz1 * x[0];
+            g.w1[j][1] += dz1 * x[1];
+        }
+    }
+
+    fn sgd_step(&mut self, g: &mut HandXor, x: &[f32; 2], t: f32, lr: f32) -> f32 {
+        *g = HandXor::zeros();
+        let (l, tape) = self.forward_tape(x, t);
+        self.backward(x, t, &tape, g);
+        for j in 0..4 {
+            self.w1[j][0] -= lr * g.w1[j][0];
+            self.w1[j][1] -= lr * g.w1[j][1];
+            self.b1[j] -= lr * g.b1[j];
+            self.w2[j] -= lr * g.w2[j];
+        }
+        self.b2 -= lr * g.b2;
+        l
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hand-written: I-H-O, ReLU hidden, softmax cross-entropy −Σₖ tₖ log softmax(z)ₖ.
+
+/// a·b with eight partial sums, so that the compiler can keep them in SIMD registers (a single
+/// running sum forces one addition after the other).
+#[inline]
+fn hand_dot<const N: usize>(a: &[f32; N], b: &[f32; N]) -> f32 {
+    let mut acc = [0.0f32; 8];
+    let mut ca = a.chunks_exact(8);
+    let mut cb = b.chunks_exact(8);
+    for (ca, cb) in (&mut ca).zip(&mut cb) {
+        for k in 0..8 {
+            acc[k] += ca[k] * cb[k];
+        }
+    }
+    let mut tail = 0.0;
+    for (x, y) in ca.remainder().iter().zip(cb.remainder()) {
+        tail += x * y;
+    }
+    ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7])) + tail
+}
+
+#[derive(Clone, Copy, Debug)]
+struct HandMlp<const I: usize, const H: usize, const O: usize> {
+    w1: [[f32; I]; H],
+    b1: [f32; H],
+    w2: [[f32; H]; O],
+    b2: [f32; O],
+}
+
+struct MlpTape<const H: usize, const O: usize> {
+    h: [f32; H],
+    /// softmax(z)
+    p: [f32; O],
+}
+
+impl<const I: usize, const H: usize, const O: usize> HandMlp<I, H, O> {
+    fn zero(&mut self) {
+        for row in &mut self.w1 {
+            row.fill(0.0);
+        }
+        self.b1.fill(0.0);
+        for row in &mut self.w2 {
+            row.fill(0.0);
+        }
+        self.b2.fill(0.0);
+    }
+
+    fn forward_tape(&self, x: &[f32; I], t: &[f32; O]) -> (f32, MlpTape<H, O>) {
+        let mut h = [0.0; H];
+        for j in 0..H {
+            h[j] = (hand_dot(&self.w1[j], x) + self.b1[j]).max(0.0);
+        }
+        let mut z = [0.0; O];
+        let mut max = f32::NEG_INFINITY;
+        for k in 0..O {
+            z[k] = hand_dot(&self.w2[k], &h) + self.b2[k];
+            max = max.max(z[k]);
+        }
+        let mut p = [0.0; O];
+        let mut sum = 0.0;
+        for k in 0..O {
+            p[k] = (z[k] - max).exp();
+            sum += p[k];
+        }
+        let log_sum = max + sum.ln();
+        let mut loss = 0.0;
+        for k in 0..O {
+            p[k] /= sum;
+            loss -= t[k] * (z[k] - log_sum);
+        }
+        (loss, MlpTape { h, p })
+    }
+
+    fn forward(&self, x: &[f32; I], t: &[f32; O]) -> f32 {
+        let mut h = [0.0; H];
+        for j in 0..H {
+            h[j] = (hand_dot(&self.w1[j], x) + self.b1[j]).max(0.0);
+        }
+        let mut z = [0.0; O];
+        let mut max = f32::NEG_INFINITY;
+        for k in 0..O {
+            z[k] = hand_dot(&self.w2[k], &h) + self.b2[k];
+            max = max.max(z[k]);
+        }
+        let mut sum = 0.0;
+        for &z in &z {
+            sum += (z - max).exp();
+        }
+        let log_sum = max + sum.ln();
+        let mut loss = 0.0;
+        for k in 0..O {
+            loss -= t[k] * (z[k] - log_sum);
+        }
+        loss
+    }
+
+    /// Adds ∂L/∂θ to `g`.
+    fn backward(&self, x: &[f32; I], t: &[f32; O], tape: &MlpTape<H, O>, g: &mut Self) {
+        // ∂L/∂z = softmax(z)·Σt − t (= p − t for a one-hot t).
+        let t_sum: f32 = t.iter().sum();
+        let mut dh = [0.0; H];
+        for k in 0..O {
+            let dz = tape.p[k] * t_sum - t[k];
+            g.b2[k] += dz;
+            for ((g, &h), (dh, &w)) in g.w2[k]
+                .iter_mut()
+                .zip(&tape.h)
+                .zip(dh.iter_mut().zip(&self.w2[k]))
+            {
+                *g += dz * h;
+                *dh += dz * w;
+            }
+        }
+        for j in 0..H {
+            let dz = if tape.h[j] > 0.0 { dh[j] } else { 0.0 };
+            g.b1[j] += dz;
+            for (g, &x) in g.w1[j].iter_mut().zip(x) {
+                *g += dz * x;
+            }
+        }
+    }
+
+    fn update(&mut self, g: &Self, step: f32) {
+        for (p, g) in self.w1.iter_mut().zip(&g.w1) {
+            for (p, g) in p.iter_mut().zip(g) {
+                *p -= step * g;
+            }
+        }
+        for (p, g) in self.b1.iter_mut().zip(&g.b1) {
+            *p -= step * g;
+        }
+        for (p, g) in self.w2.iter_mut().zip(&g.w2) {
+            for (p, g) in p.iter_mut().zip(g) {
+                *p -= step * g;
+            }
+        }
+        for (p, g) in self.b2.iter_mut().zip(&g.b2) {
+            *p -= step * g;
+        }
+    }
+
+    /// Per-sample loop: forward+backward of each sample into one gradient, then the update.
+    fn sgd_step(&mut self, g: &mut Self, xs: &[[f32; I]], ts: &[[f32; O]], lr: f32) -> f32 {
+        g.zero();
+        let mut loss = 0.0;
+        for (x, t) in xs.iter().zip(ts) {
+            let (l, tape) = self.forward_tape(x, t);
+            self.backward(x, t, &tape, g);
+            loss += l;
+        }
+        self.update(g, lr / xs.len() as f32);
+        loss
+    }
+
+    /// Batched: X is features × samples (column b is sample b), Z = W·X + b.
+    fn sgd_step_batched<const B: usize>(
+        &mut self,
+        g: &mut Self,
+        s: &mut BatchScratch<H, O, B>,
+        x: &[[f32; B]; I],
+        t: &[[f32; B]; O],
+        lr: f32,
+    ) -> f32 {
+        // Forward: H = relu(W1·X + b1), row by row, each row an axpy over the batch.
+        for (j, hj) in s.h.iter_mut().enumerate() {
+            *hj = [self.b1[j]; B];
+            for (&w, xi) in self.w1[j].iter().zip(x) {
+                for (h, &x) in hj.iter_mut().zip(xi) {
+                    *h += w * x;
+                }
+            }
+            for h in hj.iter_mut() {
+                *h = h.max(0.0);
+            }
+        }
+        // Z2 = W2·H + b2.
+        for (k, zk) in s.dz2.iter_mut().enumerate() {
+            *zk = [self.b2[k]; B];
+            for (&w, hj) in self.w2[k].iter().zip(&s.h) {
+                for (z, &h) in zk.iter_mut().zip(hj) {
+                    *z += w * h;
+                }
+            }
+        }
+        // Softmax cross-entropy column by column, vectorised over the batch; dZ2 in place.
+        let mut max = [f32::NEG_INFINITY; B];
+        for zk in &s.dz2 {
+            for (m, &z) in max.iter_mut().zip(zk) {
+                *m = m.max(z);
+            }
+        }
+        let mut sum = [0.0f32; B];
+        let mut t_sum = [0.0f32; B];
+        let mut loss = 0.0;
+        for (zk, tk) in s.dz2.iter_mut().zip(t) {
+            for b in 0..B {
+                // −t·log softmax = t·(max − z) + t·ln Σ e, the last term added below.
+                loss += tk[b] * (max[b] - zk[b]);
+                zk[b] = (zk[b] - max[b]).exp();
+                sum[b] += zk[b];
+                t_sum[b] += tk[b];
+            }
+        }
+        for b in 0..B {
+            loss += t_sum[b] * sum[b].ln();
+        }
+        for (dk, tk) in s.dz2.iter_mut().zip(t) {
+            for b in 0..B {
+                dk[b] = dk[b] / sum[b] * t_sum[b] - tk[b];
+            }
+        }
+        g.zero();
+        // gW2 = dZ2·Hᵀ, gb2 = dZ2·1, dH = W2ᵀ·dZ2.
+        for (k, dk) in s.dz2.iter().enumerate() {
+            g.b2[k] = dk.iter().sum();
+            for (gw, hj) in g.w2[k].iter_mut().zip(&s.h) {
+                *gw = hand_dot(dk, hj);
+            }
+        }
+        for (j, dhj) in s.dh.iter_mut().enumerate() {
+            *dhj = [0.0; B];
+            for (w2k, dk) in self.w2.iter().zip(&s.dz2) {
+                let w = w2k[j];
+                for (d, &dz) in dhj.iter_mut().zip(dk) {
+                    *d += w * dz;
+                }
+            }
+            // dZ1 = dH ⊙ relu′.
+            for (d, &h) in dhj.iter_mut().zip(&s.h[j]) {
+                if h <= 0.0 {
+                    *d = 0.0;
+                }
+            }
+        }
+        // gW1 = dZ1·Xᵀ, gb1 = dZ1·1.
+        for (j, dj) in s.dh.iter().enumerate() {
+            g.b1[j] = dj.iter().sum();
+            for (gw, xi) in g.w1[j].iter_mut().zip(x) {
+                *gw = hand_dot(dj, xi);
+            }
+        }
+        self.update(g, lr / B as f32);
+        loss
+    }
+}
+
+/// Activations of a batch, features × samples, allocated once.
+struct BatchScratch<const H: usize, const O: usize, const B: usize> {
+    h: [[f32; B]; H],
+    /// Z2, then softmax(Z2), then dZ2.
+    dz2: [[f32; B]; O],
+    /// dH, then dZ1.
+    dh: [[f32; B]; H],
+}
+
+impl<const H: usize, const O: usize, const B: usize> BatchScratch<H, O, B> {
+    fn new() -> Box<Self> {
+        Box::new(BatchScratch {
+            h: [[0.0; B]; H],
+            dz2: [[0.0; B]; O],
+            dh: [[0.0; B]; H],
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Seeded data: xorshift, Xavier-uniform weights, uniform [0, 1) inputs, one-hot targets.
+
+struct XorShift(u64);
+
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    /// Uniform in [0, 1).
+    fn unit(&mut self) -> f32 {
+        (self.next() >> 40) as f32 / (1u64 << 24) as f32
+    }
+}
+
+fn random_params<P: Parameters<Scalar = f32>>(rng: &mut XorShift) -> Box<P> {
+    let mut p = Box::new(P::zeros());
+    for (k, info) in P::TENSORS.iter().enumerate() {
+        let a = (6.0 / (info.fan_in() + info.fan_out()) as f32).sqrt();
+        for v in p.tensor_mut(k) {
+            *v = a * (2.0 * rng.unit() - 1.0);
+        }
+    }
+    p
+}
+
+fn one_hot<const O: usize>(rng: &mut XorShift) -> [f32; O] {
+    let mut t = [0.0; O];
+    t[rng.next() as usize % O] = 1.0;
+    t
+}
+
+/// |a − b| ≤ 1e-5·max(1, |a|, |b|) elementwise.
+fn assert_close(what: &str, a: &[f32], b: &[f32]) {
+    assert_eq!(a.len(), b.len(), "{what}: lengths");
+    for (i, (&a, &b)) in a.iter().zip(b).enumerate() {
+        let scale = 1f32.max(a.abs()).max(b.abs());
+        assert!(
+            (a - b).abs() <= 1e-5 * scale,
+            "{what}[{i}]: ours {a} vs hand-written {b}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The workloads: each runs its body `n` times (a monomorphic loop, no call through a pointer per
+// iteration) on state of its own, so criterion and the paired measurement can both drive it.
+
+struct Workload {
+    id: &'static str,
+    run: Box<dyn FnMut(u64)>,
+}
+
+fn workload(id: &'static str, mut body: impl FnMut() + 'static) -> Workload {
+    Workload {
+        id,
+        run: Box::new(move |n| {
+            for _ in 0..n {
+                body();
+            }
+        }),
+    }
+}
+
+const XOR_DATA: [([f32; 2], f32); 4] = [
+    ([0.0, 0.0], 0.0),
+    ([0.0, 1.0], 1.0),
+    ([1.0, 0.0], 1.0),
+    ([1.0, 1.0], 0.0),
+];
+const LR: f32 = 0.1;
+
+fn hand_xor(p: &xor::Params) -> HandXor {
+    HandXor {
+        w1: p.W1,
+        b1: p.b1,
+        w2: p.w2,
+        b2: p.b2,
+    }
+}
+
+fn flat_xor(p: &HandXor) -> Vec<f32> {
+    let mut v: Vec<f32> = p.w1.as_flattened().to_vec();
+    v.extend(p.b1);
+    v.extend(p.w2);
+    v.push(p.b2);
+    v
+}
+
+fn flat_mlp<const I: usize, const H: usize, const O: usize>(p: &HandMlp<I, H, O>) -> Vec<f32> {
+    let mut v: Vec<f32> = p.w1.as_flattened().to_vec();
+    v.extend(p.b1);
+    v.extend(p.w2.as_flattened());
+    v.extend(p.b2);
+    v
+}
+
+fn xor_workloads(rng: &mut XorShift) -> Vec<Workload> {
+    let ours: xor::Params = *random_params(rng);
+    let hand = hand_xor(&ours);
+    let inputs = XOR_DATA.map(|(x, t)| xor::Inputs { x, t });
+
+    // Same loss and gradients on every sample, same parameters after a few SGD steps.
+    for (input, (x, t)) in inputs.iter().zip(&XOR_DATA) {
+        let (l, tape) = ours.forward_tape(input);
+        let mut g = xor::Params::zeros();
+        ours.backward_params(&tape, &1.0, &mut g);
+        let (lh, tape_h) = hand.forward_tape(x, *t);
+        let mut gh = HandXor::zeros();
+        hand.backward(x, *t, &tape_h, &mut gh);
+        let loss = [l, ours.forward(input)];
+        assert_close("xor loss", &loss, &[lh, hand.forward(x, *t)]);
+        assert_close("xor grad", &flat_xor(&hand_xor(&g)), &flat_xor(&gh));
+    }
+    let (mut p, mut g, mut ph, mut gh) = (ours, xor::Params::zeros(), hand, HandXor::zeros());
+    for i in 0..8 {
+        let lo = ours_sgd_step(&mut p, &mut g, &inputs[i % 4..i % 4 + 1], LR);
+        let (x, t) = XOR_DATA[i % 4];
+        let lh = ph.sgd_step(&mut gh, &x, t, LR);
+        assert_close("xor step loss", &[lo], &[lh]);
+    }
+    assert_close(
+        "xor params after 8 steps",
+        &flat_xor(&hand_xor(&p)),
+        &flat_xor(&ph),
+    );
+
+    let input = inputs[2];
+    let (x, t) = XOR_DATA[2];
+    let (_, tape) = ours.forward_tape(&input);
+    let (_, tape_h) = hand.forward_tape(&x, t);
+    let (mut g1, mut g2, mut g3) = (xor::Params::zeros(), xor::Params::zeros(), g);
+    let (mut gh1, mut gh2, mut gh3) = (HandXor::zeros(), HandXor::zeros(), gh);
+    let (mut p, mut ph, mut i, mut ih) = (ours, hand, 0, 0);
+    vec![
+        workload("ours_forward", move || {
+            black_box(black_box(&ours).forward(black_box(&input)));
+        }),
+        workload("hand_forward", move || {
+            black_box(black_box(&hand).forward(black_box(&x), black_box(t)));
+        }),
+        workload("ours_backward", move || {
+            ours.backward_params(black_box(&tape), &1.0, &mut g1);
+            black_box(&mut g1);
+        }),
+        workload("hand_backward", move || {
+            hand.backward(&x, t, black_box(&tape_h), &mut gh1);
+            black_box(&mut gh1);
+        }),
+        workload("ours_fwd+bwd", move || {
+            let (l, tape) = black_box(&ours).forward_tape(black_box(&input));
+            ours.backward_params(&tape, &1.0, &mut g2);
+            black_box((l, &mut g2));
+        }),
+        workload("hand_fwd+bwd", move || {
+            let (x, t) = black_box((x, t));
+            let (l, tape) = black_box(&hand).forward_tape(&x, t);
+            hand.backward(&x, t, &tape, &mut gh2);
+            black_box((l, &mut gh2));
+        }),
+        // One SGD step per iteration, cycling through the four samples (batch 1).
+        workload("ours_sgd_step", move || {
+            i = (i + 1) % 4;
+            black_box(ours_sgd_step(
+                &mut p,
+                &mut g3,
+                black_box(&inputs[i..i + 1]),
+                LR,
+            ));
+        }),
+        workload("hand_sgd_step", move || {
+            ih = (ih + 1) % 4;
+            let (x, t) = black_box(XOR_DATA[ih]);
+            black_box(ph.sgd_step(&mut gh3, &x, t, LR));
+        }),
+    ]
+}
+
+/// The two softmax MLPs: `$net` is the generated module, I-H-O the sizes, B the batch.
+macro_rules! mlp_workloads {
+    ($fn_name:ident, $net:ident, $group:literal, $i:literal, $h:literal, $o:literal, $b:literal) => {
+        fn $fn_name(rng: &mut XorShift) -> Vec<Workload> {
+            const I: usize = $i;
+            const H: usize = $h;
+            const O: usize = $o;
+            const B: usize = $b;
+            fn hand_of(p: &$net::Params) -> Box<HandMlp<I, H, O>> {
+                Box::new(HandMlp {
+                    w1: p.W1,
+                    b1: p.b1,
+                    w2: p.W2,
+                    b2: p.b2,
+                })
+            }
+            let ours: Box<$net::Params> = random_params(rng);
+            let hand = hand_of(&ours);
+            let xs: Vec<[f32; I]> = (0..B)
+                .map(|_| core::array::from_fn(|_| rng.unit()))
+                .collect();
+            let ts: Vec<[f32; O]> = (0..B).map(|_| one_hot(rng)).collect();
+            let inputs: Vec<$net::Inputs> = xs
+                .iter()
+                .zip(&ts)
+                .map(|(&x, &t)| $net::Inputs { x, t })
+                .collect();
+            // The batch as features × samples, for the batched layout.
+            let mut xb: Box<[[f32; B]; I]> = Box::new([[0.0; B]; I]);
+            let mut tb: Box<[[f32; B]; O]> = Box::new([[0.0; B]; O]);
+            for b in 0..B {
+                for i in 0..I {
+                    xb[i][b] = xs[b][i];
+                }
+                for k in 0..O {
+                    tb[k][b] = ts[b][k];
+                }
+            }
+
+            // Same losses and gradients per sample; same loss, gradient and parameters after a
+            // step of each of the three kinds.
+            let mut g = Box::new($net::Params::zeros());
+            let mut gh = hand_of(&g);
+            for (input, (x, t)) in inputs.iter().zip(xs.iter().zip(&ts)).take(4) {
+                *g = $net::Params::zeros();
+                gh.zero();
+                let (l, tape) = ours.forward_tape(input);
+                ours.backward_params(&tape, &1.0, &mut g);
+                let (lh, tape_h) = hand.forward_tape(x, t);
+                hand.backward(x, t, &tape_h, &mut gh);
+                let loss = [l, ours.forward(input)];
+                assert_close(concat!($group, " loss"), &loss, &[lh, hand.forward(x, t)]);
+                let grad = flat_mlp(&hand_of(&g));
+                assert_close(concat!($group, " grad"), &grad, &flat_mlp(&gh));
+            }
+            let mut p = ours.clone();
+            let lo = ours_sgd_step(&mut *p, &mut *g, &inputs, LR);
+            let mut ph = hand.clone();
+            let lh = ph.sgd_step(&mut gh, &xs, &ts, LR);
+            let mut pb = hand.clone();
+            let mut gb = hand.clone();
+            let mut scratch = BatchScratch::<H, O, B>::new();
+            let lb = pb.sgd_step_batched(&mut gb, &mut scratch, &xb, &tb, LR);
+            assert_close(concat!($group, " step loss"), &[lo, lo], &[lh, lb]);
+            let grad = flat_mlp(&hand_of(&g));
+            assert_close(concat!($group, " step grad"), &grad, &flat_mlp(&gh));
+            assert_close(concat!($group, " batched grad"), &flat_mlp(&gh), &flat_mlp(&gb));
+            let after = flat_mlp(&hand_of(&p));
+            assert_close(concat!($group, " step params"), &after, &flat_mlp(&ph));
+            assert_close(concat!($group, " batched params"), &after, &flat_mlp(&pb));
+
+            let (input, x, t) = (inputs[0], xs[0], ts[0]);
+            let (_, tape) = ours.forward_tape(&input);
+            let (_, tape_h) = hand.forward_tape(&x, &t);
+            let (ours1, ours2, ours3) = (ours.clone(), ours.clone(), ours.clone());
+            let (hand1, hand2, hand3) = (hand.clone(), hand.clone(), hand.clone());
+            let (mut g1, mut g2) = (g.clone(), g.clone());
+            let (mut gh1, mut gh2) = (gh.clone(), gh.clone());
+            vec![
+                workload("ours_forward", move || {
+                    black_box(black_box(&*ours1).forward(black_box(&input)));
+                }),
+                workload("hand_forward", move || {
+                    black_box(black_box(&*hand1).forward(black_box(&x), black_box(&t)));
+                }),
+                workload("ours_backward", move || {
+                    ours2.backward_params(black_box(&tape), &1.0, &mut g1);
+                    black_box(&mut g1);
+                }),
+                workload("hand_backward", move || {
+                    hand2.backward(&x, &t, black_box(&tape_h), &mut gh1);
+                    black_box(&mut gh1);
+                }),
+                workload("ours_fwd+bwd", move || {
+                    let (l, tape) = black_box(&*ours3).forward_tape(black_box(&input));
+                    ours3.backward_params(&tape, &1.0, &mut g2);
+                    black_box((l, &mut g2));
+                }),
+                workload("hand_fwd+bwd", move || {
+                    let (x, t) = black_box((&x, &t));
+                    let (l, tape) = black_box(&*hand3).forward_tape(x, t);
+                    hand3.backward(x, t, &tape, &mut gh2);
+                    black_box((l, &mut gh2));
+                }),
+                workload("ours_sgd_step", move || {
+                    black_box(ours_sgd_step(&mut *p, &mut *g, black_box(&inputs), LR));
+                }),
+                workload("hand_sgd_step", move || {
+                    black_box(ph.sgd_step(&mut gh, black_box(&xs), black_box(&ts), LR));
+                }),
+                workload("hand_batched_sgd_step", move || {
+                    let x = black_box(&*xb);
+                    black_box(pb.sgd_step_batched(&mut gb, &mut scratch, x, &tb, LR));
+                }),
+            ]
+        }
+    };
+}
+
+mlp_workloads!(digits_workloads, digits, "mlp_64-32-10", 64, 32, 10, 32);
+mlp_workloads!(wide_workloads, wide, "mlp_256-256-10", 256, 256, 10, 64);
+
+// ---------------------------------------------------------------------------------------------
+// The ratios: from criterion's medians, and from a paired, interleaved measurement.
+
+const GROUPS: [&str; 3] = ["xor_2-4-1", "mlp_64-32-10", "mlp_256-256-10"];
+
+/// Where criterion writes: `$CRITERION_HOME`, else `criterion/` in the target directory, which is
+/// three levels above this executable (`<target>/release/deps/mlp-…`).
+fn criterion_dir() -> Option<PathBuf> {
+    if let Some(home) = std::env::var_os("CRITERION_HOME") {
+        return Some(PathBuf::from(home));
+    }
+    let exe = std::env::current_exe().ok()?;
+    Some(exe.parent()?.parent()?.parent()?.join("criterion"))
+}
+
+/// The median point estimate in ns of `<dir>/<group>/<id>/new/estimates.json`, if that file was
+/// written by this run.
+fn median_ns(dir: &Path, group: &str, id: &str, since: SystemTime) -> Option<f64> {
+    let path = dir.join(group).join(id).join("new").join("estimates.json");
+    if std::fs::metadata(&path).ok()?.modified().ok()? < since {
+        return None;
+    }
+    let json = std::fs::read_to_string(path).ok()?;
+    let median = &json[json.find("\"median\"")?..];
+    let value = &median[median.find("\"point_estimate\":")? + "\"point_estimate\":".len()..];
+    let end = value.find([',', '}'])?;
+    value[..end].trim().parse().ok()
+}
+
+fn fmt_time(t: Option<f64>) -> String {
+    match t {
+        Some(t) if t >= 1e6 => format!("{:.2} ms", t / 1e6),
+        Some(t) if t >= 1e3 => format!("{:.2} µs", t / 1e3),
+        Some(t) => format!("{t:.1} ns"),
+        None => "-".into(),
+    }
+}
+
+fn fmt_ratio(a: Option<f64>, b: Option<f64>) -> String {
+    match (a, b) {
+        (Some(a), Some(b)) => format!("{:.2}", a / b),
+        _ => "-".into(),
+    }
+}
+
+fn print_criterion_table(since: SystemTime) {
+    let Some(dir) = criterion_dir() else {
+        println!("criterion's output directory not found: no table of its medians");
+        return;
+    };
+    let get = |group: &str, id: &str| median_ns(&dir, group, id, since);
+    println!();
+    println!(
+        "Criterion medians of this run; ratios ours / hand-written (target ≤ 1.10), backward /"
+    );
+    println!("forward (target ≤ 3 for ours) and batched / per-sample loop (hand-written):");
+    println!();
+    println!("| network | fwd+bwd ours | fwd+bwd hand | ratio | SGD step ours | SGD step hand | ratio | forward ours | forward hand | ratio | bwd/fwd ours | bwd/fwd hand | SGD step batched (hand) | batched / per-sample |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    for group in GROUPS {
+        let fb = (get(group, "ours_fwd+bwd"), get(group, "hand_fwd+bwd"));
+        let sgd = (get(group, "ours_sgd_step"), get(group, "hand_sgd_step"));
+        let fw = (get(group, "ours_forward"), get(group, "hand_forward"));
+        let batched = get(group, "hand_batched_sgd_step");
+        println!(
+            "| {group} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            fmt_time(fb.0),
+            fmt_time(fb.1),
+            fmt_ratio(fb.0, fb.1),
+            fmt_time(sgd.0),
+            fmt_time(sgd.1),
+            fmt_ratio(sgd.0, sgd.1),
+            fmt_time(fw.0),
+            fmt_time(fw.1),
+            fmt_ratio(fw.0, fw.1),
+            fmt_ratio(get(group, "ours_backward"), fw.0),
+            fmt_ratio(get(group, "hand_backward"), fw.1),
+            fmt_time(batched),
+            fmt_ratio(batched, sgd.1),
+        );
+    }
+}
+
+/// Runs `a` and `b` alternately, `ROUNDS` times each (which goes first alternates too), each
+/// time for about 2 ms, and returns the median over rounds of time(a) / time(b). Both see the
+/// same load of a shared machine, so the ratio is steadier than two separate measurements.
+fn paired_ratio(a: &mut Workload, b: &mut Workload) -> f64 {
+    const ROUNDS: usize = 41;
+    let timed = |w: &mut Workload, n: u64| {
+        let start = Instant::now();
+        (w.run)(n);
+        start.elapsed().as_secs_f64()
+    };
+    let mut n = 1;
+    while timed(a, n) < 2e-3 {
+        n *= 2;
+    }
+    let mut ratios = Vec::with_capacity(ROUNDS);
+    for round in 0..ROUNDS {
+        let (ta, tb) = if round % 2 == 0 {
+            let ta = timed(a, n);
+            (ta, timed(b, n))
+        } else {
+            let tb = timed(b, n);
+            (timed(a, n), tb)
+        };
+        ratios.push(ta / tb);
+    }
+    ratios.sort_by(f64::total_cmp);
+    ratios[ROUNDS / 2]
+}
+
+fn print_paired_table(groups: &mut [(&str, Vec<Workload>)]) {
+    let pairs = [
+        ("ours_fwd+bwd", "hand_fwd+bwd"),
+        ("ours_sgd_step", "hand_sgd_step"),
+        ("ours_forward", "hand_forward"),
+        ("ours_backward", "ours_forward"),
+        ("hand_backward", "hand_forward"),
+        ("hand_batched_sgd_step", "hand_sgd_step"),
+    ];
+    println!();
+    println!("Paired ratios (median of 41 interleaved rounds; steadier on a loaded machine):");
+    println!();
+    println!("| network | fwd+bwd ours/hand | SGD step ours/hand | forward ours/hand | bwd/fwd ours | bwd/fwd hand | batched / per-sample (hand SGD step) |");
+    println!("|---|---|---|---|---|---|---|");
+    for (group, workloads) in groups.iter_mut() {
+        let mut cells = Vec::new();
+        for (a, b) in pairs {
+            let ia = workloads.iter().position(|w| w.id == a);
+            let ib = workloads.iter().position(|w| w.id == b);
+            cells.push(match (ia, ib) {
+                (Some(ia), Some(ib)) => {
+                    let (lo, hi) = workloads.split_at_mut(ia.max(ib));
+                    let (wa, wb) = if ia < ib {
+                        (&mut lo[ia], &mut hi[0])
+                    } else {
+                        (&mut hi[0], &mut lo[ib])
+                    };
+                    format!("{:.2}", paired_ratio(wa, wb))
+                }
+                _ => "-".into(),
+            });
+        }
+        println!("| {group} | {} |", cells.join(" | "));
+    }
+}
+
+fn main() {
+    let start = SystemTime::now();
+    let mut c = Criterion::default()
+        .sample_size(30)
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_millis(1200))
+        .configure_from_args();
+    let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
+    // Building the workloads asserts that ours and hand-written agree.
+    let mut groups = [
+        (GROUPS[0], xor_workloads(&mut rng)),
+        (GROUPS[1], digits_workloads(&mut rng)),
+        (GROUPS[2], wide_workloads(&mut rng)),
+    ];
+    for (name, workloads) in &mut groups {
+        let mut group = c.benchmark_group(*name);
+        for w in workloads.iter_mut() {
+            group.bench_function(w.id, |b| {
+                b.iter_custom(|n| {
+                    let start = Instant::now();
+                    (w.run)(n);
+                    start.elapsed()
+                })
+            });
+        }
+        group.finish();
+    }
+    c.final_summary();
+    // `cargo bench` passes `--bench`; a plain test run of this target (`cargo test --benches`)
+    // only checks agreement and runs each benchmark once.
+    if std::env::args().any(|a| a == "--bench") {
+        print_criterion_table(start);
+        print_paired_table(&mut groups);
+    }
+}

@@ -1,0 +1,388 @@
+//! The examples, run in their fast modes, and their key numbers checked.
+//!
+//! Each example's file is included as a module, and its `run` (the function its `main` calls)
+//! is called with the example's own options; the printed text goes to a buffer that some
+//! tests read too.
+#![allow(dead_code)] // each example's `main`, and report fields only its printout uses
+
+#[path = "../examples/digits.rs"]
+mod digits;
+#[path = "../examples/embedded.rs"]
+mod embedded;
+#[path = "../examples/logistic_step.rs"]
+mod logistic_step;
+#[path = "../examples/perceptron.rs"]
+mod perceptron;
+#[path = "../examples/smallest.rs"]
+mod smallest;
+#[path = "../examples/xor.rs"]
+mod xor;
+
+use std::path::{Path, PathBuf};
+
+/// A fresh directory for one test's files, under Cargo's scratch directory for tests.
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn args(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+// ---- perceptron ----
+
+#[test]
+fn perceptron_learns_and_and_or_but_not_xor() {
+    let mut out = Vec::new();
+    let report = perceptron::run(&perceptron::Options::full(), &mut out).unwrap();
+    let [and, or, xor] = &report.gates[..] else {
+        panic!("three gates")
+    };
+
+    // The generated backward multiplies by step′ = 0: a wrong perceptron, and no gradient.
+    assert_eq!(report.gradient.w, [0.0, 0.0]);
+    assert_eq!(report.gradient.b, 0.0);
+
+    for (gate, expected) in [(and, [0.0, 0.0, 0.0, 1.0]), (or, [0.0, 1.0, 1.0, 1.0])] {
+        assert!(gate.converged_after.is_some(), "{} not learnt", gate.name);
+        assert_eq!(gate.outputs, expected, "{}", gate.name);
+        assert_eq!(gate.correct, 4);
+        assert_eq!(gate.errors_per_epoch.last(), Some(&0));
+    }
+    // With η = 0.25 from w = 0, b = 0, visiting the rows in order (exact in binary floats).
+    assert_eq!(and.converged_after, Some(6));
+    assert_eq!((and.params.w, and.params.b), ([0.5, 0.25], -0.5));
+    assert_eq!(or.converged_after, Some(4));
+
+    assert_eq!(xor.converged_after, None, "XOR is not linearly separable");
+    assert!(xor.correct < 4);
+    assert_eq!(xor.errors_per_epoch.len(), 20);
+    assert!(xor.errors_per_epoch.iter().all(|&e| e > 0));
+
+    // Two layers of perceptrons, wired by hand, do compute XOR.
+    assert_eq!(report.two_layer_xor, [0.0, 1.0, 1.0, 0.0]);
+
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains("step_derivative(z)"), "{text}");
+    assert!(text.contains("NOT learnt in 20 epochs"), "{text}");
+}
+
+#[test]
+fn perceptron_never_learns_xor_however_long() {
+    let opts = perceptron::Options {
+        epochs: 1000,
+        ..perceptron::Options::full()
+    };
+    let xor = perceptron::learn(&perceptron::GATES[2], &opts);
+    assert_eq!(xor.converged_after, None);
+    assert_eq!(xor.errors_per_epoch.len(), 1000);
+}
+
+#[test]
+fn perceptron_arguments() {
+    assert_eq!(
+        perceptron::Options::from_args(args(&["--epochs", "5"]))
+            .unwrap()
+            .epochs,
+        5
+    );
+    let err = perceptron::Options::from_args(args(&["--eta", "-1"])).unwrap_err();
+    assert!(err.contains("positive"), "{err}");
+    assert!(perceptron::Options::from_args(args(&["--bogus"])).is_err());
+}
+
+// ---- smallest ----
+
+#[test]
+fn smallest_converges_to_least_squares() {
+    let opts = smallest::Options::full();
+    let mut out = Vec::new();
+    let report = smallest::run(&opts, &mut out).unwrap();
+    assert!((smallest::least_squares() - 117.8 / 117.25).abs() < 1e-15);
+    assert!(
+        (report.w - 1.0047).abs() <= 0.001,
+        "w = {} after SGD",
+        report.w
+    );
+    assert!((report.w - 117.8 / 117.25).abs() < 0.001);
+    // dL/dw = −(y − ŷ)·x at w = 0 for (10, 10.1): −101.
+    assert!((report.first_gradient + 101.0).abs() < 1e-12);
+    // One w per epoch, printed; the first epoch moved w up from 0.
+    assert_eq!(report.w_per_epoch.len(), opts.epochs);
+    assert!(report.w_per_epoch[0] > 0.0 && report.w_per_epoch[0] < 0.5);
+    let text = String::from_utf8(out).unwrap();
+    assert_eq!(text.matches("epoch ").count(), opts.epochs, "{text}");
+    assert!(
+        text.contains(&format!("epoch 100: w = {:.5}", report.w)),
+        "{text}"
+    );
+    // The L1 loss ends at the weighted median of y/x, the x = 10 point's 1.01.
+    assert!((report.w_l1 - 1.01).abs() < 1e-3, "L1: w = {}", report.w_l1);
+}
+
+#[test]
+fn smallest_converges_for_other_sample_orders() {
+    for seed in 0..5 {
+        let opts = smallest::Options {
+            seed,
+            every_epoch: false,
+            ..smallest::Options::full()
+        };
+        let report = smallest::run(&opts, &mut std::io::sink()).unwrap();
+        assert!(
+            (report.w - 1.0047).abs() <= 0.001,
+            "seed {seed}: {}",
+            report.w
+        );
+    }
+}
+
+// ---- logistic_step ----
+
+#[test]
+fn logistic_step_prints_the_curriculum_numbers() {
+    let mut out = Vec::new();
+    let r = logistic_step::run(&mut out).unwrap();
+    let f = |v: f64, digits: usize| format!("{v:.digits$}");
+    // CURRICULUM.md §9, at the precision it prints each number.
+    assert_eq!(f(r.before.z, 2), "0.32");
+    assert_eq!(f(r.before.a, 4), "0.5793");
+    assert_eq!(f(r.before.l, 4), "0.5459");
+    assert_eq!(f(r.dl_dz, 4), "-0.4207");
+    assert_eq!(f(r.before.a - 1.0, 4), "-0.4207");
+    assert_eq!(f(r.grad_w[0], 5), "-0.04207");
+    assert_eq!(f(r.grad_w[1], 5), "-0.29447");
+    assert_eq!(f(r.grad_b, 4), "-0.4207");
+    assert_eq!(f(r.after.w1, 5), "0.82103");
+    assert_eq!(f(r.after.w2, 5), "0.34724");
+    assert_eq!(f(r.after.b, 5), "0.31034");
+    assert_eq!(f(r.check.z, 4), "0.6355");
+    assert_eq!(f(r.check.a, 4), "0.6537");
+    assert_eq!(f(r.check.l, 5), "0.42505");
+    assert!(r.check.l < r.before.l);
+
+    // And the printout shows every number to 5 decimals.
+    let text = String::from_utf8(out).unwrap();
+    for shown in [
+        "= 0.32000",
+        "= 0.57932",
+        "= 0.54589",
+        "= -0.42068",
+        "= (-0.04207, -0.29447)",
+        "= (0.82103, 0.34724)",
+        "= 0.31034",
+        "z = 0.63551",
+        "a = 0.65374",
+        "L = 0.42505",
+        "0.54589 → 0.42505",
+    ] {
+        assert!(text.contains(shown), "`{shown}` missing from\n{text}");
+    }
+}
+
+// ---- xor ----
+
+#[test]
+fn xor_learns_the_truth_table_and_draws_it() {
+    let dir = scratch("xor");
+    let opts = xor::Options {
+        out: dir.join("boundary.svg"),
+        ..xor::Options::fast()
+    };
+    let mut out = Vec::new();
+    let report = xor::run(&opts, &mut out).unwrap();
+    for ((x, t), y) in xor::DATA.iter().zip(report.outputs) {
+        assert_eq!(y.round(), *t, "{x:?} -> {y}");
+        assert!((y - t).abs() < 0.1, "{x:?} -> {y}: not confident");
+    }
+    assert!(report.loss < 0.05, "loss {}", report.loss);
+
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains("  1   0 |   1 |"), "{text}");
+    assert!(!text.contains("wrong"), "{text}");
+
+    let svg = std::fs::read_to_string(&report.svg).unwrap();
+    assert!(svg.starts_with("<svg"), "{}", &svg[..100.min(svg.len())]);
+    assert!(svg.trim_end().ends_with("</svg>"));
+    assert_eq!(svg.matches("<circle").count(), 8, "two circles per point");
+    assert!(svg.contains("fill=\"#000000\""), "boundary cells are drawn");
+}
+
+#[test]
+fn xor_reports_an_unwritable_picture() {
+    let dir = scratch("xor_bad");
+    let blocker = dir.join("file");
+    std::fs::write(&blocker, "not a directory").unwrap();
+    let opts = xor::Options {
+        epochs: 10,
+        out: blocker.join("boundary.svg"),
+        ..xor::Options::fast()
+    };
+    let err = xor::run(&opts, &mut std::io::sink())
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with("cannot "), "{err}");
+}
+
+// ---- digits ----
+
+#[test]
+fn digits_fast_mode_learns() {
+    let dir = scratch("digits");
+    let opts = digits::Options {
+        progress: false,
+        curve: Some(dir.join("loss.svg")),
+        ..digits::Options::fast()
+    };
+    let mut out = Vec::new();
+    let report = digits::run(&opts, &mut out).unwrap();
+    assert_eq!((report.train_size, report.test_size), (480, 120));
+    assert_eq!(report.losses.len(), opts.epochs);
+    assert!(report.losses.last() < report.losses.first());
+    assert!(
+        report.test_accuracy >= 0.9,
+        "test accuracy {}",
+        report.test_accuracy
+    );
+    assert_eq!(report.confusion.total(), 120);
+    assert_eq!(
+        report.confusion.accuracy(),
+        Some(report.test_accuracy),
+        "the matrix and the accuracy agree"
+    );
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains("actual \\ predicted"), "{text}");
+    let svg = std::fs::read_to_string(report.curve.unwrap()).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("epoch"));
+}
+
+#[test]
+fn digits_data_file_is_in_the_repository() {
+    let samples = digits::load(&digits::Options::full().data).unwrap();
+    assert_eq!(samples.len(), 1797);
+    assert_eq!(samples[0].1, 0);
+    assert!(samples
+        .iter()
+        .all(|(x, l)| *l < 10 && x.iter().all(|p| (0.0..=1.0).contains(p))));
+    let mut counts = [0; 10];
+    for (_, l) in &samples {
+        counts[*l] += 1;
+    }
+    assert!(counts.iter().all(|&c| c > 170), "{counts:?}");
+}
+
+#[test]
+fn digits_split_is_fixed_and_disjoint() {
+    let samples = digits::load(&digits::Options::full().data).unwrap();
+    let how = digits::Options::full().split;
+    let (train, test) = digits::split(&samples, how, None);
+    assert_eq!((train.len(), test.len()), (1438, 359));
+    let (train2, test2) = digits::split(&samples, how, None);
+    assert_eq!(train, train2);
+    assert_eq!(test, test2);
+    let (train, test) = digits::split(&samples, digits::Split::Benchmark, None);
+    assert_eq!((train.len(), test.len()), (1500, 297));
+    assert_eq!(test[0], samples[1500]);
+}
+
+#[test]
+fn digits_missing_file_is_a_clear_error() {
+    let opts = digits::Options {
+        data: scratch("digits_missing").join("nope.csv"),
+        progress: false,
+        curve: None,
+        ..digits::Options::fast()
+    };
+    let err = digits::run(&opts, &mut std::io::sink())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("cannot read the digits data"), "{err}");
+    assert!(err.contains("nope.csv"), "{err}");
+}
+
+#[test]
+fn digits_malformed_lines_name_the_line() {
+    let header = (0..64)
+        .map(|i| format!("pixel{i}"))
+        .chain(["label".to_string()])
+        .collect::<Vec<_>>()
+        .join(",");
+    let good = format!("{}0", "1,".repeat(64));
+    let path = Path::new("bad.csv");
+    let cases = [
+        (
+            format!("{}0", "1,".repeat(63)),
+            "expected 65 comma-separated values (64 pixels and a label), found 64",
+        ),
+        (format!("{}x,3", "1,".repeat(63)), "pixel63 is `x`"),
+        (format!("17,{}3", "1,".repeat(63)), "pixel0 is `17`"),
+        (format!("{}10", "1,".repeat(64)), "the label is `10`"),
+    ];
+    for (line, expected) in cases {
+        let text = format!("{header}\n{good}\n\n{line}\n");
+        let err = digits::parse(&text, path).unwrap_err().to_string();
+        assert!(err.starts_with("bad.csv:4: "), "{err}");
+        assert!(err.contains(expected), "{err}");
+    }
+    let err = digits::parse("1,2,3\n", path).unwrap_err().to_string();
+    assert!(err.contains("bad.csv:1: expected the header"), "{err}");
+    let err = digits::parse(&format!("{header}\n"), path)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("no images"), "{err}");
+    assert_eq!(
+        digits::parse(&format!("{header}\n{good}\n"), path)
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn digits_arguments() {
+    let opts =
+        digits::Options::from_args(args(&["--fast", "--epochs", "3", "--no-curve"])).unwrap();
+    assert_eq!((opts.rows, opts.epochs, opts.curve), (Some(600), 3, None));
+    let err = digits::Options::from_args(args(&["--batch", "0"])).unwrap_err();
+    assert!(err.contains("--batch"), "{err}");
+    let err = digits::Options::from_args(args(&["--rows"])).unwrap_err();
+    assert!(err.contains("--rows needs a value"), "{err}");
+}
+
+// ---- embedded ----
+
+#[test]
+fn embedded_library_classifies_and_links_no_allocator() {
+    let options = embedded::Options {
+        target_dir: Path::new(env!("CARGO_TARGET_TMPDIR")).join("embedded"),
+    };
+    let mut out = Vec::new();
+    let report = embedded::run(&options, &mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert_eq!(report.predictions.len(), 11);
+    for (x, p) in &report.predictions {
+        assert_eq!(*p > 0.5, *x > 0.5, "x = {x}: p = {p}");
+    }
+    assert!(
+        report.allocator_symbols.is_empty(),
+        "{:?}",
+        report.allocator_symbols
+    );
+    // A network of four parameters: a little code, no RAM of its own.
+    assert!(
+        report.exported_code_bytes > 0 && report.exported_code_bytes <= report.code_bytes,
+        "{} of {}",
+        report.exported_code_bytes,
+        report.code_bytes
+    );
+    assert!(
+        report.code_bytes < 16 * 1024,
+        "{} bytes of code",
+        report.code_bytes
+    );
+    assert_eq!(report.ram_bytes, 0);
+    assert!(text.contains("pub const TRAINED: tiny::Params = tiny::Params { w1: -11.859308"));
+}
