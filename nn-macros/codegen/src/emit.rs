@@ -568,7 +568,7 @@ impl Emitter<'_> {
     /// `let &Params { ref W1, ref b1, w2, b2 } = params;`: the fields in `ids`, arrays by
     /// reference (copying a layer's weights on every call would cost as much as using them),
     /// scalars by value.
-    fn bind(&self, ty: &str, ids: &[NodeId]) -> TokenStream {
+    fn bind(&self, ty: &str, ids: &[NodeId], total: usize) -> TokenStream {
         if ids.is_empty() {
             return quote!();
         }
@@ -582,10 +582,6 @@ impl Emitter<'_> {
                 quote!(ref #n)
             }
         });
-        let total = match ty.to_string().as_str() {
-            "Params" => self.c.graph.params.len(),
-            _ => usize::MAX,
-        };
         let rest = if ids.len() < total {
             quote!(, ..)
         } else {
@@ -806,7 +802,7 @@ impl Emitter<'_> {
         }
         let (out_expr, _) = self.forward_expr(g.output, true);
         let out_name = self.name(g.output);
-        let destructure_params = self.bind("Params", &params);
+        let destructure_params = self.bind("Params", &params, params.len());
         let tape_fields = tape_nodes.iter().map(|&id| {
             let n = self.name(id);
             quote!(#n)
@@ -841,8 +837,8 @@ impl Emitter<'_> {
                     .copied()
                     .filter(|&t| body.read[t])
                     .collect();
-                let bind_params = self.bind("Params", &read_params);
-                let bind_tape = self.bind("Tape", &read_tape);
+                let bind_params = self.bind("Params", &read_params, params.len());
+                let bind_tape = self.bind("Tape", &read_tape, tape_nodes.len());
                 let params_arg = if read_params.is_empty() {
                     quote!(_params)
                 } else {
