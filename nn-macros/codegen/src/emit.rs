@@ -96,6 +96,25 @@ pub fn emit(c: &Compiled) -> Output {
     e.output()
 }
 
+/// `element` in an array of `shape`: `[element; 4]`, `[[element; 3]; 4]` (a type or a value,
+/// the tokens are the same).
+fn repeat(element: TokenStream, shape: Shape) -> TokenStream {
+    match shape {
+        Shape::Scalar => element,
+        Shape::Vector(n) => {
+            let n = Literal::usize_unsuffixed(n);
+            quote!([#element; #n])
+        }
+        Shape::Matrix(rows, cols) => {
+            let (rows, cols) = (
+                Literal::usize_unsuffixed(rows),
+                Literal::usize_unsuffixed(cols),
+            );
+            quote!([[#element; #cols]; #rows])
+        }
+    }
+}
+
 fn ident(name: &str) -> Ident {
     Ident::new(name, Span::call_site())
 }
@@ -120,40 +139,12 @@ impl Emitter<'_> {
 
     /// The Rust type of a value of `shape`.
     fn ty(&self, shape: Shape) -> TokenStream {
-        let s = &self.scalar;
-        match shape {
-            Shape::Scalar => quote!(#s),
-            Shape::Vector(n) => {
-                let n = Literal::usize_unsuffixed(n);
-                quote!([#s; #n])
-            }
-            Shape::Matrix(rows, cols) => {
-                let (rows, cols) = (
-                    Literal::usize_unsuffixed(rows),
-                    Literal::usize_unsuffixed(cols),
-                );
-                quote!([[#s; #cols]; #rows])
-            }
-        }
+        repeat(self.scalar.clone(), shape)
     }
 
     /// Zero of `shape`: `0.0`, `[0.0; 4]`, `[[0.0; 3]; 4]`.
     fn zero(&self, shape: Shape) -> TokenStream {
-        let (zero, _) = self.constant(0.0);
-        match shape {
-            Shape::Scalar => zero,
-            Shape::Vector(n) => {
-                let n = Literal::usize_unsuffixed(n);
-                quote!([#zero; #n])
-            }
-            Shape::Matrix(rows, cols) => {
-                let (rows, cols) = (
-                    Literal::usize_unsuffixed(rows),
-                    Literal::usize_unsuffixed(cols),
-                );
-                quote!([[#zero; #cols]; #rows])
-            }
-        }
+        repeat(self.constant(0.0).0, shape)
     }
 
     /// `from_fn(|i| element)`: a vector built by one loop over its elements.
