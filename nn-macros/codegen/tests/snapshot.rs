@@ -3,20 +3,25 @@
 
 mod common;
 
-#[test]
-fn chain_source_reads_like_the_lecture() {
-    let (attr, item) = common::corpus().remove(0);
-    let source = nn_codegen::expand_source(attr, item).unwrap();
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots/chain.rs.txt");
+/// Compares `source` with `tests/snapshots/<name>`, which `UPDATE_SNAPSHOTS=1` rewrites.
+fn matches_snapshot(source: &str, name: &str) {
+    let path = format!("{}/tests/snapshots/{name}", env!("CARGO_MANIFEST_DIR"));
     if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
-        std::fs::write(path, &source).unwrap();
+        std::fs::write(&path, source).unwrap();
     }
     let expected =
-        std::fs::read_to_string(path).expect("snapshot missing: run with UPDATE_SNAPSHOTS=1");
+        std::fs::read_to_string(&path).expect("snapshot missing: run with UPDATE_SNAPSHOTS=1");
     assert_eq!(
         source, expected,
         "generated source changed; review, then UPDATE_SNAPSHOTS=1"
     );
+}
+
+#[test]
+fn chain_source_reads_like_the_lecture() {
+    let (attr, item) = common::corpus().remove(0);
+    let source = nn_codegen::expand_source(attr, item).unwrap();
+    matches_snapshot(&source, "chain.rs.txt");
     // The lines the lecture writes, one chain-rule step each.
     for line in [
         "let dl_da3 = dl_dy * y * (1.0 - y); // ∂y/∂a3 = y·(1 − y)",
@@ -42,19 +47,7 @@ fn classifier_source_reads_like_the_lecture() {
         .find(|(_, item)| item.to_string().contains("fn classifier"))
         .unwrap();
     let source = nn_codegen::expand_source(attr, item).unwrap();
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/snapshots/classifier.rs.txt"
-    );
-    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
-        std::fs::write(path, &source).unwrap();
-    }
-    let expected =
-        std::fs::read_to_string(path).expect("snapshot missing: run with UPDATE_SNAPSHOTS=1");
-    assert_eq!(
-        source, expected,
-        "generated source changed; review, then UPDATE_SNAPSHOTS=1"
-    );
+    matches_snapshot(&source, "classifier.rs.txt");
     for line in [
         "let z1: [f32; 4] = from_fn(|i| dot(&W1[i], &x) + b1[i]);",
         "outer_add(&mut grads.W1, &dl_dz1, x); // ∂z1/∂W1 = xᵀ (outer product)",
