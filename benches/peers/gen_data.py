@@ -1,0 +1,60 @@
+#!/usr/bin/env python3
+"""Writes the shared initial weights and data of the peer benchmark (little-endian f32 .bin).
+
+Every system loads these files, so all start from the same weights and see the same batches in
+the same order. Standard library only (no numpy), fixed seed: the files are reproducible.
+
+Layout (row-major, W is [out][in] as in `W·x`):
+  {w}_params.bin  W1, b1, W2, b2 concatenated
+  {w}_x.bin       N samples x I features
+  {w}_y.bin       N targets as f32 (XOR: 0/1; classifiers: the class index)
+Step k trains on batch k mod (N/B): samples [(k mod N/B)·B, … + B).
+"""
+import csv, math, os, random, struct, sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(HERE, "data")
+DIGITS_CSV = os.path.join(HERE, "..", "..", "data", "digits.csv")
+
+
+def write(name, values):
+    with open(os.path.join(OUT, name), "wb") as f:
+        f.write(struct.pack("<%df" % len(values), *values))
+
+
+def xavier(rng, n_in, n_out):
+    a = math.sqrt(6.0 / (n_in + n_out))
+    return [rng.uniform(-a, a) for _ in range(n_in * n_out)]
+
+
+def params(rng, i, h, o):
+    return xavier(rng, i, h) + [rng.uniform(-0.1, 0.1) for _ in range(h)] + \
+        xavier(rng, h, o) + [rng.uniform(-0.1, 0.1) for _ in range(o)]
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    rng = random.Random(20240601)
+    # XOR 2-4-1: the four points in the fixed order 00, 01, 10, 11.
+    write("xor_params.bin", params(rng, 2, 4, 1))
+    write("xor_x.bin", [0, 0, 0, 1, 1, 0, 1, 1])
+    write("xor_y.bin", [0, 1, 1, 0])
+    # digits 64-32-10: data/digits.csv (8x8 pixels 0..16, scaled to [0, 1]), shuffled once,
+    # the first 1792 = 56 batches of 32.
+    with open(DIGITS_CSV) as f:
+        rows = list(csv.reader(f))[1:]
+    rng.shuffle(rows)
+    rows = rows[:1792]
+    write("digits_params.bin", params(rng, 64, 32, 10))
+    write("digits_x.bin", [float(v) / 16.0 for r in rows for v in r[:64]])
+    write("digits_y.bin", [float(r[64]) for r in rows])
+    # 256-256-10: fixed random data, 512 samples = 8 batches of 64, x uniform in [-1, 1],
+    # labels uniform in 0..9.
+    write("wide_params.bin", params(rng, 256, 256, 10))
+    write("wide_x.bin", [rng.uniform(-1.0, 1.0) for _ in range(512 * 256)])
+    write("wide_y.bin", [float(rng.randrange(10)) for _ in range(512)])
+    print("wrote", OUT, file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

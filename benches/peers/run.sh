@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# The peer benchmark (issue 6): builds in release, runs every system on the same workloads and
+# files, ROUNDS times interleaved, and writes results/table.md (median over the rounds).
+#
+#   benches/peers/run.sh                 # everything
+#   ROUNDS=5 SYSTEMS="ours hand pytorch" benches/peers/run.sh
+#
+# Env: ROUNDS (default 3); SYSTEMS (default: all of ours ours-native hand hand-native candle dfdx
+# burn pytorch jax); THREADS (default 1: every system single-threaded, as ours is);
+# CARGO_TARGET_DIR (default rust/target; the native build goes to "$CARGO_TARGET_DIR-native");
+# PEERS_BLOCK_MS / PEERS_BLOCKS (timing blocks per measurement, default 100 ms × 5, median).
+set -euo pipefail
+cd "$(dirname "$0")"
+HERE=$PWD
+ROUNDS=${ROUNDS:-3}
+SYSTEMS=${SYSTEMS:-"ours ours-native hand hand-native candle dfdx burn pytorch jax"}
+THREADS=${THREADS:-1}
+TARGET=${CARGO_TARGET_DIR:-$HERE/rust/target}
+has() { [[ " $SYSTEMS " == *" $1 "* ]]; }
+
+# 1. The shared weights and data (fixed seed, standard-library Python).
+[ -f data/wide_y.bin ] || python3 gen_data.py
+
+# 2. Release builds, one cargo at a time.
+features=()
+has candle && features+=(candle)
+has dfdx && features+=(dfdx)
+has burn && features+=(burn)
+feat=$(IFS=,; echo "${features[*]:-}")
+(cd rust && CARGO_TARGET_DIR=$TARGET cargo build --release --bins ${feat:+--features $feat})
+if has ours-native || has hand-native; then
+    (cd rust && CARGO_TARGET_DIR=$TARGET-native RUSTFLAGS="-C target-cpu=native" cargo build --release --bin ours --bin hand)
+fi
+
+# 3. The Python environment.
+if has pytorch || has jax; then
+    [ -x .venv/bin/python ] || python3 -m venv .venv
+    .venv/bin/python -c "import torch, jax, numpy" 2>/dev/null || .venv/bin/pip install -q -r requirements.txt
+fi
+
+# 4. Interleaved rounds: every system once per round, the order rotated each round.
+export PEERS_THREADS=$THREADS RAYON_NUM_THREADS=$THREADS OMP_NUM_THREADS=$THREADS MKL_NUM_THREADS=$THREADS
+if [ "$THREADS" = 1 ]; then
+    export XLA_FLAGS="--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+fi
+mkdir -p results
+RAW=results/raw.jsonl
+: > "$RAW"
+run_one() {
+    case $1 in
+        ours|hand|candle|dfdx|burn) "$TARGET/release/$1" ;;
+        ours-native|hand-native) "$TARGET-native/release/${1%-native}" | sed "s/\"system\":\"${1%-native}\"/\"system\":\"$1\"/" ;;
+        pytorch) .venv/bin/python python/torch_eager.py ;;
+        jax) .venv/bin/python python/jax_bench.py ;;
+    esac
+}
+read -r -a order <<< "$SYSTEMS"
+for ((r = 0; r < ROUNDS; r++)); do
+    n=${#order[@]}
+    for ((j = 0; j < n; j++)); do
+        s=${order[$(((j + r) % n))]}
+        echo "round $((r + 1))/$ROUNDS: $s" >&2
+        run_one "$s" | sed "s/^{/{\"round\":$r,/" >> "$RAW"
+    done
+done
+
+# 5. The table.
+python3 summarize.py "$RAW" > results/table.md
+cat results/table.md
