@@ -381,3 +381,70 @@ fn gradients_of_a_batch_accumulate_into_one_gradient() {
         [&[5, 7][..], &[5], &[5], &[]]
     );
 }
+
+/// A matrix as the input (a batch of rows times a weight vector): ∂L/∂X is an outer product.
+#[network]
+fn batch_linear(X: [[f64; 3]; 5], w: [f64; 3], b: f64) -> [f64; 5] {
+    tanh(X·w + b)
+}
+
+/// A custom activation, `powi`, `leaky_relu` and a scalar divisor on vectors.
+#[network(act = custom(softsign, softsign_derivative))]
+fn custom_layer<T: Float>(x: [T; 3], W: [[T; 3]; 4], s: T) -> T {
+    let h = act(W·x);
+    mean(powi(h, 3) / s) + sum(leaky_relu(h, 0.2) * h)
+}
+
+/// softsign(z) = z / (1 + |z|).
+fn softsign<T: Float>(z: T) -> T {
+    z / (T::one() + z.abs())
+}
+
+/// softsign′(z) = 1 / (1 + |z|)².
+fn softsign_derivative<T: Float>(z: T, _fz: T) -> T {
+    let d = T::one() + z.abs();
+    T::one() / (d * d)
+}
+
+/// Binary cross-entropy of three sigmoid outputs, averaged, written in the body.
+#[network(inputs(x, t))]
+fn multi_label(x: [f64; 2], t: [f64; 3], W: [[f64; 2]; 3], b: [f64; 3]) -> f64 {
+    let p = sigmoid(W·x + b);
+    -mean(t * ln(p) + (1.0 - t) * ln(1.0 - p))
+}
+
+#[test]
+fn matrix_inputs_custom_activations_and_written_losses_agree_with_finite_differences() {
+    for seed in 1..=5 {
+        let (net, x) = random::<batch_linear::Params>(seed);
+        let (worst, at) = check_params(&net, &x, seed);
+        assert!(worst < TOLERANCE, "batch_linear: {worst:e} at {at}");
+        assert!(
+            check_input(&net, &x, seed) < TOLERANCE,
+            "batch_linear input"
+        );
+
+        let (net, x) = random::<custom_layer::Params<f64>>(seed + 10);
+        let net = custom_layer::Params {
+            s: net.s.abs() + 0.5,
+            ..net
+        };
+        let (worst, at) = check_params(&net, &x, seed);
+        assert!(worst < TOLERANCE, "custom_layer: {worst:e} at {at}");
+        assert!(
+            check_input(&net, &x, seed) < TOLERANCE,
+            "custom_layer input"
+        );
+
+        let mut rng = Rng(seed + 20);
+        let mut net = multi_label::Params::zeros();
+        for k in 0..multi_label::Params::TENSORS.len() {
+            rng.fill(net.tensor_mut(k));
+        }
+        let mut x = [0.0; 2];
+        rng.fill(&mut x);
+        let t = [1.0, 0.0, 1.0];
+        let (worst, at) = check_params(&net, &multi_label::Inputs { x, t }, seed);
+        assert!(worst < TOLERANCE, "multi_label: {worst:e} at {at}");
+    }
+}
