@@ -1,7 +1,7 @@
 //! Stage 2: the AST → an SSA expression graph.
 //!
 //! [`Graph::nodes`] is a flat arena in topological order: every node's children have smaller
-//! ids (checked by `debug_assert!` in [`Graph::push`]). Forward is a loop over the arena,
+//! ids (checked by `debug_assert!` in `Graph::push`). Forward is a loop over the arena,
 //! backward the same loop reversed. Identical subexpressions are stored once (hash-consing
 //! over a `BTreeMap`, so ids are deterministic), constants are folded, and `x * 1`, `x + 0`
 //! are removed here, before differentiation ever sees them.

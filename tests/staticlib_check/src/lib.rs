@@ -1,6 +1,6 @@
 //! A trained network as a `#![no_std]` static library, the way firmware embeds one.
 //!
-//! [`tiny`] is a `#[network]`; its trained weights are the `const` [`TRAINED`], printed by
+//! [`tiny`](fn@tiny) is a `#[network]`; its trained weights are the `const` [`TRAINED`], printed by
 //! `nn::weights::rust_source` from a training run (`tests/trained.rs` repeats that run). Two
 //! C functions are exported: [`nn_tiny_infer`] (inference with the embedded weights) and
 //! [`nn_tiny_train_step`] (one SGD step of the runtime's `Trainer` on caller-owned weights).
