@@ -42,38 +42,35 @@ where
     out.flat().iter().zip(r.flat()).map(|(o, r)| o * r).sum()
 }
 
-/// Checks ∂L/∂θ for every scalar of every parameter tensor; returns the worst error and where.
+/// L = r·output as a loss whose target is `r`, so that the runtime's gradient checker
+/// differentiates the same objective as [`objective`].
+struct Projection;
+
+impl<O: Tensor<Scalar = f64>> Loss<O> for Projection {
+    fn value(&self, output: &O, r: &O) -> f64 {
+        output.flat().iter().zip(r.flat()).map(|(o, r)| o * r).sum()
+    }
+    fn gradient(&self, _: &O, r: &O) -> O {
+        *r
+    }
+}
+
+/// Checks ∂L/∂θ for every scalar of every parameter tensor with the runtime's gradient
+/// checker (central differences); returns the worst error and where.
 fn check_params<N: Network<Scalar = f64>>(net: &N, input: &N::Input, seed: u64) -> (f64, String)
 where
     N::Output: Tensor<Scalar = f64>,
 {
-    let mut rng = Rng(seed);
     let mut r = N::Output::zeros();
-    rng.fill(r.flat_mut());
-    let (_, tape) = net.forward_tape(input);
-    let mut grads = N::zeros();
-    net.backward(&tape, &r, &mut grads);
-    let mut worst = (0.0, String::new());
-    let mut probe = *net;
-    for (k, info) in N::TENSORS.iter().enumerate() {
-        for e in 0..info.len() {
-            let original = probe.tensor(k)[e];
-            probe.tensor_mut(k)[e] = original + STEP;
-            let plus = objective(&probe, input, &r);
-            probe.tensor_mut(k)[e] = original - STEP;
-            let minus = objective(&probe, input, &r);
-            probe.tensor_mut(k)[e] = original;
-            let numeric = (plus - minus) / (2.0 * STEP);
-            let err = error(grads.tensor(k)[e], numeric);
-            if err > worst.0 {
-                worst = (
-                    err,
-                    format!("{}[{e}]: {} vs {numeric}", info.name, grads.tensor(k)[e]),
-                );
-            }
-        }
-    }
-    worst
+    Rng(seed).fill(r.flat_mut());
+    let worst = check_gradients(net, &Projection, &[(*input, r)], STEP).expect("parameters");
+    (
+        worst.worst_error,
+        format!(
+            "{}[{}]: {} vs {}",
+            worst.tensor, worst.element, worst.analytic, worst.numeric
+        ),
+    )
 }
 
 /// Checks ∂L/∂input for a network whose input is one scalar, vector or matrix.

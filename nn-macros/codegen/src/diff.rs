@@ -225,6 +225,20 @@ pub struct Step {
     pub parts: Vec<Part>,
 }
 
+impl Step {
+    /// Marks in `read` the forward values this step reads.
+    pub fn mark_values_read(&self, read: &mut [bool]) {
+        visit(&self.value, &mut |e| {
+            if let BExpr::Val(id) = e {
+                read[*id] = true;
+            }
+        });
+        for w in &self.whole {
+            read[w.value_read()] = true;
+        }
+    }
+}
+
 /// The backward pass of a graph.
 #[derive(Clone, Debug)]
 pub struct Backward {
@@ -240,14 +254,7 @@ impl Backward {
     pub fn values_read(&self, graph: &Graph) -> Vec<bool> {
         let mut read = vec![false; graph.nodes.len()];
         for step in &self.steps {
-            visit(&step.value, &mut |e| {
-                if let BExpr::Val(id) = e {
-                    read[*id] = true;
-                }
-            });
-            for w in &step.whole {
-                read[w.value_read()] = true;
-            }
+            step.mark_values_read(&mut read);
         }
         read
     }

@@ -237,19 +237,12 @@ impl Emitter<'_> {
             };
             return (tokens, 4);
         }
-        let sub = |c| self.forward_expr(c, false);
+        if let Some(tokens) = self.elementwise(&node.op, |c| self.forward_expr(c, false)) {
+            return tokens;
+        }
         match node.op {
             Op::Input(_) | Op::Param(_) => unreachable_leaf(),
             Op::Const(v) => self.constant(v),
-            Op::Add(a, b) => self.binary(sub(a), quote!(+), sub(b), 1),
-            Op::Sub(a, b) => self.binary(sub(a), quote!(-), sub(b), 1),
-            Op::Mul(a, b) => self.binary(sub(a), quote!(*), sub(b), 2),
-            Op::Div(a, b) => self.binary(sub(a), quote!(/), sub(b), 2),
-            Op::Neg(a) => {
-                let (t, p) = sub(a);
-                let t = Self::paren(t, p, 4);
-                (quote!(-#t), 3)
-            }
             Op::Dot(a, b) => {
                 let f = self.use_math("dot");
                 let (a, b) = (self.array_arg(a, false), self.array_arg(b, false));
@@ -265,12 +258,30 @@ impl Emitter<'_> {
                 let v = self.array_arg(v, false);
                 (quote!(#f(#v)), 4)
             }
-            Op::Call(f, a) => {
-                let (z, _) = sub(a);
-                (self.call(f, z), 4)
-            }
-            Op::MatVec(..) => unreachable_leaf(),
+            _ => unreachable_leaf(),
         }
+    }
+
+    /// An operation applied to numbers one at a time (`a + b`, `-a`, `relu(z)`), its operands
+    /// rendered by `sub`: the same tokens for a scalar and for element `i` of a vector.
+    fn elementwise(
+        &self,
+        op: &Op,
+        sub: impl Fn(NodeId) -> (TokenStream, u8),
+    ) -> Option<(TokenStream, u8)> {
+        Some(match *op {
+            Op::Add(a, b) => self.binary(sub(a), quote!(+), sub(b), 1),
+            Op::Sub(a, b) => self.binary(sub(a), quote!(-), sub(b), 1),
+            Op::Mul(a, b) => self.binary(sub(a), quote!(*), sub(b), 2),
+            Op::Div(a, b) => self.binary(sub(a), quote!(/), sub(b), 2),
+            Op::Neg(a) => {
+                let (t, p) = sub(a);
+                let t = Self::paren(t, p, 4);
+                (quote!(-#t), 3)
+            }
+            Op::Call(f, a) if !f.is_vector_function() => (self.call(f, sub(a).0), 4),
+            _ => return None,
+        })
     }
 
     /// Element `i` of vector node `id` (its value for a scalar, which broadcasts): unnamed
@@ -284,27 +295,16 @@ impl Emitter<'_> {
             let name = self.name(id);
             return (quote!(#name[i]), 4);
         }
-        let sub = |c| self.element_expr(c, false);
+        if let Some(tokens) = self.elementwise(&node.op, |c| self.element_expr(c, false)) {
+            return tokens;
+        }
         match node.op {
-            Op::Add(a, b) => self.binary(sub(a), quote!(+), sub(b), 1),
-            Op::Sub(a, b) => self.binary(sub(a), quote!(-), sub(b), 1),
-            Op::Mul(a, b) => self.binary(sub(a), quote!(*), sub(b), 2),
-            Op::Div(a, b) => self.binary(sub(a), quote!(/), sub(b), 2),
-            Op::Neg(a) => {
-                let (t, p) = sub(a);
-                let t = Self::paren(t, p, 4);
-                (quote!(-#t), 3)
-            }
             Op::MatVec(w, x) => {
                 // Row i of W times x.
                 let f = self.use_math("dot");
                 let (w, _) = self.forward_expr(w, false);
                 let x = self.array_arg(x, false);
                 (quote!(#f(&#w[i], #x)), 4)
-            }
-            Op::Call(f, a) if !f.is_vector_function() => {
-                let (z, _) = sub(a);
-                (self.call(f, z), 4)
             }
             // Whole-vector values are always named (see `compile`).
             _ => {
@@ -714,16 +714,8 @@ impl Emitter<'_> {
         let mut read = vec![false; g.nodes.len()];
         for &k in steps {
             let step = &program[k];
-            if !with_inputs && matches!(step.target, Target::Input(_)) {
-                continue;
-            }
-            crate::diff::visit(&step.value, &mut |e| {
-                if let BExpr::Val(id) = e {
-                    read[*id] = true;
-                }
-            });
-            for w in &step.whole {
-                read[w.value_read()] = true;
+            if with_inputs || !matches!(step.target, Target::Input(_)) {
+                step.mark_values_read(&mut read);
             }
         }
         BackwardBody {

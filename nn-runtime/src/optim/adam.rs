@@ -11,6 +11,7 @@ use crate::network::Parameters;
 /// `m̂ = m/(1 − β₁ᵗ)`, `v̂ = v/(1 − β₂ᵗ)`. Defaults: β₁ = 0.9, β₂ = 0.999, ε = 10⁻⁸.
 ///
 /// Its first step moves every parameter by η against the sign of its gradient.
+#[derive(Clone, Copy)]
 pub struct Adam<P: Parameters> {
     lr: P::Scalar,
     beta1: P::Scalar,
@@ -22,13 +23,6 @@ pub struct Adam<P: Parameters> {
     m: P,
     v: P,
 }
-
-impl<P: Parameters> Clone for Adam<P> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-impl<P: Parameters> Copy for Adam<P> {}
 
 impl<P: Parameters> Adam<P> {
     /// Adam with learning rate `lr` (η; 0.001 is the usual start) and default β₁, β₂, ε.
@@ -121,16 +115,10 @@ impl<P: Parameters> Optimizer<P> for Adam<P> {
 /// AdamW (Loshchilov & Hutter, 2019): Adam with *decoupled* weight decay. Each step first
 /// shrinks the parameters, `θ ← θ − ηλθ`, then takes the Adam step with the unmodified
 /// gradient, so decay is not rescaled by the adaptive denominator.
+#[derive(Clone, Copy)]
 pub struct AdamW<P: Parameters> {
     inner: Adam<P>,
 }
-
-impl<P: Parameters> Clone for AdamW<P> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-impl<P: Parameters> Copy for AdamW<P> {}
 
 impl<P: Parameters> AdamW<P> {
     /// AdamW with learning rate `lr` (η) and weight decay `weight_decay` (λ; 0.01 is common).

@@ -8,6 +8,7 @@ use crate::network::Parameters;
 
 /// RMSProp (Hinton, 2012): `s ← αs + (1 − α)g²`, `θ ← θ − η g/(√s + ε)`.
 /// Defaults: α = 0.99, ε = 10⁻⁸ (PyTorch's).
+#[derive(Clone, Copy)]
 pub struct RmsProp<P: Parameters> {
     lr: P::Scalar,
     alpha: P::Scalar,
@@ -15,13 +16,6 @@ pub struct RmsProp<P: Parameters> {
     weight_decay: P::Scalar,
     square_avg: P,
 }
-
-impl<P: Parameters> Clone for RmsProp<P> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-impl<P: Parameters> Copy for RmsProp<P> {}
 
 impl<P: Parameters> RmsProp<P> {
     /// RMSProp with learning rate `lr` (η; 0.01 is PyTorch's default).
@@ -77,19 +71,13 @@ impl<P: Parameters> Optimizer<P> for RmsProp<P> {
 
 /// AdaGrad (Duchi, Hazan & Singer, 2011): `s ← s + g²`, `θ ← θ − η g/(√s + ε)`:
 /// parameters that received large gradients take smaller steps. Default ε = 10⁻¹⁰.
+#[derive(Clone, Copy)]
 pub struct AdaGrad<P: Parameters> {
     lr: P::Scalar,
     epsilon: P::Scalar,
     weight_decay: P::Scalar,
     sum_sq: P,
 }
-
-impl<P: Parameters> Clone for AdaGrad<P> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-impl<P: Parameters> Copy for AdaGrad<P> {}
 
 impl<P: Parameters> AdaGrad<P> {
     /// AdaGrad with learning rate `lr` (η; 0.01 is PyTorch's default).

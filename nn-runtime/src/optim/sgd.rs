@@ -49,19 +49,13 @@ impl<T: Float, P: Parameters<Scalar = T>> Optimizer<P> for Sgd<T> {
 }
 
 /// Gradient descent with (heavy-ball) momentum μ: `v ← μv + g`, `θ ← θ − ηv`.
+#[derive(Clone, Copy)]
 pub struct Momentum<P: Parameters> {
     lr: P::Scalar,
     momentum: P::Scalar,
     weight_decay: P::Scalar,
     velocity: P,
 }
-
-impl<P: Parameters> Clone for Momentum<P> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-impl<P: Parameters> Copy for Momentum<P> {}
 
 impl<P: Parameters> Momentum<P> {
     /// Momentum SGD with learning rate `lr` (η) and momentum `momentum` (μ, typically 0.9).
@@ -108,16 +102,10 @@ impl<P: Parameters> Optimizer<P> for Momentum<P> {
 
 /// Nesterov momentum: `v ← μv + g`, `θ ← θ − η(g + μv)`: the step looks ahead along the
 /// velocity before it is taken.
+#[derive(Clone, Copy)]
 pub struct Nesterov<P: Parameters> {
     inner: Momentum<P>,
 }
-
-impl<P: Parameters> Clone for Nesterov<P> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-impl<P: Parameters> Copy for Nesterov<P> {}
 
 impl<P: Parameters> Nesterov<P> {
     /// Nesterov momentum with learning rate `lr` (η) and momentum `momentum` (μ).
