@@ -8,6 +8,11 @@
 //! are written out in the generated code itself, reusing the forward value; the ones that
 //! need a branch have a function here.
 //!
+//! A dense layer over a whole mini-batch (rows are samples) has three matrix products:
+//! [`matmul_batch`] (Z = X·Wᵀ), [`transpose_mul_batch`] (dX = dZ·W) and [`outer_add_batch`]
+//! (dW += dZᵀ·X). They run as cache- and register-blocked kernels, with AVX2 and FMA chosen at
+//! run time under the `simd` feature, and give the sums of the plain loops, in index order.
+//!
 //! ```
 //! use nn_runtime::math::*;
 //! assert_eq!(sigmoid(0.0_f64), 0.5);
@@ -18,7 +23,13 @@
 
 use num_traits::Float;
 
+mod batch;
 mod vector;
+#[doc(hidden)]
+pub use batch::fused_multiply_add as batch_fused_multiply_add;
+#[doc(hidden)]
+pub use batch::portable as batch_portable;
+pub use batch::{matmul_batch, outer_add_batch, transpose_mul_batch};
 pub use vector::{
     add_assign, dot, log_softmax, log_softmax_backward, mean, outer_add, softmax, softmax_backward,
     sum, transpose_mul,

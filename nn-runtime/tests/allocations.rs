@@ -1,6 +1,7 @@
-//! Zero heap allocations on every hot path: forward, backward, every loss, every optimizer
-//! step, and whole training epochs (with `.progress(false)`, the default), plus evaluation,
-//! metrics, the gradient checker, initialisation and weight encoding.
+//! Zero heap allocations on every hot path: forward, backward, the batched matrix products,
+//! every loss, every optimizer step, and whole training epochs (with `.progress(false)`, the
+//! default), plus evaluation, metrics, the gradient checker, initialisation and weight
+//! encoding.
 //!
 //! A counting global allocator wraps the system allocator. Its count and its on/off switch are
 //! per thread, so the test harness's other threads (and other tests running in parallel)
@@ -16,6 +17,7 @@ use std::hint::black_box;
 use nn_runtime::data::zip;
 use nn_runtime::gradcheck::check_gradients;
 use nn_runtime::init::{Constant, Normal, Uniform};
+use nn_runtime::math::{batch_portable, matmul_batch, outer_add_batch, transpose_mul_batch};
 use nn_runtime::metrics::{accuracy, threshold, ConfusionMatrix};
 use nn_runtime::optim::clip_global_norm;
 use nn_runtime::prelude::*;
@@ -132,6 +134,64 @@ fn forward_and_backward() {
         assert_no_allocation("Line forward", || line.forward(&3.0)),
         7.0
     );
+}
+
+#[test]
+fn batched_matrix_products() {
+    // Includes the first call on this thread, which detects the CPU's features (the dispatched
+    // path), and the portable path. The 256-wide shapes need a larger stack than a test
+    // thread's in unoptimised builds; the thread is spawned outside the measurement.
+    fn layer<const K: usize, const M: usize, const B: usize>() {
+        let w = Box::new([[0.25_f32; K]; M]);
+        let x = Box::new([[0.5_f32; K]; B]);
+        let dz = Box::new([[-1.0_f32; M]; B]);
+        let mut g = Box::new([[0.0_f32; K]; M]);
+        let name = format!("{K} -> {M}, batch {B}");
+        let z = assert_no_allocation(&name, || {
+            let z = matmul_batch(&w, &x);
+            let dx = transpose_mul_batch(&w, &dz);
+            outer_add_batch(&mut g, &dz, &x);
+            let zp = batch_portable::matmul_batch(&w, &x);
+            let dxp = batch_portable::transpose_mul_batch(&w, &dz);
+            batch_portable::outer_add_batch(&mut g, &dz, &x);
+            (z[B - 1][M - 1], dx[0][0], zp[0][0], dxp[B - 1][K - 1])
+        });
+        assert_eq!(
+            z,
+            (
+                K as f32 / 8.0,
+                -(M as f32) / 4.0,
+                K as f32 / 8.0,
+                -(M as f32) / 4.0
+            )
+        );
+        assert_eq!(g[0][0], -(B as f32));
+
+        let w = Box::new([[0.25_f64; K]; M]);
+        let x = Box::new([[0.5_f64; K]; B]);
+        let dz = Box::new([[-1.0_f64; M]; B]);
+        let mut g = Box::new([[0.0_f64; K]; M]);
+        assert_no_allocation(&format!("{name}, f64"), || {
+            let z = matmul_batch(&w, &x);
+            let dx = transpose_mul_batch(&w, &dz);
+            outer_add_batch(&mut g, &dz, &x);
+            (z[0][0], dx[0][0])
+        });
+    }
+    std::thread::Builder::new()
+        .stack_size(64 << 20)
+        .spawn(|| {
+            layer::<2, 4, 4>();
+            layer::<4, 1, 4>();
+            layer::<64, 32, 32>();
+            layer::<32, 10, 32>();
+            layer::<256, 256, 64>();
+            layer::<256, 10, 64>();
+            layer::<33, 7, 3>();
+        })
+        .unwrap()
+        .join()
+        .unwrap();
 }
 
 #[test]
