@@ -117,4 +117,38 @@ pub trait Network: Parameters {
     fn backward_params(&self, tape: &Self::Tape, d_output: &Self::Output, grads: &mut Self) {
         let _ = self.backward(tape, d_output, grads);
     }
+
+    /// Training on `B` samples at once: returns every sample's output and *adds* Σₛ ∂Lₛ/∂θ to
+    /// `grads`, where `d_output(s, &y)` is ∂Lₛ/∂output for the output `y` of sample `s` (asked
+    /// once per sample, in order).
+    ///
+    /// The default runs [`Network::forward_tape`] and [`Network::backward_params`] sample by
+    /// sample. Generated networks override it with their `gradient_batch`, which computes each
+    /// product of a parameter matrix as one matrix product for the whole batch; it keeps every
+    /// intermediate value of all `B` samples on the stack.
+    ///
+    /// ```
+    /// use nn_runtime::prelude::*;
+    /// use nn_runtime::toy::Xor221;
+    ///
+    /// let net = Xor221::<f64>::init(Xavier, 1);
+    /// let inputs = [[0.0, 1.0], [1.0, 1.0]];
+    /// let mut grads = Xor221::zeros();
+    /// let outputs = net.gradient_batch(&inputs, |_, y| y - 1.0, &mut grads);
+    /// assert_eq!(outputs, [net.forward(&inputs[0]), net.forward(&inputs[1])]);
+    /// ```
+    fn gradient_batch<const B: usize>(
+        &self,
+        inputs: &[Self::Input; B],
+        mut d_output: impl FnMut(usize, &Self::Output) -> Self::Output,
+        grads: &mut Self,
+    ) -> [Self::Output; B] {
+        core::array::from_fn(|s| {
+            let (y, tape) = self.forward_tape(&inputs[s]);
+            // Per sample, ∂Lₛ/∂output can be asked as soon as the output is known.
+            let dy = d_output(s, &y);
+            self.backward_params(&tape, &dy, grads);
+            y
+        })
+    }
 }

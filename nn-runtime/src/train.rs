@@ -41,6 +41,11 @@ use crate::schedule::{ConstantRate, Schedule};
 use crate::shuffle::Permutation;
 use crate::tensor::Tensor;
 
+/// Samples per call of [`Network::gradient_batch`] within a mini-batch: enough rows for the
+/// matrix products of generated networks to pay, few enough that every intermediate value of
+/// the chunk fits a small stack (16 × the widest layer × a few values).
+pub const CHUNK: usize = 16;
+
 /// How many samples each optimizer step averages over.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Batch {
@@ -121,6 +126,11 @@ struct EarlyStopping {
 ///
 /// The trainer owns the optimizer, so calling `fit` again continues with its state (moments,
 /// epoch count for the schedule).
+///
+/// Within a mini-batch, every whole [`CHUNK`] of samples goes through
+/// [`Network::gradient_batch`] (for generated networks: one matrix product per layer for the
+/// chunk), the rest sample by sample; the gradient is the same sum either way, added in
+/// another order.
 #[derive(Clone, Debug)]
 pub struct Trainer<O, L, S = ConstantRate> {
     optimizer: O,
@@ -396,7 +406,40 @@ impl<O, L, S: Schedule> Trainer<O, L, S> {
             while start < n {
                 let end = (start + batch).min(n);
                 let mut grads = N::zeros();
-                for i in start..end {
+                // Whole chunks through the network's batched gradient (one matrix product
+                // per layer for the chunk), the rest of the batch one sample at a time.
+                let mut chunk_start = start;
+                while chunk_start + CHUNK <= end {
+                    let (x0, y0) = data
+                        .sample(order.get(chunk_start))
+                        .ok_or(Error::EmptyData)?;
+                    let mut xs = [*x0; CHUNK];
+                    let mut ys = [y0; CHUNK];
+                    for j in 1..CHUNK {
+                        let (x, y) = data
+                            .sample(order.get(chunk_start + j))
+                            .ok_or(Error::EmptyData)?;
+                        xs[j] = *x;
+                        ys[j] = y;
+                    }
+                    let mut finite = true;
+                    let loss = &self.loss;
+                    params.gradient_batch(
+                        &xs,
+                        |s, out| {
+                            let (l, dl_dout) = loss.value_and_gradient(out, ys[s]);
+                            finite &= l.is_finite();
+                            mean = mean + l / n_samples;
+                            dl_dout
+                        },
+                        &mut grads,
+                    );
+                    if !finite {
+                        return Err(non_finite(Quantity::Loss, epoch, step));
+                    }
+                    chunk_start += CHUNK;
+                }
+                for i in chunk_start..end {
                     let (x, y) = data.sample(order.get(i)).ok_or(Error::EmptyData)?;
                     let (out, tape) = params.forward_tape(x);
                     let (l, dl_dout) = self.loss.value_and_gradient(&out, y);

@@ -1,6 +1,8 @@
 //! Stage 4: tokens of the generated items, and their pretty-printed source with one comment
 //! per chain-rule step.
 
+mod batch;
+
 use crate::ast::{Func, Role, Scalar, Shape};
 use crate::diff::{BExpr, Deriv, Step, Target, Whole};
 use crate::ir::{NodeId, Op};
@@ -30,6 +32,12 @@ struct Emitter<'a> {
     math: RefCell<BTreeSet<&'static str>>,
     /// Whether the code calls `core::array::from_fn`.
     from_fn: RefCell<bool>,
+    /// Names for nodes the graph left unnamed (the batched functions name the products they
+    /// compute for the whole batch).
+    renamed: BTreeMap<NodeId, String>,
+    /// Whole-vector backward shares computed beforehand for the whole batch, by the name of
+    /// the variable that holds them.
+    hoisted: Vec<(Whole, Ident)>,
 }
 
 /// The statements of a backward function.
@@ -92,6 +100,8 @@ pub fn emit(c: &Compiled) -> Output {
         named,
         math: RefCell::new(BTreeSet::new()),
         from_fn: RefCell::new(false),
+        renamed: BTreeMap::new(),
+        hoisted: Vec::new(),
     };
     e.output()
 }
@@ -121,7 +131,10 @@ fn ident(name: &str) -> Ident {
 
 impl Emitter<'_> {
     fn name(&self, id: NodeId) -> Ident {
-        ident(self.c.graph.name(id).unwrap_or("unnamed"))
+        match self.renamed.get(&id) {
+            Some(name) => ident(name),
+            None => ident(self.c.graph.name(id).unwrap_or("unnamed")),
+        }
     }
 
     fn adj_name(&self, id: NodeId) -> Ident {
@@ -483,6 +496,10 @@ impl Emitter<'_> {
 
     /// A whole-vector share of an adjoint, as a call of the runtime.
     fn whole_tokens(&self, w: &Whole) -> TokenStream {
+        if let Some((_, name)) = self.hoisted.iter().find(|(h, _)| h == w) {
+            // This sample's row of the product computed for the whole batch.
+            return quote!(*#name);
+        }
         let dy = self.backward_arg(w.dy());
         let value = self.array_arg(w.value_read(), true);
         match w {
@@ -627,77 +644,11 @@ impl Emitter<'_> {
         let last = steps.last().copied();
         for &k in steps {
             let step = &program[k];
-            let shape = self.shape(step.node);
             let is_tail = with_inputs
                 && matches!(step.target, Target::Input(_))
                 && inputs.len() == 1
                 && Some(k) == last;
-            match (step.target, shape) {
-                (Target::Input(_), _) if !with_inputs => {}
-                (Target::Param(_), Shape::Scalar) => {
-                    let (value, _) = self.backward_expr(&step.value);
-                    let p = self.name(step.node);
-                    body.push(self.accumulate(quote!(grads.#p), value));
-                }
-                (Target::Param(_), Shape::Vector(n)) => {
-                    let p = self.name(step.node);
-                    let add = self.use_math("add_assign");
-                    let has_each = step.whole.is_empty() || step.value != BExpr::Const(0.0);
-                    if has_each {
-                        let simple =
-                            matches!(step.value, BExpr::Seed | BExpr::Adj(_) | BExpr::Val(_));
-                        if simple {
-                            let v = self.backward_arg(&step.value);
-                            body.push(quote!(#add(&mut grads.#p, #v);));
-                        } else {
-                            let (element, _) = self.backward_element(&step.value);
-                            let len = Literal::usize_unsuffixed(n);
-                            let add = self.accumulate(quote!(grads.#p[i]), element);
-                            body.push(quote!(for i in 0..#len { #add }));
-                        }
-                    }
-                    for w in &step.whole {
-                        let w = self.whole_tokens(w);
-                        body.push(quote!(#add(&mut grads.#p, &#w);));
-                    }
-                }
-                (Target::Param(_), Shape::Matrix(..)) => {
-                    let p = self.name(step.node);
-                    body.extend(self.matrix_adjoint(step, &quote!(grads.#p)));
-                }
-                (Target::Input(_), Shape::Matrix(..)) => {
-                    let n = self.adj_name(step.node);
-                    let zero = self.zero(shape);
-                    body.push(quote!(let mut #n = #zero;));
-                    body.extend(self.matrix_adjoint(step, &quote!(#n)));
-                    if is_tail {
-                        tail = quote!(#n);
-                    }
-                }
-                (_, Shape::Vector(len)) => {
-                    let n = self.adj_name(step.node);
-                    let (stmts, single) = self.vector_adjoint(step, &n, len);
-                    body.extend(stmts);
-                    match single {
-                        Some(value) if is_tail => tail = value,
-                        Some(value) => {
-                            let ty = self.ty(shape);
-                            body.push(quote!(let #n: #ty = #value;));
-                        }
-                        None if is_tail => tail = quote!(#n),
-                        None => {}
-                    }
-                }
-                (_, _) => {
-                    let (value, _) = self.backward_expr(&step.value);
-                    if is_tail {
-                        tail = value;
-                    } else {
-                        let n = self.adj_name(step.node);
-                        body.push(quote!(let #n = #value;));
-                    }
-                }
-            }
+            self.step_statements(step, with_inputs, is_tail, &mut body, &mut tail);
         }
         if with_inputs {
             if inputs.len() == 1 && tail.is_empty() {
@@ -722,6 +673,84 @@ impl Emitter<'_> {
             stmts: body,
             tail,
             read,
+        }
+    }
+
+    /// The per-sample statements of one chain-rule step, appended to `body`; the returned
+    /// input gradient goes to `tail` instead when `is_tail`.
+    fn step_statements(
+        &self,
+        step: &Step,
+        with_inputs: bool,
+        is_tail: bool,
+        body: &mut Vec<TokenStream>,
+        tail: &mut TokenStream,
+    ) {
+        let shape = self.shape(step.node);
+        match (step.target, shape) {
+            (Target::Input(_), _) if !with_inputs => {}
+            (Target::Param(_), Shape::Scalar) => {
+                let (value, _) = self.backward_expr(&step.value);
+                let p = self.name(step.node);
+                body.push(self.accumulate(quote!(grads.#p), value));
+            }
+            (Target::Param(_), Shape::Vector(n)) => {
+                let p = self.name(step.node);
+                let add = self.use_math("add_assign");
+                let has_each = step.whole.is_empty() || step.value != BExpr::Const(0.0);
+                if has_each {
+                    let simple = matches!(step.value, BExpr::Seed | BExpr::Adj(_) | BExpr::Val(_));
+                    if simple {
+                        let v = self.backward_arg(&step.value);
+                        body.push(quote!(#add(&mut grads.#p, #v);));
+                    } else {
+                        let (element, _) = self.backward_element(&step.value);
+                        let len = Literal::usize_unsuffixed(n);
+                        let add = self.accumulate(quote!(grads.#p[i]), element);
+                        body.push(quote!(for i in 0..#len { #add }));
+                    }
+                }
+                for w in &step.whole {
+                    let w = self.whole_tokens(w);
+                    body.push(quote!(#add(&mut grads.#p, &#w);));
+                }
+            }
+            (Target::Param(_), Shape::Matrix(..)) => {
+                let p = self.name(step.node);
+                body.extend(self.matrix_adjoint(step, &quote!(grads.#p)));
+            }
+            (Target::Input(_), Shape::Matrix(..)) => {
+                let n = self.adj_name(step.node);
+                let zero = self.zero(shape);
+                body.push(quote!(let mut #n = #zero;));
+                body.extend(self.matrix_adjoint(step, &quote!(#n)));
+                if is_tail {
+                    *tail = quote!(#n);
+                }
+            }
+            (_, Shape::Vector(len)) => {
+                let n = self.adj_name(step.node);
+                let (stmts, single) = self.vector_adjoint(step, &n, len);
+                body.extend(stmts);
+                match single {
+                    Some(value) if is_tail => *tail = value,
+                    Some(value) => {
+                        let ty = self.ty(shape);
+                        body.push(quote!(let #n: #ty = #value;));
+                    }
+                    None if is_tail => *tail = quote!(#n),
+                    None => {}
+                }
+            }
+            (_, _) => {
+                let (value, _) = self.backward_expr(&step.value);
+                if is_tail {
+                    *tail = value;
+                } else {
+                    let n = self.adj_name(step.node);
+                    body.push(quote!(let #n = #value;));
+                }
+            }
         }
     }
 
@@ -990,6 +1019,101 @@ impl Emitter<'_> {
 
             #backward_training
         };
+
+        // The batched functions: the same statements over a batch, the products per layer.
+        // Only networks with a product to batch get them: for the others the per-sample
+        // passes are all there is (and `Network::gradient_batch`'s default runs them).
+        let batch = batch::Batch::new(self);
+        let batch = batch.has_products().then(|| batch.functions());
+        let batch_fns = batch.as_ref().map(|batch| {
+            let b = &batch.b;
+            let sample = &batch.s;
+            let mut generics = net.item.sig.generics.clone();
+            generics.params.push(syn::parse_quote!(const #b: usize));
+            let (batch_generics, _, batch_where) = generics.split_for_impl();
+            let batch_args: Vec<TokenStream> = input_names
+                .iter()
+                .zip(&input_tys)
+                .map(|(n, t)| quote!(#n: &[#t; #b]))
+                .collect();
+            let (fwd, out_let, bwd) = (&batch.forward, &batch.output, &batch.backward);
+            let outputs = quote!([#out_ty; #b]);
+            let grads_arg = if params.is_empty() {
+                quote!(_grads)
+            } else {
+                quote!(grads)
+            };
+            let forward_batch_doc = doc(&format!(
+                "Inference for a batch: [`forward`] of every sample (each argument holds one row \
+                 per sample), the products `W·x` of all {b} samples computed as one matrix \
+                 product per layer."
+            ));
+            let gradient_batch_doc = doc(&format!(
+                "Training on a batch: the output of every sample, and Σₛ ∂Lₛ/∂θ *added* to \
+                 `grads`, where `d_output(s, &y)` is ∂Lₛ/∂{out} of sample `s` (1 when the \
+                 output is the loss).\n\nThe chain-rule steps of [`backward_params`], each run for \
+                 every sample, except the products with a parameter matrix: `W·x`, `Wᵀ·∂L/∂z` \
+                 and `Σₛ ∂L/∂z ⊗ x` are each one matrix product for the whole batch. Every \
+                 value is kept for all {b} samples on the stack: {b} × the widest layer × \
+                 a few values must fit the thread's stack.",
+                out = g.name(g.output).unwrap_or("y")
+            ));
+            quote! {
+                #forward_batch_doc
+                #[allow(clippy::needless_range_loop)]
+                pub fn forward_batch #batch_generics (params: &#params_ty, #(#batch_args),*) -> #outputs #batch_where {
+                    #destructure_params
+                    #(#fwd)*
+                    #out_let
+                    #out_name
+                }
+
+                #gradient_batch_doc
+                #[allow(clippy::needless_range_loop)]
+                pub fn gradient_batch #batch_generics (
+                    params: &#params_ty,
+                    #(#batch_args,)*
+                    mut d_output: impl FnMut(usize, &#out_ty) -> #out_ty,
+                    #grads_arg: &mut #params_ty,
+                ) -> #outputs #batch_where {
+                    #destructure_params
+                    #(#fwd)*
+                    #out_let
+                    let #seed: #outputs = from_fn(|#sample| d_output(#sample, &#out_name[#sample]));
+                    #(#bwd)*
+                    #out_name
+                }
+            }
+        });
+        // The trait's batch method: the inputs of a sample are one struct, the generated
+        // function takes one array per input.
+        let batch_method = batch.as_ref().map(|batch| {
+            let b = &batch.b;
+            let (gather, args): (TokenStream, Vec<TokenStream>) = match inputs.len() {
+                1 => (quote!(), vec![quote!(inputs)]),
+                _ => {
+                    let sample = &batch.s;
+                    let gathered = input_names.iter().zip(&input_tys).map(
+                        |(n, t)| quote!(let #n: [#t; #b] = from_fn(|#sample| inputs[#sample].#n);),
+                    );
+                    (
+                        quote!(#(#gathered)*),
+                        input_names.iter().map(|n| quote!(&#n)).collect(),
+                    )
+                }
+            };
+            quote! {
+                fn gradient_batch<const #b: usize>(
+                    &self,
+                    inputs: &[Self::Input; #b],
+                    d_output: impl FnMut(usize, &#out_ty) -> #out_ty,
+                    grads: &mut Self,
+                ) -> [#out_ty; #b] {
+                    #gather
+                    gradient_batch(self, #(#args,)* d_output, grads)
+                }
+            }
+        });
         let impls = if params.is_empty() {
             quote!()
         } else {
@@ -1082,6 +1206,7 @@ impl Emitter<'_> {
                     fn backward_params(&self, tape: &#tape_ty, d_output: &#out_ty, grads: &mut Self) {
                         backward_params(self, tape, *d_output, grads)
                     }
+                    #batch_method
                 }
             }
         };
@@ -1115,6 +1240,7 @@ impl Emitter<'_> {
             #types
             #functions
             #impls
+            #batch_fns
         };
         let source = pretty_source(c, &wrapper, fn_name, &items, &self.customs);
         let mod_doc = format!(
@@ -1210,12 +1336,10 @@ fn pretty_source(
     };
     let full = range_of("pub fn backward(");
     let (start, end) = (full.map(|r| r.0), full.map(|r| r.1));
-    // Each step's statement, in `backward` and in `backward_params`.
+    // Each step's statement, in `backward`, `backward_params` and `gradient_batch`.
     let mut statements: Vec<BTreeMap<String, usize>> = Vec::new();
-    for (start, end) in [full, range_of("pub fn backward_params(")]
-        .into_iter()
-        .flatten()
-    {
+    let training = ["pub fn backward_params(", "pub fn gradient_batch"].map(range_of);
+    for (start, end) in [full, training[0], training[1]].into_iter().flatten() {
         let mut statement_of = BTreeMap::new();
         for (i, line) in lines.iter().enumerate().take(end).skip(start) {
             if let Some(key) = statement_key(line.trim_start()) {
@@ -1306,7 +1430,8 @@ fn statement_key(line: &str) -> Option<String> {
     let rest = line
         .strip_prefix("grads.")
         .or_else(|| line.strip_prefix("add_assign(&mut grads."))
-        .or_else(|| line.strip_prefix("outer_add(&mut grads."))?;
+        .or_else(|| line.strip_prefix("outer_add(&mut grads."))
+        .or_else(|| line.strip_prefix("outer_add_batch(&mut grads."))?;
     Some(format!("grads.{}", &rest[..name_end(rest)]))
 }
 
