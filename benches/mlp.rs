@@ -17,7 +17,9 @@
 //! competent Rust programmer would (plain loops over fixed arrays, a dot product with eight
 //! partial sums, no SIMD intrinsics, no `unsafe`, no ∂L/∂x since training does not need it);
 //! `hand_batched_*` (the two batched MLPs) keeps the batch as a matrix, features × samples,
-//! `Z = W·X + b`, with matrix-matrix products in the backward pass.
+//! `Z = W·X + b`, with matrix-matrix products in the backward pass; `ours_batch_sgd_step` is the
+//! generated `gradient_batch` (through `Network::gradient_batch`), whose matrix products are the
+//! runtime's batch kernels.
 //!
 //! Measured: `forward` (loss of one sample), `backward` (from a ready tape), `fwd+bwd` (one
 //! sample, gradients added into an accumulator), `sgd_step` (zero the gradient, forward+backward
@@ -49,23 +51,48 @@ fn ours_sgd_step<N>(params: &mut N, grads: &mut N, batch: &[N::Input], lr: f32) 
 where
     N: Network<Output = f32> + Parameters<Scalar = f32>,
 {
-    for k in 0..N::TENSORS.len() {
-        grads.tensor_mut(k).fill(0.0);
-    }
+    zero(grads);
     let mut loss = 0.0;
     for sample in batch {
         let (l, tape) = params.forward_tape(sample);
         params.backward_params(&tape, &1.0, grads);
         loss += l;
     }
-    let step = lr / batch.len() as f32;
+    sgd_update(params, grads, lr / batch.len() as f32);
+    loss
+}
+
+/// The same step with the generated batched gradient (one matrix product per layer for the
+/// whole batch), through `Network::gradient_batch`.
+fn ours_batch_sgd_step<N, const B: usize>(
+    params: &mut N,
+    grads: &mut N,
+    batch: &[N::Input; B],
+    lr: f32,
+) -> f32
+where
+    N: Network<Output = f32> + Parameters<Scalar = f32>,
+{
+    zero(grads);
+    let loss = params.gradient_batch(batch, |_, _| 1.0, grads).iter().sum();
+    sgd_update(params, grads, lr / B as f32);
+    loss
+}
+
+fn zero<N: Parameters<Scalar = f32>>(grads: &mut N) {
+    for k in 0..N::TENSORS.len() {
+        grads.tensor_mut(k).fill(0.0);
+    }
+}
+
+/// p -= step · g over every tensor.
+fn sgd_update<N: Parameters<Scalar = f32>>(params: &mut N, grads: &N, step: f32) {
     for k in 0..N::TENSORS.len() {
         let g = grads.tensor(k);
         for (p, &g) in params.tensor_mut(k).iter_mut().zip(g) {
             *p -= step * g;
         }
     }
-    loss
 }
 
 include!("common/hand_written.rs");
@@ -420,6 +447,13 @@ macro_rules! mlp_workloads {
             }
             let mut p = ours.clone();
             let lo = ours_sgd_step(&mut *p, &mut *g, &inputs, LR);
+            let batch: Box<[$net::Inputs; B]> = Box::new(core::array::from_fn(|b| inputs[b]));
+            let mut pa = ours.clone();
+            let mut ga = g.clone();
+            let la = ours_batch_sgd_step(&mut *pa, &mut *ga, &batch, LR);
+            assert_close(concat!($group, " batch step loss"), &[la], &[lo]);
+            assert_close(concat!($group, " batch step grad"), &flat_mlp(&hand_of(&ga)), &flat_mlp(&hand_of(&g)));
+            assert_close(concat!($group, " batch step params"), &flat_mlp(&hand_of(&pa)), &flat_mlp(&hand_of(&p)));
             let mut ph = hand.clone();
             let lh = ph.sgd_step(&mut gh, &xs, &ts, LR);
             let mut pb = hand.clone();
@@ -472,6 +506,9 @@ macro_rules! mlp_workloads {
                 }),
                 workload("hand_sgd_step", move || {
                     black_box(ph.sgd_step(&mut gh, black_box(&xs), black_box(&ts), LR));
+                }),
+                workload("ours_batch_sgd_step", move || {
+                    black_box(ours_batch_sgd_step(&mut *pa, &mut *ga, black_box(&*batch), LR));
                 }),
                 workload("hand_batched_sgd_step", move || {
                     let x = black_box(&*xb);
@@ -542,15 +579,16 @@ fn print_criterion_table(since: SystemTime) {
     );
     println!("forward (target ≤ 3 for ours) and batched / per-sample loop (hand-written):");
     println!();
-    println!("| network | fwd+bwd ours | fwd+bwd hand | ratio | SGD step ours | SGD step hand | ratio | forward ours | forward hand | ratio | bwd/fwd ours | bwd/fwd hand | SGD step batched (hand) | batched / per-sample |");
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("| network | fwd+bwd ours | fwd+bwd hand | ratio | SGD step ours | SGD step hand | ratio | forward ours | forward hand | ratio | bwd/fwd ours | bwd/fwd hand | SGD step batched (hand) | batched / per-sample | SGD step ours gradient_batch | ours gradient_batch / hand per-sample |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for group in GROUPS {
         let fb = (get(group, "ours_fwd+bwd"), get(group, "hand_fwd+bwd"));
         let sgd = (get(group, "ours_sgd_step"), get(group, "hand_sgd_step"));
         let fw = (get(group, "ours_forward"), get(group, "hand_forward"));
         let batched = get(group, "hand_batched_sgd_step");
+        let ours_batched = get(group, "ours_batch_sgd_step");
         println!(
-            "| {group} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {group} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             fmt_time(fb.0),
             fmt_time(fb.1),
             fmt_ratio(fb.0, fb.1),
@@ -564,6 +602,8 @@ fn print_criterion_table(since: SystemTime) {
             fmt_ratio(get(group, "hand_backward"), fw.1),
             fmt_time(batched),
             fmt_ratio(batched, sgd.1),
+            fmt_time(ours_batched),
+            fmt_ratio(ours_batched, sgd.1),
         );
     }
 }
@@ -605,12 +645,14 @@ fn print_paired_table(groups: &mut [(&str, Vec<Workload>)]) {
         ("ours_backward", "ours_forward"),
         ("hand_backward", "hand_forward"),
         ("hand_batched_sgd_step", "hand_sgd_step"),
+        ("ours_batch_sgd_step", "hand_sgd_step"),
+        ("ours_batch_sgd_step", "hand_batched_sgd_step"),
     ];
     println!();
     println!("Paired ratios (median of 41 interleaved rounds; steadier on a loaded machine):");
     println!();
-    println!("| network | fwd+bwd ours/hand | SGD step ours/hand | forward ours/hand | bwd/fwd ours | bwd/fwd hand | batched / per-sample (hand SGD step) |");
-    println!("|---|---|---|---|---|---|---|");
+    println!("| network | fwd+bwd ours/hand | SGD step ours/hand | forward ours/hand | bwd/fwd ours | bwd/fwd hand | batched / per-sample (hand SGD step) | ours gradient_batch / hand per-sample (SGD step) | ours gradient_batch / hand batched |");
+    println!("|---|---|---|---|---|---|---|---|---|");
     for (group, workloads) in groups.iter_mut() {
         let mut cells = Vec::new();
         for (a, b) in pairs {

@@ -1,7 +1,9 @@
 //! Our generated code: the three networks written with `#[network]`, the whole objective (loss
-//! included) one expression; a training step is per-sample `forward_tape` + `backward_params`
-//! (the backward pass without ∂L/∂x, which training does not need)
-//! accumulating into one gradient, then `p -= lr/B · g` over every tensor.
+//! included) one expression. A training step of a batch is the generated `gradient_batch` (one
+//! matrix product per layer for the whole batch; Σ ∂L/∂θ into one gradient), then
+//! `p -= lr/B · g` over every tensor; inference is `forward_batch`. XOR's batch is one sample:
+//! per-sample `forward_tape` + `backward_params`. `ours-per-sample` (default build only) runs
+//! digits and 256-256-10 that way too, for comparison.
 #![allow(non_snake_case)]
 
 use std::hint::black_box;
@@ -54,13 +56,13 @@ fn copy<A: Parameters<Scalar = f32>, B: Parameters<Scalar = f32>>(a: &A, b: &mut
     }
 }
 
-/// p -= step · g over every tensor, then g = 0.
+/// p -= step · g over every tensor, and g = 0 in the same pass.
 fn update<P: Parameters<Scalar = f32>>(p: &mut P, g: &mut P, step: f32) {
     for k in 0..P::TENSORS.len() {
-        for (p, &g) in p.tensor_mut(k).iter_mut().zip(g.tensor(k)) {
-            *p -= step * g;
+        for (p, g) in p.tensor_mut(k).iter_mut().zip(g.tensor_mut(k)) {
+            *p -= step * *g;
+            *g = 0.0;
         }
-        g.tensor_mut(k).fill(0.0);
     }
 }
 
@@ -110,52 +112,76 @@ fn run_xor(w: &Workload) {
 }
 
 macro_rules! run_classifier {
-    ($fn:ident, $net:ident, $out:ident, $I:literal, $O:literal) => {
+    ($fn:ident, $net:ident, $out:ident, $I:literal, $O:literal, $B:literal) => {
         fn $fn(w: &Workload) {
+            assert_eq!(
+                w.batch, $B,
+                "the batch size is a const generic of the batched functions"
+            );
             let d = Data::load(*w);
             let xs: Vec<[f32; $I]> = arrays(&d.x);
             let ts: Vec<[f32; $O]> = arrays(&d.targets());
-            let mut p = Box::new($net::Params::zeros());
-            load(&mut *p, &d);
-            let mut g = Box::new($net::Params::zeros());
-            let mut k = 0;
-            let mut step = |p: &mut $net::Params, g: &mut $net::Params| {
-                let s = d.start(k);
-                k += 1;
-                let mut loss = 0.0;
-                for j in s..s + w.batch {
-                    let (l, tape) = $net::forward_tape(p, xs[j], ts[j]);
-                    $net::backward_params(p, &tape, 1.0, g);
-                    loss += l;
-                }
-                update(p, g, w.lr / w.batch as f32);
-                loss
+            // `gradient_batch` (one matrix product per layer for the whole batch), and, in the
+            // default build, per-sample `forward_tape` + `backward_params` for comparison.
+            let modes: &[bool] = if cfg!(target_feature = "avx2") {
+                &[true]
+            } else {
+                &[true, false]
             };
-            for _ in 0..w.sanity_steps {
-                step(&mut p, &mut g);
-            }
-            let mut pi = Box::new($out::Params::zeros());
-            copy(&*p, &mut *pi);
-            let out: Vec<f32> = xs.iter().flat_map(|&x| $out::forward(&pi, x)).collect();
-            let (loss, acc) = (d.mean_loss(&out), d.accuracy(&out));
-            let train = time_ns(|| {
-                black_box(step(&mut p, &mut g));
-            });
-            let xb = &xs[..w.batch];
-            let mut z = vec![[0.0f32; $O]; w.batch];
-            let infer = time_ns(|| {
-                for (z, &x) in z.iter_mut().zip(xb) {
-                    *z = $out::forward(black_box(&pi), x);
+            for &batched in modes {
+                let mut p = Box::new($net::Params::zeros());
+                load(&mut *p, &d);
+                let mut g = Box::new($net::Params::zeros());
+                let mut k = 0;
+                let mut step = |p: &mut $net::Params, g: &mut $net::Params| {
+                    let s = d.start(k);
+                    k += 1;
+                    let mut loss = 0.0;
+                    if batched {
+                        let xb: &[[f32; $I]; $B] = xs[s..s + $B].try_into().unwrap();
+                        let tb: &[[f32; $O]; $B] = ts[s..s + $B].try_into().unwrap();
+                        loss = $net::gradient_batch(p, xb, tb, |_, _| 1.0, g).iter().sum();
+                    } else {
+                        for j in s..s + $B {
+                            let (l, tape) = $net::forward_tape(p, xs[j], ts[j]);
+                            $net::backward_params(p, &tape, 1.0, g);
+                            loss += l;
+                        }
+                    }
+                    update(p, g, w.lr / w.batch as f32);
+                    loss
+                };
+                for _ in 0..w.sanity_steps {
+                    step(&mut p, &mut g);
                 }
-                black_box(&mut z);
-            });
-            report("ours", nn_version(), 1, w, train, infer, loss, acc);
+                let mut pi = Box::new($out::Params::zeros());
+                copy(&*p, &mut *pi);
+                let out: Vec<f32> = xs.iter().flat_map(|&x| $out::forward(&pi, x)).collect();
+                let (loss, acc) = (d.mean_loss(&out), d.accuracy(&out));
+                let train = time_ns(|| {
+                    black_box(step(&mut p, &mut g));
+                });
+                let xb: &[[f32; $I]; $B] = xs[..$B].try_into().unwrap();
+                let mut z = Box::new([[0.0f32; $O]; $B]);
+                let infer = time_ns(|| {
+                    if batched {
+                        *z = $out::forward_batch(black_box(&pi), xb);
+                    } else {
+                        for (z, &x) in z.iter_mut().zip(xb) {
+                            *z = $out::forward(black_box(&pi), x);
+                        }
+                    }
+                    black_box(&mut z);
+                });
+                let system = if batched { "ours" } else { "ours-per-sample" };
+                report(system, nn_version(), 1, w, train, infer, loss, acc);
+            }
         }
     };
 }
 
-run_classifier!(run_digits, digits, digits_out, 64, 10);
-run_classifier!(run_wide, wide, wide_out, 256, 10);
+run_classifier!(run_digits, digits, digits_out, 64, 10, 32);
+run_classifier!(run_wide, wide, wide_out, 256, 10, 64);
 
 fn nn_version() -> &'static str {
     if cfg!(target_feature = "avx2") {
