@@ -49,6 +49,8 @@ pub(super) struct BatchFunctions {
     pub b: Ident,
     /// The sample-index name.
     pub s: Ident,
+    /// A comment for each variable a batch product defines, by its name.
+    pub comments: Vec<(String, String)>,
 }
 
 /// A name not yet taken, `base` or `base2`, `base3`, …
@@ -293,7 +295,6 @@ impl<'e, 'c> Batch<'e, 'c> {
     fn backward(&self) -> Vec<TokenStream> {
         let e = &self.e;
         let c = e.c;
-        let g = &c.graph;
         let s = &self.s;
         let b = &self.b;
         let mut stmts = Vec::new();
@@ -370,14 +371,42 @@ impl<'e, 'c> Batch<'e, 'c> {
                 }
             }
         }
-        let _ = g;
         stmts
+    }
+
+    /// What each batch product computes, for `SOURCE`: `W1·x of every sample: one matrix
+    /// product`.
+    fn comments(&self) -> Vec<(String, String)> {
+        let e = &self.e;
+        let g = &e.c.graph;
+        let mut out = Vec::new();
+        for (id, node) in g.nodes.iter().enumerate() {
+            if let (true, Op::MatVec(w, x)) = (self.product[id], node.op) {
+                let what = format!("{}·{} of every sample", e.name(w), e.name(x));
+                out.push((
+                    e.name(id).to_string(),
+                    format!("{what}: one matrix product"),
+                ));
+            }
+        }
+        for (w, name) in &e.hoisted {
+            if let Whole::TransposeMul { w: m, dy } = w {
+                let dy = match dy {
+                    BExpr::Adj(id) => e.name(*id).to_string(),
+                    _ => e.name(g.output).to_string(),
+                };
+                let what = format!("{}ᵀ·∂L/∂{dy} of every sample", e.name(*m));
+                out.push((name.to_string(), format!("{what}: one matrix product")));
+            }
+        }
+        out
     }
 
     /// Everything the two functions need, the imports added to the parent emitter's.
     pub(super) fn functions(self) -> BatchFunctions {
         let (forward, output) = self.forward();
         let backward = self.backward();
+        let comments = self.comments();
         self.parent
             .math
             .borrow_mut()
@@ -389,6 +418,7 @@ impl<'e, 'c> Batch<'e, 'c> {
             backward,
             b: self.b,
             s: self.s,
+            comments,
         }
     }
 }
