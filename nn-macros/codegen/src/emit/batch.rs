@@ -235,6 +235,42 @@ impl<'e, 'c> Batch<'e, 'c> {
         quote!(let #name: #ty = from_fn(|#s| { #body });)
     }
 
+    /// A per-sample vector computed element by element, written in place:
+    /// `let mut name = [[0.0; n]; B]; for s in 0..B { …; for i in 0..n { name[s][i] = element; } }`
+    /// (`from_fn` of `from_fn` would build each array and then copy it).
+    fn per_element_let(&self, name: &Ident, n: usize, element: TokenStream) -> TokenStream {
+        let ty = self.ty(Shape::Vector(n));
+        let zero = self.e.zero(Shape::Vector(n));
+        let (s, b) = (&self.s, &self.b);
+        let len = proc_macro2::Literal::usize_unsuffixed(n);
+        let body = self.for_sample(
+            quote!(for i in 0..#len { #name[#s][i] = #element; }),
+            Some(name),
+        );
+        quote! {
+            let mut #name: #ty = [#zero; #b];
+            for #s in 0..#b { #body }
+        }
+    }
+
+    /// The forward statement of a per-sample value: in place for a vector computed element by
+    /// element, else one `from_fn` over the samples.
+    fn forward_let(&self, id: NodeId) -> TokenStream {
+        let e = &self.e;
+        let (name, shape) = (e.name(id), e.shape(id));
+        let op = e.c.graph.nodes[id].op;
+        let whole = matches!(op, Op::Call(f, _) if f.is_vector_function()) || op.is_leaf();
+        match shape {
+            Shape::Vector(n) if !whole => {
+                self.per_element_let(&name, n, e.element_expr(id, true).0)
+            }
+            _ if matches!(op, Op::Input(_)) && shape != Shape::Scalar => {
+                self.per_sample_let(&name, shape, quote!(*#name))
+            }
+            _ => self.per_sample_let(&name, shape, e.forward_expr(id, true).0),
+        }
+    }
+
     /// A per-sample vector (`x`, an argument, is a reference already) or a parameter as the
     /// argument of a batch kernel.
     fn batch_arg(&self, id: NodeId) -> TokenStream {
@@ -270,16 +306,11 @@ impl<'e, 'c> Batch<'e, 'c> {
                     lets.push(stmt);
                 }
             } else if id == g.output {
-                let value = if matches!(g.nodes[id].op, Op::Input(_)) && shape != Shape::Scalar {
-                    quote!(*#name)
-                } else {
-                    e.forward_expr(id, true).0
-                };
-                output = Some(self.per_sample_let(&name, shape, value));
+                output = Some(self.forward_let(id));
             } else if e.named[id] {
                 let (value, _) = e.forward_expr(id, true);
                 if self.varies[id] {
-                    lets.push(self.per_sample_let(&name, shape, value));
+                    lets.push(self.forward_let(id));
                 } else if shape == Shape::Scalar {
                     lets.push(quote!(let #name = #value;));
                 } else {
@@ -354,6 +385,14 @@ impl<'e, 'c> Batch<'e, 'c> {
                     e.step_statements(step, false, false, &mut body, &mut TokenStream::new());
                     let body = self.for_sample(quote!(#(#body)*), None);
                     stmts.push(quote!(for #s in 0..#b { #body }));
+                }
+                (Target::Node(_), Shape::Vector(len))
+                    if step.whole.is_empty() && e.vector_len(&step.value) != 0 =>
+                {
+                    // Element by element: in place.
+                    let n = e.adj_name(step.node);
+                    let (element, _) = e.backward_element(&step.value);
+                    stmts.push(self.per_element_let(&n, len, element));
                 }
                 (Target::Node(_), _) => {
                     let n = e.adj_name(step.node);
