@@ -23,7 +23,7 @@
 
 use num_traits::Float;
 
-mod batch;
+pub mod batch;
 mod vector;
 #[doc(hidden)]
 pub use batch::fused_multiply_add as batch_fused_multiply_add;
