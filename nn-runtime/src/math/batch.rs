@@ -63,6 +63,19 @@
 
 use num_traits::Float;
 
+/// `kernel::<T, K, M, B>(args)` with the tile shape for `T`'s width out of `tiles` (a
+/// `[(rows, columns, narrow columns); 2]` for 4-byte and 8-byte floats), fused multiply-adds
+/// or not: the one place a kernel's tile is chosen.
+macro_rules! with_tile {
+    ($tiles:path, $fma:literal, $kernel:ident::<$t:ident, $k:ident, $m:ident, $b:ident>($($arg:expr),*)) => {
+        if size_of::<$t>() <= 4 {
+            $kernel::<$t, $k, $m, $b, { $tiles[0].0 }, { $tiles[0].1 }, { $tiles[0].2 }, $fma>($($arg),*)
+        } else {
+            $kernel::<$t, $k, $m, $b, { $tiles[1].0 }, { $tiles[1].1 }, { $tiles[1].2 }, $fma>($($arg),*)
+        }
+    };
+}
+
 /// Z = X·Wᵀ: every sample's `z = W·x`, `out[s][i] = Σₖ w[i][k]·x[s][k]`.
 ///
 /// The forward pass of a dense layer over a batch (the bias is added separately). Each output
@@ -89,18 +102,12 @@ pub fn matmul_batch<T: Float, const K: usize, const M: usize, const B: usize>(
             #[inline(always)]
             || {
                 let mut z = [[T::zero(); M]; B];
-                if size_of::<T>() <= 4 {
-                    matmul::<T, K, M, B, 6, 16, 8, true>(&mut z, w, x);
-                } else {
-                    matmul::<T, K, M, B, 6, 8, 4, true>(&mut z, w, x);
-                }
+                with_tile!(AVX2_TILES, true, matmul::<T, K, M, B>(&mut z, w, x));
                 z
             },
         );
     }
-    let mut z = [[T::zero(); M]; B];
-    portable::matmul_into(&mut z, w, x);
-    z
+    portable::matmul_batch(w, x)
 }
 
 /// ∂L/∂x of every sample: `out[s][k] = Σᵢ dz[s][i]·w[i][k]`, i.e. Wᵀ·∂L/∂z per sample
@@ -129,18 +136,16 @@ pub fn transpose_mul_batch<T: Float, const K: usize, const M: usize, const B: us
             #[inline(always)]
             || {
                 let mut dx = [[T::zero(); K]; B];
-                if size_of::<T>() <= 4 {
-                    transpose_mul::<T, K, M, B, 6, 16, 8, true>(&mut dx, w, dz);
-                } else {
-                    transpose_mul::<T, K, M, B, 6, 8, 4, true>(&mut dx, w, dz);
-                }
+                with_tile!(
+                    AVX2_TILES,
+                    true,
+                    transpose_mul::<T, K, M, B>(&mut dx, w, dz)
+                );
                 dx
             },
         );
     }
-    let mut dx = [[T::zero(); K]; B];
-    portable::transpose_mul_into(&mut dx, w, dz);
-    dx
+    portable::transpose_mul_batch(w, dz)
 }
 
 /// ∂L/∂W summed over the batch, added to the gradient `g`:
@@ -171,18 +176,17 @@ pub fn outer_add_batch<T: Float, const K: usize, const M: usize, const B: usize>
     if let Some(v3) = pulp::x86::V3::try_new() {
         v3.vectorize(
             #[inline(always)]
-            || {
-                if size_of::<T>() <= 4 {
-                    outer_add::<T, K, M, B, 6, 16, 8, true>(g, dz, x);
-                } else {
-                    outer_add::<T, K, M, B, 6, 8, 4, true>(g, dz, x);
-                }
-            },
+            || with_tile!(AVX2_TILES, true, outer_add::<T, K, M, B>(g, dz, x)),
         );
         return;
     }
-    portable::outer_add_into(g, dz, x);
+    portable::outer_add_batch(g, dz, x);
 }
+
+/// Tile shapes of the AVX2 path, (rows, columns, narrow columns) for 4-byte and 8-byte floats:
+/// 6 × 16 `f32` or 6 × 8 `f64` accumulators fill 12 of the 16 AVX registers.
+#[cfg(all(feature = "simd", any(target_arch = "x86", target_arch = "x86_64")))]
+const AVX2_TILES: [(usize, usize, usize); 2] = [(6, 16, 8), (6, 8, 4)];
 
 /// Whether [`matmul_batch`], [`transpose_mul_batch`] and [`outer_add_batch`] run on the
 /// dispatched path on this machine (feature `simd`, an x86-64 processor with AVX2 and FMA),
@@ -229,79 +233,36 @@ pub mod portable {
     )))]
     const SHAPES: [(usize, usize, usize); 2] = [(4, 4, 2), (4, 4, 2)];
 
-    const R4: usize = SHAPES[0].0;
-    const C4: usize = SHAPES[0].1;
-    const H4: usize = SHAPES[0].2;
-    const R8: usize = SHAPES[1].0;
-    const C8: usize = SHAPES[1].1;
-    const H8: usize = SHAPES[1].2;
-
     /// [`matmul_batch`](super::matmul_batch) on the portable path.
+    #[inline(always)]
     pub fn matmul_batch<T: Float, const K: usize, const M: usize, const B: usize>(
         w: &[[T; K]; M],
         x: &[[T; K]; B],
     ) -> [[T; M]; B] {
         let mut z = [[T::zero(); M]; B];
-        matmul_into(&mut z, w, x);
+        with_tile!(SHAPES, false, matmul::<T, K, M, B>(&mut z, w, x));
         z
     }
 
     /// [`transpose_mul_batch`](super::transpose_mul_batch) on the portable path.
+    #[inline(always)]
     pub fn transpose_mul_batch<T: Float, const K: usize, const M: usize, const B: usize>(
         w: &[[T; K]; M],
         dz: &[[T; M]; B],
     ) -> [[T; K]; B] {
         let mut dx = [[T::zero(); K]; B];
-        transpose_mul_into(&mut dx, w, dz);
+        with_tile!(SHAPES, false, transpose_mul::<T, K, M, B>(&mut dx, w, dz));
         dx
     }
 
     /// [`outer_add_batch`](super::outer_add_batch) on the portable path.
+    #[inline(always)]
     pub fn outer_add_batch<T: Float, const K: usize, const M: usize, const B: usize>(
         g: &mut [[T; K]; M],
         dz: &[[T; M]; B],
         x: &[[T; K]; B],
     ) {
-        outer_add_into(g, dz, x);
-    }
-
-    #[inline(always)]
-    pub(super) fn matmul_into<T: Float, const K: usize, const M: usize, const B: usize>(
-        z: &mut [[T; M]; B],
-        w: &[[T; K]; M],
-        x: &[[T; K]; B],
-    ) {
-        if size_of::<T>() <= 4 {
-            matmul::<T, K, M, B, R4, C4, H4, false>(z, w, x);
-        } else {
-            matmul::<T, K, M, B, R8, C8, H8, false>(z, w, x);
-        }
-    }
-
-    #[inline(always)]
-    pub(super) fn transpose_mul_into<T: Float, const K: usize, const M: usize, const B: usize>(
-        dx: &mut [[T; K]; B],
-        w: &[[T; K]; M],
-        dz: &[[T; M]; B],
-    ) {
-        if size_of::<T>() <= 4 {
-            transpose_mul::<T, K, M, B, R4, C4, H4, false>(dx, w, dz);
-        } else {
-            transpose_mul::<T, K, M, B, R8, C8, H8, false>(dx, w, dz);
-        }
-    }
-
-    #[inline(always)]
-    pub(super) fn outer_add_into<T: Float, const K: usize, const M: usize, const B: usize>(
-        g: &mut [[T; K]; M],
-        dz: &[[T; M]; B],
-        x: &[[T; K]; B],
-    ) {
-        if size_of::<T>() <= 4 {
-            outer_add::<T, K, M, B, R4, C4, H4, false>(g, dz, x);
-        } else {
-            outer_add::<T, K, M, B, R8, C8, H8, false>(g, dz, x);
-        }
+        with_tile!(SHAPES, false, outer_add::<T, K, M, B>(g, dz, x));
     }
 }
 
