@@ -9,41 +9,12 @@
 
 use nn::prelude::*;
 
-/// A deterministic pseudo-random number in [-1, 1) (xorshift64*).
-struct Rng(u64);
+mod common;
+use common::{relative_error, Rng};
 
-impl Rng {
-    fn next(&mut self) -> f64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        let bits = self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11;
-        bits as f64 / (1u64 << 52) as f64 - 1.0
-    }
-
-    fn params<P: Parameters<Scalar = f64>>(&mut self) -> P {
-        let mut p = P::zeros();
-        for k in 0..P::TENSORS.len() {
-            for v in p.tensor_mut(k) {
-                *v = self.next();
-            }
-        }
-        p
-    }
-
-    fn array<const N: usize>(&mut self) -> [f64; N] {
-        core::array::from_fn(|_| self.next())
-    }
-
-    fn one_hot<const N: usize>(&mut self) -> [f64; N] {
-        let k = ((self.next() + 1.0) * 0.5 * N as f64) as usize % N;
-        core::array::from_fn(|i| if i == k { 1.0 } else { 0.0 })
-    }
-}
-
-/// |a − b| / max(1, |a|, |b|): the batched kernels add in another order than `dot`.
+/// Equal but for rounding: the batched kernels add in another order than `dot`.
 fn close(a: f64, b: f64) -> bool {
-    (a - b).abs() / 1f64.max(a.abs()).max(b.abs()) < 1e-12
+    relative_error(a, b) < 1e-12
 }
 
 fn assert_params_close<P: Parameters<Scalar = f64>>(batched: &P, per_sample: &P, what: &str) {

@@ -5,32 +5,11 @@
 use nn::prelude::*;
 use nn::Tensor;
 
-/// A deterministic pseudo-random number in [-1, 1) (xorshift64*).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> f64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        let bits = self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11;
-        bits as f64 / (1u64 << 52) as f64 - 1.0
-    }
-
-    fn fill(&mut self, values: &mut [f64]) {
-        for v in values {
-            *v = self.next();
-        }
-    }
-}
+mod common;
+use common::{relative_error as error, Rng};
 
 const STEP: f64 = 1e-6;
 const TOLERANCE: f64 = 1e-6;
-
-/// |a − n| / max(1, |a|, |n|).
-fn error(analytic: f64, numeric: f64) -> f64 {
-    (analytic - numeric).abs() / 1f64.max(analytic.abs()).max(numeric.abs())
-}
 
 /// The scalar objective L = r·output, for a fixed random `r` (so that a vector output's every
 /// element matters), and its seed ∂L/∂output = r.
