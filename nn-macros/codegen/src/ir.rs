@@ -201,11 +201,16 @@ impl Graph {
     /// Nodes whose value depends on some argument (constants and functions of constants
     /// only do not, and need no gradient).
     pub fn varying(&self) -> Vec<bool> {
-        let mut varying = vec![false; self.nodes.len()];
+        self.depending_on(Op::is_leaf)
+    }
+
+    /// Nodes whose value depends on some leaf for which `leaf` holds (that leaf included).
+    pub fn depending_on(&self, leaf: impl Fn(&Op) -> bool) -> Vec<bool> {
+        let mut depends = vec![false; self.nodes.len()];
         for (id, node) in self.nodes.iter().enumerate() {
-            varying[id] = node.op.is_leaf() || node.op.children().iter().any(|&c| varying[c]);
+            depends[id] = leaf(&node.op) || node.op.children().iter().any(|&c| depends[c]);
         }
-        varying
+        depends
     }
 }
 

@@ -65,6 +65,14 @@ fn fresh(base: String, taken: &mut BTreeSet<String>) -> String {
     name
 }
 
+/// The node whose adjoint `dy` (an adjoint or the seed) is.
+fn adjoint_of(dy: &BExpr, output: NodeId) -> NodeId {
+    match dy {
+        BExpr::Adj(id) => *id,
+        _ => output,
+    }
+}
+
 /// Every identifier in `tokens`, in order of first appearance.
 fn identifiers(tokens: &TokenStream, out: &mut Vec<String>, seen: &mut BTreeSet<String>) {
     for tree in tokens.clone() {
@@ -87,11 +95,7 @@ impl<'e, 'c> Batch<'e, 'c> {
         let c = parent.c;
         let g = &c.graph;
         let live = g.reachable();
-        let mut varies = vec![false; g.nodes.len()];
-        for (id, node) in g.nodes.iter().enumerate() {
-            varies[id] =
-                matches!(node.op, Op::Input(_)) || node.op.children().iter().any(|&k| varies[k]);
-        }
+        let varies = g.depending_on(|op| matches!(op, Op::Input(_)));
         let mut taken: BTreeSet<String> = BTreeSet::new();
         for id in 0..g.nodes.len() {
             if let Some(name) = g.name(id) {
@@ -137,10 +141,7 @@ impl<'e, 'c> Batch<'e, 'c> {
                 if let Whole::TransposeMul { w: m, dy } = w {
                     let seed_or_adjoint = matches!(dy, BExpr::Seed | BExpr::Adj(_));
                     if matches!(g.nodes[*m].op, Op::Param(_)) && seed_or_adjoint {
-                        let dy_name = match dy {
-                            BExpr::Adj(id) => name_of(*id),
-                            _ => name_of(g.output),
-                        };
+                        let dy_name = name_of(adjoint_of(dy, g.output));
                         let name = fresh(format!("{}t_dl_d{dy_name}", name_of(*m)), &mut taken);
                         hoisted.push((w.clone(), ident(&name)));
                     }
@@ -366,14 +367,14 @@ impl<'e, 'c> Batch<'e, 'c> {
                     let p = e.name(step.node);
                     for w in &step.whole {
                         let Whole::Outer { dy, x } = w else { continue };
-                        if matches!(dy, BExpr::Seed | BExpr::Adj(_)) && self.varies[*x] {
+                        let batched = matches!(dy, BExpr::Seed | BExpr::Adj(_)) && self.varies[*x];
+                        let dy = e.backward_arg(dy);
+                        if batched {
                             let f = e.use_math("outer_add_batch");
-                            let dy = e.backward_arg(dy);
                             let x = self.batch_arg(*x);
                             stmts.push(quote!(#f(&mut grads.#p, #dy, #x);));
                         } else {
                             let f = e.use_math("outer_add");
-                            let dy = e.backward_arg(dy);
                             let x = e.array_arg(*x, true);
                             let body = self.for_sample(quote!(#f(&mut grads.#p, #dy, #x);), None);
                             stmts.push(quote!(for #s in 0..#b { #body }));
@@ -430,10 +431,7 @@ impl<'e, 'c> Batch<'e, 'c> {
         }
         for (w, name) in &e.hoisted {
             if let Whole::TransposeMul { w: m, dy } = w {
-                let dy = match dy {
-                    BExpr::Adj(id) => e.name(*id).to_string(),
-                    _ => e.name(g.output).to_string(),
-                };
+                let dy = e.name(adjoint_of(dy, g.output));
                 let what = format!("{}ᵀ·∂L/∂{dy} of every sample", e.name(*m));
                 out.push((name.to_string(), format!("{what}: one matrix product")));
             }
