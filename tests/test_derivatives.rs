@@ -204,3 +204,26 @@ fn generic_scalar_types_agree() {
     generic_loss::backward(&p64, &t64, 1.0, &mut once);
     assert_eq!(g64.w, 2.0 * once.w);
 }
+
+/// A constant `let` used only inside another constant expression is used: `(c + 1)·x` folds
+/// to `3·x`, and the network differentiates to 3.
+#[network]
+fn constant_let(x: f64, w: f64) -> f64 {
+    let c = 2.0;
+    y = (c + 1.0) * x + w
+}
+
+#[test]
+fn a_constant_let_folded_into_another_constant_counts_as_used() {
+    let p = constant_let::Params { w: 0.25 };
+    let (y, tape) = constant_let::forward_tape(&p, 2.0);
+    assert_eq!(y, 6.25);
+    let mut grads = constant_let::Params { w: 0.0 };
+    assert_eq!(constant_let::backward(&p, &tape, 1.0, &mut grads), 3.0);
+    assert_eq!(grads.w, 1.0);
+    assert!(
+        constant_let::SOURCE.contains("3.0 * x + w"),
+        "{}",
+        constant_let::SOURCE
+    );
+}

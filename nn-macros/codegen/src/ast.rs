@@ -1,31 +1,50 @@
 //! A small typed view of the network language, every node keeping the span of the user's
 //! tokens so that later stages can still point at them.
+//!
+//! What could not be read is kept as a hole (`None`, [`Expr::Invalid`]) after its error was
+//! reported, so that the rest is still checked and nothing is reported twice.
+
+use std::fmt;
 
 use proc_macro2::Span;
 use syn::Ident;
+
+use crate::func::Func;
 
 /// The whole annotated function.
 pub struct Network {
     /// The original function, kept to re-emit its signature and attributes.
     pub item: syn::ItemFn,
-    /// The float type of every argument and of the output.
-    pub scalar: Scalar,
+    /// The float type of every argument and of the output, when the signature names one.
+    pub scalar: Option<Scalar>,
     /// Arguments in signature order, each an input or a parameter.
     pub args: Vec<Arg>,
     /// `let` bindings, in order.
     pub lets: Vec<Binding>,
     /// The output: `y = <expr>` or the tail expression.
-    pub output: Output,
+    pub output: Option<Output>,
     /// The shape of the output, from the return type.
-    pub out_shape: Shape,
-    /// Custom activations used (index = `Func::Custom`).
+    pub out_shape: Option<Shape>,
+    /// Custom activations (index = `Func::Custom`).
     pub customs: Vec<Custom>,
     /// Path of the facade crate in generated code.
     pub krate: syn::Path,
 }
 
+impl Network {
+    /// The network without its body, once the body is in the graph. The body's expressions
+    /// nest as deep as the user wrote them, so they are dropped here, where the stages made
+    /// room on the stack for them, rather than wherever the result goes.
+    pub fn into_header(mut self) -> Network {
+        self.item.block.stmts.clear();
+        self.lets.clear();
+        self.output = None;
+        self
+    }
+}
+
 /// The float type: concrete, or the function's one type parameter.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub enum Scalar {
     /// `f32` or `f64`.
     Concrete(Ident),
@@ -57,8 +76,8 @@ pub struct Arg {
     pub name: Ident,
     /// Input or parameter.
     pub role: Role,
-    /// Scalar, vector or matrix, from its type.
-    pub shape: Shape,
+    /// Scalar, vector or matrix, from its type; `None` when the type could not be read.
+    pub shape: Option<Shape>,
 }
 
 /// The shape of a value, known at compile time from the argument types.
@@ -101,9 +120,12 @@ impl Shape {
         }
     }
 
-    /// Whether this is a vector.
-    pub fn is_vector(self) -> bool {
-        matches!(self, Shape::Vector(_))
+    /// The length of a vector (`None` for other shapes).
+    pub fn vector_len(self) -> Option<usize> {
+        match self {
+            Shape::Vector(n) => Some(n),
+            _ => None,
+        }
     }
 }
 
@@ -140,12 +162,15 @@ pub enum Expr {
     Const(f64, Span),
     /// An argument or an earlier `let`.
     Var(Ident),
-    /// `a + b`, `a - b`, `a * b` (or `a·b`), `a / b`.
+    /// `a + b`, `a - b`, `a * b`, `a·b`, `a / b`.
     Binary(BinOp, Box<Expr>, Box<Expr>, Span),
     /// `-a`.
     Neg(Box<Expr>, Span),
     /// `sigmoid(z)`, `f1(z)`, `leaky_relu(z, 0.1)`.
     Call(Call),
+    /// A construct already reported as a mistake. Its readable parts are kept, so that their
+    /// own mistakes are reported too; nothing more is said about the whole.
+    Invalid(Vec<Expr>),
 }
 
 impl Expr {
@@ -155,11 +180,72 @@ impl Expr {
             Expr::Const(_, s) | Expr::Binary(_, _, _, s) | Expr::Neg(_, s) => *s,
             Expr::Var(i) => i.span(),
             Expr::Call(c) => c.span,
+            Expr::Invalid(parts) => parts.first().map_or_else(Span::call_site, Expr::span),
+        }
+    }
+
+    /// Calls `f` on every name the expression reads.
+    pub fn visit_names(&self, f: &mut impl FnMut(&Ident)) {
+        match self {
+            Expr::Const(..) => {}
+            Expr::Var(name) => f(name),
+            Expr::Binary(_, a, b, _) => {
+                a.visit_names(f);
+                b.visit_names(f);
+            }
+            Expr::Neg(a, _) => a.visit_names(f),
+            Expr::Call(call) => call.arg.visit_names(f),
+            Expr::Invalid(parts) => parts.iter().for_each(|p| p.visit_names(f)),
+        }
+    }
+
+    /// Operator precedence: sums 1, products 2, negation 3, atoms 4.
+    fn precedence(&self) -> u8 {
+        match self {
+            Expr::Binary(BinOp::Add | BinOp::Sub, ..) => 1,
+            Expr::Binary(..) => 2,
+            Expr::Neg(..) => 3,
+            Expr::Const(v, _) if *v < 0.0 => 3,
+            _ => 4,
         }
     }
 }
 
-/// The four arithmetic operators.
+/// The expression as the user wrote it (up to parentheses), for messages.
+impl fmt::Display for Expr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Expr::Const(v, _) => write!(f, "{}", number(*v)),
+            Expr::Var(name) => write!(f, "{name}"),
+            Expr::Binary(op, a, b, _) => {
+                let p = self.precedence();
+                let side = |e: &Expr, min: u8| {
+                    if e.precedence() < min {
+                        format!("({e})")
+                    } else {
+                        e.to_string()
+                    }
+                };
+                write!(f, "{}{}{}", side(a, p), op.symbol(), side(b, p + 1))
+            }
+            Expr::Neg(a, _) if a.precedence() < 3 => write!(f, "-({a})"),
+            Expr::Neg(a, _) => write!(f, "-{a}"),
+            Expr::Call(call) => write!(f, "{}({})", call.name, call.arg),
+            Expr::Invalid(_) => write!(f, "…"),
+        }
+    }
+}
+
+/// A number without a needless `.0`: `1`, `0.5`, `-2`.
+pub fn number(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v}")
+    }
+}
+
+/// The five arithmetic operators.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum BinOp {
     /// `+`
@@ -175,193 +261,30 @@ pub enum BinOp {
     Div,
 }
 
+impl BinOp {
+    /// How the user writes it, spaced as in messages.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinOp::Add => " + ",
+            BinOp::Sub => " - ",
+            BinOp::Mul => " * ",
+            BinOp::Dot => "·",
+            BinOp::Div => " / ",
+        }
+    }
+}
+
 /// A call of a function of the language.
 pub struct Call {
     /// What is called.
     pub func: Func,
+    /// The name the user wrote: the function's, or a placeholder's (`f1`).
+    pub name: Ident,
     /// The one differentiable argument.
     pub arg: Box<Expr>,
-    /// The name the user wrote when it was a placeholder (`f1`), for naming intermediates.
-    pub placeholder: Option<Ident>,
+    /// Whether the name is a placeholder bound in the attribute, which names values
+    /// (`f1 = f1(a1)`).
+    pub placeholder: bool,
     /// The callee's span.
     pub span: Span,
-}
-
-/// A function of the language with its constant arguments resolved.
-#[derive(Clone, Copy, PartialEq, Debug)]
-pub enum Func {
-    /// step with threshold.
-    Step(f64),
-    /// σ.
-    Sigmoid,
-    /// tanh.
-    Tanh,
-    /// ReLU.
-    Relu,
-    /// LeakyReLU with slope α.
-    LeakyRelu(f64),
-    /// e^z.
-    Exp,
-    /// ln z.
-    Ln,
-    /// √z.
-    Sqrt,
-    /// |z|.
-    Abs,
-    /// z^n.
-    Powi(i32),
-    /// ln(1 + e^z).
-    Softplus,
-    /// A user-defined activation (index into `Network::customs`).
-    Custom(usize),
-    /// Σ of a vector's elements.
-    Sum,
-    /// The mean of a vector's elements.
-    Mean,
-    /// softmax of a vector.
-    Softmax,
-    /// log(softmax) of a vector.
-    LogSoftmax,
-}
-
-impl Func {
-    /// Whether the function maps a vector to a scalar or a vector as a whole, instead of
-    /// applying to each element.
-    pub fn is_vector_function(self) -> bool {
-        matches!(
-            self,
-            Func::Sum | Func::Mean | Func::Softmax | Func::LogSoftmax
-        )
-    }
-}
-
-/// The built-in functions by name.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Builtin {
-    /// `step(z)` or `step(z, threshold)`.
-    Step,
-    /// `sigmoid(z)`.
-    Sigmoid,
-    /// `tanh(z)`.
-    Tanh,
-    /// `relu(z)`.
-    Relu,
-    /// `leaky_relu(z, α)`.
-    LeakyRelu,
-    /// `exp(z)`.
-    Exp,
-    /// `ln(z)`.
-    Ln,
-    /// `sqrt(z)`.
-    Sqrt,
-    /// `sum(v)`.
-    Sum,
-    /// `mean(v)`.
-    Mean,
-    /// `softmax(v)`.
-    Softmax,
-    /// `log_softmax(v)`.
-    LogSoftmax,
-    /// `abs(z)`.
-    Abs,
-    /// `powi(z, n)`.
-    Powi,
-    /// `softplus(z)`.
-    Softplus,
-}
-
-/// Every built-in, for error messages and name checks.
-pub const BUILTINS: [Builtin; 15] = [
-    Builtin::Step,
-    Builtin::Sigmoid,
-    Builtin::Tanh,
-    Builtin::Relu,
-    Builtin::LeakyRelu,
-    Builtin::Exp,
-    Builtin::Ln,
-    Builtin::Sqrt,
-    Builtin::Abs,
-    Builtin::Powi,
-    Builtin::Softplus,
-    Builtin::Sum,
-    Builtin::Mean,
-    Builtin::Softmax,
-    Builtin::LogSoftmax,
-];
-
-impl Builtin {
-    /// The name used in the body.
-    pub fn name(self) -> &'static str {
-        match self {
-            Builtin::Step => "step",
-            Builtin::Sigmoid => "sigmoid",
-            Builtin::Tanh => "tanh",
-            Builtin::Relu => "relu",
-            Builtin::LeakyRelu => "leaky_relu",
-            Builtin::Exp => "exp",
-            Builtin::Ln => "ln",
-            Builtin::Sqrt => "sqrt",
-            Builtin::Abs => "abs",
-            Builtin::Powi => "powi",
-            Builtin::Softplus => "softplus",
-            Builtin::Sum => "sum",
-            Builtin::Mean => "mean",
-            Builtin::Softmax => "softmax",
-            Builtin::LogSoftmax => "log_softmax",
-        }
-    }
-
-    /// The built-in called `name`, if any.
-    pub fn from_name(name: &str) -> Option<Builtin> {
-        BUILTINS.into_iter().find(|b| b.name() == name)
-    }
-
-    /// How many constant arguments follow the differentiable one: (at least, at most).
-    pub fn constant_args(self) -> (usize, usize) {
-        match self {
-            Builtin::Step => (0, 1),
-            Builtin::LeakyRelu | Builtin::Powi => (1, 1),
-            _ => (0, 0),
-        }
-    }
-
-    /// The accepted forms, for error messages.
-    pub fn constant_args_hint(self) -> &'static str {
-        match self {
-            Builtin::Step => "no constant or one threshold: `step(z)` or `step(z, 0.5)`",
-            Builtin::LeakyRelu => "one slope α: `leaky_relu(z, 0.01)`",
-            Builtin::Powi => "one integer exponent: `powi(z, 2)`",
-            _ => "no constant argument",
-        }
-    }
-
-    /// The call's form, for error messages.
-    pub fn usage(self) -> &'static str {
-        match self {
-            Builtin::Step => "`step(z)` or `step(z, threshold)`",
-            Builtin::LeakyRelu => "`leaky_relu(z, α)`",
-            Builtin::Powi => "`powi(z, n)`",
-            Builtin::Sigmoid => "`sigmoid(z)`",
-            Builtin::Tanh => "`tanh(z)`",
-            Builtin::Relu => "`relu(z)`",
-            Builtin::Exp => "`exp(z)`",
-            Builtin::Ln => "`ln(z)`",
-            Builtin::Sqrt => "`sqrt(z)`",
-            Builtin::Abs => "`abs(z)`",
-            Builtin::Softplus => "`softplus(z)`",
-            Builtin::Sum => "`sum(v)`",
-            Builtin::Mean => "`mean(v)`",
-            Builtin::Softmax => "`softmax(v)`",
-            Builtin::LogSoftmax => "`log_softmax(v)`",
-        }
-    }
-}
-
-/// The list of built-in names for "expected one of" messages.
-pub fn builtin_list() -> String {
-    BUILTINS
-        .iter()
-        .map(|b| format!("`{}`", b.name()))
-        .collect::<Vec<_>>()
-        .join(", ")
 }

@@ -1,25 +1,32 @@
 //! The arguments of `#[network(...)]`.
 //!
 //! ```text
-//! #[network(f1 = relu, f2 = leaky_relu(0.01), f3 = sigmoid,   // placeholders → activations
+//! #[network(f1 = relu, f2 = leaky_relu(0.01), f3 = sigmoid,   // placeholders → functions
 //!           act = custom(swish, swish_derivative),            // a user-defined activation
 //!           inputs(x, t),                                     // data arguments (default: the first)
 //!           crate = ::nn)]                                    // path of the facade crate
 //! ```
 
-use crate::ast::Builtin;
 use proc_macro2::{Span, TokenStream};
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::{Expr, Ident, Path, Token};
 
+use crate::errors::Ctxt;
+use crate::func::{self, Builtin, Constants};
+
 /// What a placeholder name in the body stands for.
 #[derive(Clone)]
 pub enum Activation {
-    /// A built-in function, with its constant arguments bound (`leaky_relu(0.01)`).
-    Builtin(Builtin, Vec<f64>),
+    /// A function of the table, with its constant arguments bound (`leaky_relu(0.01)`).
+    Builtin(Builtin, Constants),
     /// `custom(f, df)`: the user's `f(z) -> T` and `df(z, f(z)) -> T`.
-    Custom { function: Path, derivative: Path },
+    Custom {
+        /// `f`.
+        function: Path,
+        /// `df`.
+        derivative: Path,
+    },
 }
 
 /// One placeholder: `f1 = sigmoid`.
@@ -27,8 +34,9 @@ pub enum Activation {
 pub struct Placeholder {
     /// The name used in the body.
     pub name: Ident,
-    /// What it calls.
-    pub activation: Activation,
+    /// What it calls; `None` when the binding was wrong (and reported), so that the body's
+    /// calls of the name give no second error.
+    pub activation: Option<Activation>,
 }
 
 /// The parsed attribute.
@@ -43,10 +51,7 @@ pub struct Attr {
 }
 
 enum Item {
-    Placeholder(Placeholder),
-    /// A placeholder whose activation is wrong: the name still counts as bound, so that the
-    /// body's calls of it give no second error.
-    BadPlaceholder(Ident, syn::Error),
+    Placeholder(Placeholder, Option<syn::Error>),
     Inputs(Span, Vec<Ident>),
     Crate(Path),
 }
@@ -69,39 +74,47 @@ impl Parse for Item {
             return Err(syn::Error::new(
                 key.span(),
                 format!(
-                    "expected `{key} = <activation>`, `inputs(x, ...)` or `crate = <path>` in `#[network(...)]`"
+                    "expected `{key} = <function>`, `inputs(x, ...)` or `crate = <path>` in `#[network(...)]`"
                 ),
             ));
         }
         input.parse::<Token![=]>()?;
         let value: Expr = input.parse()?;
-        let activation = match parse_activation(&value) {
-            Ok(a) => a,
-            Err(e) => return Ok(Item::BadPlaceholder(key, e)),
-        };
         if Builtin::from_name(&key.to_string()).is_some() {
             return Err(syn::Error::new(
                 key.span(),
-                format!("`{key}` is a built-in function and cannot name a placeholder; choose another name, like `f1`"),
+                format!("`{key}` is a function of the language and cannot name a placeholder; choose another name, like `f1`"),
             ));
         }
-        Ok(Item::Placeholder(Placeholder {
-            name: key,
-            activation,
-        }))
+        let (activation, error) = match activation(&key, &value) {
+            Ok(a) => (Some(a), None),
+            Err(e) => (None, Some(e)),
+        };
+        Ok(Item::Placeholder(
+            Placeholder {
+                name: key,
+                activation,
+            },
+            error,
+        ))
     }
 }
 
-fn parse_activation(value: &Expr) -> syn::Result<Activation> {
+/// What `value` in `placeholder = value` binds.
+fn activation(placeholder: &Ident, value: &Expr) -> syn::Result<Activation> {
     let (name_expr, args) = match value {
         Expr::Call(call) => (&*call.func, call.args.iter().collect::<Vec<_>>()),
         other => (other, Vec::new()),
     };
-    let Expr::Path(path) = name_expr else {
-        return Err(syn::Error::new_spanned(value, EXPECTED_ACTIVATION));
+    let name = match name_expr {
+        Expr::Path(path) => path.path.get_ident(),
+        _ => None,
     };
-    let Some(name) = path.path.get_ident() else {
-        return Err(syn::Error::new_spanned(value, EXPECTED_ACTIVATION));
+    let Some(name) = name else {
+        return Err(syn::Error::new_spanned(
+            value,
+            format!("expected one of {}", func::binding_list()),
+        ));
     };
     if name == "custom" {
         let paths: Vec<Path> = args
@@ -123,47 +136,87 @@ fn parse_activation(value: &Expr) -> syn::Result<Activation> {
         });
     }
     let Some(builtin) = Builtin::from_name(&name.to_string()) else {
-        return Err(syn::Error::new_spanned(
-            name,
-            format!("unknown activation `{name}`; {EXPECTED_ACTIVATION}"),
-        ));
+        let message = match func::closest(&name.to_string()).first() {
+            Some(close) => format!("unknown function `{name}`; did you mean `{close}`?"),
+            None => format!(
+                "unknown function `{name}`; expected one of {}",
+                func::binding_list()
+            ),
+        };
+        return Err(syn::Error::new_spanned(name, message));
     };
-    let mut constants = Vec::new();
-    for arg in &args {
-        constants.push(crate::parse::constant(arg)?);
-    }
-    let (min, max) = builtin.constant_args();
-    if constants.len() < min || constants.len() > max {
+    let (min, max) = builtin.constant_count();
+    if args.len() < min || args.len() > max {
         return Err(syn::Error::new_spanned(
             value,
             format!(
-                "`{name}` as a placeholder takes {}",
-                builtin.constant_args_hint()
+                "`{name}` takes {}",
+                builtin.constants_hint(Some(&placeholder.to_string()))
             ),
         ));
+    }
+    let mut constants = [0.0; 2];
+    for (k, spec) in builtin.spec().constants.iter().enumerate() {
+        constants[k] = match args.get(k) {
+            Some(arg) => checked_constant(arg, spec)?,
+            None => spec.default.unwrap_or(0.0),
+        };
     }
     Ok(Activation::Builtin(builtin, constants))
 }
 
-const EXPECTED_ACTIVATION: &str = "expected one of `step`, `sigmoid`, `tanh`, `relu`, `leaky_relu(α)`, `softplus`, `exp`, `ln`, `sqrt`, `abs` or `custom(f, df)`";
+/// A constant argument, checked against what its function accepts.
+pub fn checked_constant(e: &Expr, spec: &func::Constant) -> syn::Result<f64> {
+    let value = constant(e)?;
+    (spec.check)(value)
+        .map_err(|why| syn::Error::new_spanned(e, format!("the {} must be {why}", spec.what)))?;
+    Ok(value)
+}
 
-/// Parses the attribute's tokens; every mistake is recorded in `errors` as a spanned error,
-/// and what could be read is returned all the same.
-pub fn parse(tokens: TokenStream, errors: &mut crate::errors::Errors) -> Attr {
+/// A constant argument (`0.01`, `-1`, `2`): a number literal, possibly negated.
+pub fn constant(e: &Expr) -> syn::Result<f64> {
+    match e {
+        Expr::Lit(lit) => number(&lit.lit)
+            .ok_or_else(|| syn::Error::new_spanned(lit, "expected a number literal, like `0.01`")),
+        Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) => constant(&u.expr).map(|v| -v),
+        Expr::Paren(p) => constant(&p.expr),
+        Expr::Group(g) => constant(&g.expr),
+        other => Err(syn::Error::new_spanned(
+            other,
+            "expected a number literal, like `0.01`: this argument is a constant, not a value of the network",
+        )),
+    }
+}
+
+/// The value of a number literal.
+pub fn number(lit: &syn::Lit) -> Option<f64> {
+    match lit {
+        syn::Lit::Float(f) => f.base10_parse().ok(),
+        syn::Lit::Int(i) => i.base10_parse().ok(),
+        _ => None,
+    }
+}
+
+/// Parses the attribute's tokens; every mistake is recorded in `cx` as a spanned error, and
+/// what could be read is returned all the same.
+pub fn parse(cx: &Ctxt, tokens: TokenStream) -> Attr {
     let mut attr = Attr::default();
     let parser = Punctuated::<Item, Token![,]>::parse_terminated;
     let items = match syn::parse::Parser::parse2(parser, tokens) {
         Ok(items) => items,
         Err(e) => {
-            errors.push(e);
+            cx.push(e);
             return attr;
         }
     };
     for item in items {
         match item {
-            Item::Placeholder(p) => {
+            Item::Placeholder(p, error) => {
+                if let Some(error) = error {
+                    cx.push(error);
+                }
                 if attr.placeholders.iter().any(|q| q.name == p.name) {
-                    errors.at(
+                    cx.error_at(
                         p.name.span(),
                         format!("placeholder `{}` is bound twice", p.name),
                     );
@@ -172,19 +225,28 @@ pub fn parse(tokens: TokenStream, errors: &mut crate::errors::Errors) -> Attr {
             }
             Item::Inputs(span, names) => {
                 if attr.inputs.is_some() {
-                    errors.at(span, "`inputs(...)` is given twice");
+                    cx.error_at(span, "`inputs(...)` is given twice");
                 }
+                check_inputs(cx, span, &names);
                 attr.inputs = Some((span, names));
             }
             Item::Crate(path) => attr.krate = Some(path),
-            Item::BadPlaceholder(name, error) => {
-                errors.push(error);
-                attr.placeholders.push(Placeholder {
-                    name,
-                    activation: Activation::Builtin(Builtin::Sigmoid, Vec::new()),
-                });
-            }
         }
     }
     attr
+}
+
+/// `inputs(...)` names each data argument once, and at least one.
+fn check_inputs(cx: &Ctxt, span: Span, names: &[Ident]) {
+    if names.is_empty() {
+        cx.error_at(
+            span,
+            "`inputs()` names no argument; name the data arguments, like `inputs(x, t)`, or leave it out to make the first argument the input",
+        );
+    }
+    for (k, name) in names.iter().enumerate() {
+        if names[..k].contains(name) {
+            cx.error_spanned_by(name, format!("`{name}` is named twice in `inputs(...)`"));
+        }
+    }
 }

@@ -1,69 +1,15 @@
-//! A reference evaluator of the graph and of its backward pass, in `f64`.
-//!
-//! It lets the differentiator be tested against finite differences without compiling any
-//! generated code, folds constants at expansion time, and gives the explain tool the values
-//! and gradients to draw on a computational graph.
+//! The reference evaluator: the graph's forward pass and its backward program run
+//! numerically in `f64`, scalars, vectors and matrices alike (a value is its elements, a
+//! matrix row by row). It lets the differentiator be tested against finite differences
+//! without compiling generated code, and gives the explain tool the numbers to show.
 
-use crate::ast::Func;
-use crate::diff::{BExpr, Backward, Deriv, Target};
-use crate::ir::{Graph, Op};
+use crate::ast::Shape;
+use crate::diff::bexpr::{BExpr, WholeKind};
+use crate::diff::{Backward, Target};
+use crate::func::{Func, Value};
+use crate::graph::{Graph, NodeId, Op, PerNode};
 
-/// The value of a built-in function (custom functions have none here: NaN).
-pub fn apply_func(f: Func, z: f64) -> f64 {
-    match f {
-        Func::Step(t) => {
-            if z > t {
-                1.0
-            } else {
-                0.0
-            }
-        }
-        Func::Sigmoid => {
-            if z >= 0.0 {
-                1.0 / (1.0 + (-z).exp())
-            } else {
-                let e = z.exp();
-                e / (1.0 + e)
-            }
-        }
-        Func::Tanh => z.tanh(),
-        Func::Relu => z.max(0.0),
-        Func::LeakyRelu(a) => {
-            if z > 0.0 {
-                z
-            } else {
-                a * z
-            }
-        }
-        Func::Exp => z.exp(),
-        Func::Ln => z.ln(),
-        Func::Sqrt => z.sqrt(),
-        Func::Abs => z.abs(),
-        Func::Powi(n) => z.powi(n),
-        Func::Softplus => z.max(0.0) + (-z.abs()).exp().ln_1p(),
-        Func::Custom(_) => f64::NAN,
-        // Functions of whole vectors have no value at one number.
-        Func::Sum | Func::Mean | Func::Softmax | Func::LogSoftmax => f64::NAN,
-    }
-}
-
-/// The value of `op` given its operands' values in order.
-pub fn apply(op: &Op, operands: &[f64]) -> f64 {
-    match op {
-        Op::Const(c) => *c,
-        Op::Input(_) | Op::Param(_) => f64::NAN,
-        Op::Add(..) => operands[0] + operands[1],
-        Op::Sub(..) => operands[0] - operands[1],
-        Op::Mul(..) => operands[0] * operands[1],
-        Op::Div(..) => operands[0] / operands[1],
-        Op::Neg(_) => -operands[0],
-        Op::Call(f, _) => apply_func(*f, operands[0]),
-        // Products of vectors: the reference evaluator is scalar.
-        Op::Dot(..) | Op::MatVec(..) => f64::NAN,
-    }
-}
-
-/// User-defined activations for the evaluator: `f(i, z)` and `df(i, z, f(z))` of custom
+/// The user's own activations for the evaluator: `f(i, z)` and `df(i, z, f(z))` of custom
 /// activation `i`.
 pub struct Customs<'a> {
     /// The function.
@@ -80,119 +26,248 @@ impl Customs<'_> {
     };
 }
 
-/// Every node's value.
-pub fn forward(graph: &Graph, inputs: &[f64], params: &[f64], customs: &Customs) -> Vec<f64> {
-    let mut values: Vec<f64> = Vec::with_capacity(graph.nodes.len());
-    for node in &graph.nodes {
-        let operands: Vec<f64> = node.op.children().iter().map(|&c| values[c]).collect();
-        let v = match node.op {
-            Op::Input(i) => inputs.get(i).copied().unwrap_or(f64::NAN),
-            Op::Param(i) => params.get(i).copied().unwrap_or(f64::NAN),
-            Op::Call(Func::Custom(k), _) => (customs.f)(k, operands[0]),
-            ref op => apply(op, &operands),
+/// Element `i` of `v`, a scalar broadcast over every `i`.
+fn at(v: &[f64], i: usize) -> f64 {
+    if v.len() == 1 {
+        v[0]
+    } else {
+        v[i]
+    }
+}
+
+/// `f` applied element by element to operands of `n` elements (scalars broadcast).
+fn zip(n: usize, a: &[f64], b: &[f64], f: impl Fn(f64, f64) -> f64) -> Vec<f64> {
+    (0..n).map(|i| f(at(a, i), at(b, i))).collect()
+}
+
+/// The value of a call of `f` on `z` (element by element for an elementwise function).
+fn call(f: Func, args: &[Vec<f64>], customs: &Customs) -> Vec<f64> {
+    let z = &args[0];
+    match f {
+        Func::Builtin(b, c) => match b.spec().value {
+            Value::Each(value) => z.iter().map(|&x| value(x, &c)).collect(),
+            Value::Reduce(value) => vec![value(z)],
+            Value::Map(value) => value(z),
+        },
+        Func::Custom(k) => z.iter().map(|&x| (customs.f)(k, x)).collect(),
+        Func::CustomDerivative(k) => zip(z.len().max(args[1].len()), z, &args[1], |x, fx| {
+            (customs.df)(k, x, fx)
+        }),
+    }
+}
+
+/// Every node's value, given the inputs' and the parameters' values in signature order.
+pub fn forward(
+    graph: &Graph,
+    inputs: &[Vec<f64>],
+    params: &[Vec<f64>],
+    customs: &Customs,
+) -> PerNode<Vec<f64>> {
+    let mut values: PerNode<Vec<f64>> = PerNode(Vec::with_capacity(graph.nodes.len()));
+    for id in graph.ids() {
+        let node = &graph[id];
+        let n = node.shape.elements();
+        let v = |k: NodeId| &values[k];
+        let value = match node.op {
+            Op::Input(i) => inputs.get(i).cloned().unwrap_or_else(|| vec![f64::NAN; n]),
+            Op::Param(i) => params.get(i).cloned().unwrap_or_else(|| vec![f64::NAN; n]),
+            Op::Const(c) => vec![c],
+            Op::Add(a, b) => zip(n, v(a), v(b), |x, y| x + y),
+            Op::Sub(a, b) => zip(n, v(a), v(b), |x, y| x - y),
+            Op::Mul(a, b) => zip(n, v(a), v(b), |x, y| x * y),
+            Op::Div(a, b) => zip(n, v(a), v(b), |x, y| x / y),
+            Op::Neg(a) => v(a).iter().map(|x| -x).collect(),
+            Op::Call(f, a) => call(f, &[v(a).clone()], customs),
+            Op::Dot(a, b) => vec![v(a).iter().zip(v(b)).map(|(x, y)| x * y).sum()],
+            Op::MatVec(w, x) => matvec(v(w), v(x)),
         };
-        values.push(v);
+        values.0.push(value);
     }
     values
 }
 
-/// Result of a backward evaluation.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Gradients {
-    /// ∂L/∂node for every node (0 where a node has no adjoint, such as constants).
-    pub adjoints: Vec<f64>,
-    /// ∂L/∂param, in signature order.
-    pub params: Vec<f64>,
-    /// ∂L/∂input, in signature order.
-    pub inputs: Vec<f64>,
+/// W·x for W of `x.len()` columns, row by row.
+fn matvec(w: &[f64], x: &[f64]) -> Vec<f64> {
+    w.chunks(x.len())
+        .map(|row| row.iter().zip(x).map(|(a, b)| a * b).sum())
+        .collect()
 }
 
-/// Runs the backward program on forward `values` with ∂L/∂output = `seed`.
+/// The gradients of a backward evaluation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Gradients {
+    /// ∂L/∂node for every node (zeros where a node has no adjoint, such as constants).
+    pub adjoints: PerNode<Vec<f64>>,
+    /// ∂L/∂param, in signature order.
+    pub params: Vec<Vec<f64>>,
+    /// ∂L/∂input, in signature order.
+    pub inputs: Vec<Vec<f64>>,
+}
+
+/// What a backward expression reads.
+struct Scope<'a> {
+    graph: &'a Graph,
+    values: &'a PerNode<Vec<f64>>,
+    adjoints: &'a PerNode<Vec<f64>>,
+    seed: &'a [f64],
+    customs: &'a Customs<'a>,
+}
+
+impl Scope<'_> {
+    /// The value of a backward expression: every element, or one number for a scalar.
+    fn eval(&self, e: &BExpr) -> Vec<f64> {
+        let len = |a: &[f64], b: &[f64]| a.len().max(b.len());
+        let pair = |a: &BExpr, b: &BExpr, f: fn(f64, f64) -> f64| {
+            let (a, b) = (self.eval(a), self.eval(b));
+            zip(len(&a, &b), &a, &b, f)
+        };
+        match e {
+            BExpr::Seed => self.seed.to_vec(),
+            BExpr::Adj(id) => self.adjoints[*id].clone(),
+            BExpr::Val(id) => self.values[*id].clone(),
+            BExpr::Const(c) => vec![*c],
+            BExpr::Add(a, b) => pair(a, b, |x, y| x + y),
+            BExpr::Sub(a, b) => pair(a, b, |x, y| x - y),
+            BExpr::Mul(a, b) => pair(a, b, |x, y| x * y),
+            BExpr::Div(a, b) => pair(a, b, |x, y| x / y),
+            BExpr::Neg(a) => self.eval(a).iter().map(|x| -x).collect(),
+            BExpr::Sum(a, _) => vec![self.eval(a).iter().sum()],
+            BExpr::Call(f, args) => {
+                let args: Vec<Vec<f64>> = args.iter().map(|a| self.eval(a)).collect();
+                call(*f, &args, self.customs)
+            }
+        }
+    }
+
+    /// A step's value: its elementwise share plus its whole-vector shares.
+    fn step(
+        &self,
+        each: Option<&BExpr>,
+        whole: &[crate::diff::bexpr::Whole],
+        n: usize,
+    ) -> Vec<f64> {
+        let mut total = vec![0.0; n];
+        if let Some(each) = each {
+            let v = self.eval(each);
+            for (i, t) in total.iter_mut().enumerate() {
+                *t += at(&v, i);
+            }
+        }
+        for w in whole {
+            let dy = self.eval(&w.dy);
+            let value = &self.values[w.value];
+            let share: Vec<f64> = match w.kind {
+                WholeKind::TransposeMul => {
+                    let cols = value.len() / dy.len();
+                    (0..cols)
+                        .map(|j| (0..dy.len()).map(|i| value[i * cols + j] * dy[i]).sum())
+                        .collect()
+                }
+                WholeKind::Outer => dy
+                    .iter()
+                    .flat_map(|d| value.iter().map(move |x| d * x))
+                    .collect(),
+                WholeKind::SoftmaxBackward => {
+                    let dot: f64 = dy.iter().zip(value).map(|(d, y)| d * y).sum();
+                    value.iter().zip(&dy).map(|(y, d)| y * (d - dot)).collect()
+                }
+                WholeKind::LogSoftmaxBackward => {
+                    let total: f64 = dy.iter().sum();
+                    value
+                        .iter()
+                        .zip(&dy)
+                        .map(|(y, d)| d - y.exp() * total)
+                        .collect()
+                }
+            };
+            for (t, s) in total.iter_mut().zip(share) {
+                *t += s;
+            }
+        }
+        total
+    }
+}
+
+/// Runs the backward program on forward `values` from ∂L/∂output = `seed`.
 pub fn backward(
     graph: &Graph,
     program: &Backward,
-    values: &[f64],
-    seed: f64,
+    values: &PerNode<Vec<f64>>,
+    seed: &[f64],
     customs: &Customs,
 ) -> Gradients {
-    let mut vars = vec![f64::NAN; graph.nodes.len()];
-    let mut params = vec![0.0; graph.params.len()];
-    let mut inputs = vec![0.0; graph.inputs.len()];
+    let zeros = |id: NodeId| vec![0.0; graph.shape(id).elements()];
+    let mut adjoints: PerNode<Vec<f64>> = PerNode(graph.ids().map(zeros).collect());
+    let mut params: Vec<Vec<f64>> = graph.params.iter().map(|&p| zeros(p)).collect();
+    let mut inputs: Vec<Vec<f64>> = graph.inputs.iter().map(|&i| zeros(i)).collect();
     for step in &program.steps {
-        let v = eval(&step.value, values, &vars, seed, customs);
+        let scope = Scope {
+            graph,
+            values,
+            adjoints: &adjoints,
+            seed,
+            customs,
+        };
+        let n = scope.graph.shape(step.node).elements();
+        let v = scope.step(step.each.as_ref(), &step.whole, n);
+        let add = |into: &mut Vec<f64>| {
+            for (t, x) in into.iter_mut().zip(&v) {
+                *t += x;
+            }
+        };
         match step.target {
-            Target::Node(id) => vars[id] = v,
-            Target::Param(i) => params[i] += v,
-            Target::Input(i) => inputs[i] += v,
+            Target::Node => adjoints[step.node] = v.clone(),
+            Target::Param(i) => add(&mut params[i]),
+            Target::Input(i) => add(&mut inputs[i]),
         }
     }
-    let adjoints = (0..graph.nodes.len())
-        .map(|id| match &graph.nodes[id].op {
-            Op::Param(i) => params[*i],
-            Op::Input(i) => inputs[*i],
-            _ => program.adjoint[id]
-                .as_ref()
-                .map_or(0.0, |e| eval(e, values, &vars, seed, customs)),
-        })
-        .collect();
+    // Every node's adjoint, aliases and arguments included.
+    let scope = Scope {
+        graph,
+        values,
+        adjoints: &adjoints,
+        seed,
+        customs,
+    };
+    let all = PerNode(
+        graph
+            .ids()
+            .map(|id| match graph[id].op {
+                Op::Param(i) => params[i].clone(),
+                Op::Input(i) => inputs[i].clone(),
+                _ => match &program.adjoint[id] {
+                    Some(e) => {
+                        let v = scope.eval(e);
+                        (0..graph.shape(id).elements()).map(|i| at(&v, i)).collect()
+                    }
+                    None => zeros(id),
+                },
+            })
+            .collect(),
+    );
     Gradients {
-        adjoints,
+        adjoints: all,
         params,
         inputs,
     }
 }
 
-fn eval(e: &BExpr, values: &[f64], vars: &[f64], seed: f64, customs: &Customs) -> f64 {
-    let ev = |x: &BExpr| eval(x, values, vars, seed, customs);
-    match e {
-        BExpr::Seed => seed,
-        BExpr::Adj(id) => vars[*id],
-        BExpr::Val(id) => values[*id],
-        BExpr::Const(c) => *c,
-        BExpr::Add(a, b) => ev(a) + ev(b),
-        BExpr::Sub(a, b) => ev(a) - ev(b),
-        BExpr::Mul(a, b) => ev(a) * ev(b),
-        BExpr::Div(a, b) => ev(a) / ev(b),
-        BExpr::Neg(a) => -ev(a),
-        // Vector sums and comment-only factors: the reference evaluator is scalar.
-        BExpr::Sum(..) | BExpr::Note(..) => f64::NAN,
-        BExpr::Call(d, args) => {
-            let z = ev(&args[0]);
-            match d {
-                Deriv::ReluDerivative => {
-                    if z > 0.0 {
-                        1.0
-                    } else {
-                        0.0
-                    }
-                }
-                Deriv::LeakyReluDerivative => {
-                    if z > 0.0 {
-                        1.0
-                    } else {
-                        ev(&args[1])
-                    }
-                }
-                Deriv::StepDerivative => 0.0,
-                Deriv::Sign => {
-                    if z > 0.0 {
-                        1.0
-                    } else if z < 0.0 {
-                        -1.0
-                    } else {
-                        0.0
-                    }
-                }
-                Deriv::Sigmoid => apply_func(Func::Sigmoid, z),
-                Deriv::Powi(n) => z.powi(*n),
-                Deriv::Custom(k) => (customs.df)(*k, z, ev(&args[1])),
-            }
-        }
-    }
+/// The value of a backward expression that reads only forward values (a local factor), at
+/// element 0.
+pub fn factor(e: &BExpr, values: &PerNode<Vec<f64>>, customs: &Customs) -> f64 {
+    let adjoints = PerNode(values.0.iter().map(|v| vec![f64::NAN; v.len()]).collect());
+    let graph = Graph::new();
+    let scope = Scope {
+        graph: &graph,
+        values,
+        adjoints: &adjoints,
+        seed: &[f64::NAN],
+        customs,
+    };
+    scope.eval(e).first().copied().unwrap_or(f64::NAN)
 }
 
-/// The value of a backward expression that reads only forward values (a local factor).
-pub fn factor(e: &BExpr, values: &[f64], customs: &Customs) -> f64 {
-    let vars = vec![f64::NAN; values.len()];
-    eval(e, values, &vars, f64::NAN, customs)
+/// The number of elements of a shape, for callers building values.
+pub fn elements(shape: Shape) -> usize {
+    shape.elements()
 }

@@ -21,11 +21,14 @@ use std::fmt::Write as _;
 
 use proc_macro2::{TokenStream, TokenTree};
 
-use crate::ast::{Builtin, Shape};
-use crate::diff::{self, Target};
+use crate::ast::Shape;
+use crate::compiled::Compiled;
+use crate::diff::rules::{self, Local};
+use crate::diff::Target;
 use crate::eval::{self, Customs};
-use crate::ir::Op;
-use crate::{compile, emit, text, Compiled};
+use crate::func::Builtin;
+use crate::graph::{Graph, NodeId, Op, PerNode};
+use crate::{compile, emit};
 
 /// What to explain.
 #[derive(Clone, Debug, Default)]
@@ -69,13 +72,9 @@ const DEFAULT_VALUE: f64 = 0.5;
 pub fn explain(request: &Request) -> Result<Explanation, String> {
     let (attr, item, function) = network_source(request)?;
     let compiled = compile(attr, item).map_err(|e| render_errors(&e))?;
-    let source = emit::emit(&compiled).source;
-    let lecture = source
-        .split("    impl ::nn::Parameters")
-        .next()
-        .unwrap_or_default()
-        .trim_end()
-        .to_string();
+    let source = emit::emit(&compiled)
+        .sections
+        .lecture("… impl nn::Parameters and nn::Network for Params …");
     let g = &compiled.graph;
     let customs: Vec<String> = compiled
         .network
@@ -83,22 +82,22 @@ pub fn explain(request: &Request) -> Result<Explanation, String> {
         .iter()
         .map(|c| c.name.to_string())
         .collect();
+    let text = crate::text::Text {
+        graph: g,
+        names: &compiled.names,
+        customs: &customs,
+    };
     let live = g.reachable();
-    let equations = (0..g.nodes.len())
-        .filter(|&id| live[id] && g.name(id).is_some() && !g.nodes[id].op.is_leaf())
-        .map(|id| {
-            format!(
-                "{} = {}",
-                g.name(id).unwrap_or("?"),
-                text::forward(g, id, &customs, true).0
-            )
-        })
+    let equations = g
+        .ids()
+        .filter(|&id| live[id] && compiled.names.value(id).is_some() && !g[id].op.is_leaf())
+        .map(|id| format!("{} = {}", text.name(id), text.forward(id, true).0))
         .collect();
     let derivation = compiled
         .backward
         .steps
         .iter()
-        .map(|st| text::derivation(g, st, &customs))
+        .map(|st| text.derivation(st))
         .collect();
     let scalar = g.nodes.iter().all(|n| n.shape == Shape::Scalar) && customs.is_empty();
     let point = scalar.then(|| Point::evaluate(&compiled, request));
@@ -106,12 +105,10 @@ pub fn explain(request: &Request) -> Result<Explanation, String> {
         .as_ref()
         .map(|p| p.numbers(&compiled))
         .unwrap_or_default();
-    let dot = dot(&compiled, point.as_ref(), &customs);
+    let dot = dot(&compiled, point.as_ref(), &text);
     Ok(Explanation {
         function,
-        source: format!(
-            "{lecture}\n    // … impl nn::Parameters and nn::Network for Params …\n}}\n"
-        ),
+        source,
         equations,
         derivation,
         numbers,
@@ -262,7 +259,7 @@ fn collect_names(
 
 /// The numbers of a scalar network at one point.
 struct Point {
-    values: Vec<f64>,
+    values: PerNode<Vec<f64>>,
     gradients: eval::Gradients,
     seed: f64,
 }
@@ -270,19 +267,20 @@ struct Point {
 impl Point {
     fn evaluate(c: &Compiled, request: &Request) -> Point {
         let g = &c.graph;
-        let value_of = |id: usize| {
-            let name = g.name(id).unwrap_or("");
-            request
+        let value_of = |id: NodeId| {
+            let name = c.names.of(id);
+            let value = request
                 .at
                 .iter()
                 .find(|(n, _)| n == name)
-                .map_or(DEFAULT_VALUE, |(_, v)| *v)
+                .map_or(DEFAULT_VALUE, |(_, v)| *v);
+            vec![value]
         };
-        let inputs: Vec<f64> = g.inputs.iter().map(|&i| value_of(i)).collect();
-        let params: Vec<f64> = g.params.iter().map(|&i| value_of(i)).collect();
+        let inputs: Vec<Vec<f64>> = g.inputs.iter().map(|&i| value_of(i)).collect();
+        let params: Vec<Vec<f64>> = g.params.iter().map(|&i| value_of(i)).collect();
         let values = eval::forward(g, &inputs, &params, &Customs::NONE);
         let seed = request.seed.unwrap_or(1.0);
-        let gradients = eval::backward(g, &c.backward, &values, seed, &Customs::NONE);
+        let gradients = eval::backward(g, &c.backward, &values, &[seed], &Customs::NONE);
         Point {
             values,
             gradients,
@@ -294,16 +292,16 @@ impl Point {
         let g = &c.graph;
         let live = g.reachable();
         let mut lines = Vec::new();
-        for (id, node) in g.nodes.iter().enumerate() {
-            if let (true, Some(name)) = (live[id], g.name(id)) {
-                if !matches!(node.op, Op::Const(_)) {
-                    lines.push(format!("{name} = {}", number(self.values[id])));
+        for id in g.ids() {
+            if let (true, Some(name)) = (live[id], c.names.value(id)) {
+                if g[id].op.constant().is_none() {
+                    lines.push(format!("{name} = {}", number(self.values[id][0])));
                 }
             }
         }
         lines.push(format!(
             "∂L/∂{} = {} (the seed)",
-            g.name(g.output).unwrap_or("y"),
+            c.names.of(g.output),
             number(self.seed)
         ));
         for step in &c.backward.steps {
@@ -311,12 +309,12 @@ impl Point {
             let what = match step.target {
                 Target::Param(_) => " (parameter)",
                 Target::Input(_) => " (input)",
-                Target::Node(_) => "",
+                Target::Node => "",
             };
             lines.push(format!(
                 "∂L/∂{} = {}{what}",
-                g.name(id).unwrap_or("?"),
-                number(self.gradients.adjoints[id])
+                c.names.of(id),
+                number(self.gradients.adjoints[id][0])
             ));
         }
         lines
@@ -340,21 +338,19 @@ fn number(v: f64) -> String {
 /// The computational graph: one node per value (arguments as boxes, operations as ellipses),
 /// edges in the direction of the forward pass; with numbers, each node shows its value and
 /// its gradient ∂L/∂node, and each edge the gradient that flows back along it.
-fn dot(c: &Compiled, point: Option<&Point>, customs: &[String]) -> String {
+fn dot(c: &Compiled, point: Option<&Point>, text: &crate::text::Text) -> String {
     let g = &c.graph;
     let live = g.reachable();
     let mut out = String::from(
         "digraph network {\n  rankdir=LR;\n  node [fontname=\"Helvetica\"];\n  edge [fontname=\"Helvetica\", fontsize=10];\n",
     );
-    for (id, node) in g.nodes.iter().enumerate() {
-        if !live[id] {
-            continue;
-        }
-        let label = match (g.name(id), &node.op) {
-            (_, Op::Const(v)) => text::number(*v),
+    for id in g.ids().filter(|&id| live[id]) {
+        let node = &g[id];
+        let label = match (c.names.value(id), &node.op) {
+            (_, Op::Const(v)) => crate::ast::number(*v),
             (Some(name), op) if op.is_leaf() => name.to_string(),
-            (Some(name), _) => format!("{name} = {}", operation(g, id, customs)),
-            (None, _) => operation(g, id, customs),
+            (Some(name), _) => format!("{name} = {}", operation(g, id, text)),
+            (None, _) => operation(g, id, text),
         };
         let shape_note = match node.shape {
             Shape::Scalar => String::new(),
@@ -364,9 +360,9 @@ fn dot(c: &Compiled, point: Option<&Point>, customs: &[String]) -> String {
             .map(|p| {
                 format!(
                     "\\n{}\\n∂L/∂{} = {}",
-                    number(p.values[id]),
-                    g.name(id).unwrap_or(""),
-                    number(p.gradients.adjoints[id])
+                    number(p.values[id][0]),
+                    c.names.value(id).unwrap_or(""),
+                    number(p.gradients.adjoints[id][0])
                 )
             })
             .unwrap_or_default();
@@ -379,27 +375,28 @@ fn dot(c: &Compiled, point: Option<&Point>, customs: &[String]) -> String {
         };
         let _ = writeln!(
             out,
-            "  n{id} [label=\"{}{shape_note}{numbers}\", {style}];",
+            "  n{} [label=\"{}{shape_note}{numbers}\", {style}];",
+            id.index(),
             escape(&label)
         );
     }
-    for (id, node) in g.nodes.iter().enumerate() {
-        if !live[id] {
-            continue;
-        }
-        for (slot, child) in node.op.children().into_iter().enumerate() {
+    for id in g.ids().filter(|&id| live[id]) {
+        for (slot, child) in g[id].op.operands().into_iter().enumerate() {
             let label = point
-                .filter(|_| !matches!(g.nodes[child].op, Op::Const(_)))
-                .map(|p| {
+                .filter(|_| g[child].op.constant().is_none())
+                .and_then(|p| {
                     // What flows back along this edge: ∂L/∂parent · ∂parent/∂child.
-                    let factor = eval::factor(&diff::local(g, id, slot), &p.values, &Customs::NONE);
-                    format!(
+                    let Local::Each(factor) = rules::local(g, id, slot) else {
+                        return None;
+                    };
+                    let factor = eval::factor(&factor, &p.values, &Customs::NONE);
+                    Some(format!(
                         " [label=\"{}\", fontcolor=\"#b91c1c\"]",
-                        number(p.gradients.adjoints[id] * factor)
-                    )
+                        number(p.gradients.adjoints[id][0] * factor)
+                    ))
                 })
                 .unwrap_or_default();
-            let _ = writeln!(out, "  n{child} -> n{id}{label};");
+            let _ = writeln!(out, "  n{} -> n{}{label};", child.index(), id.index());
         }
     }
     out.push_str("}\n");
@@ -407,14 +404,14 @@ fn dot(c: &Compiled, point: Option<&Point>, customs: &[String]) -> String {
 }
 
 /// The operation of a node as the lecture's graph figures label it: `+`, `·`, `σ`.
-fn operation(g: &crate::ir::Graph, id: usize, customs: &[String]) -> String {
-    match g.nodes[id].op {
+fn operation(g: &Graph, id: NodeId, text: &crate::text::Text) -> String {
+    match g[id].op {
         Op::Add(..) => "+".into(),
         Op::Sub(..) => "−".into(),
         Op::Mul(..) | Op::Dot(..) | Op::MatVec(..) => "·".into(),
         Op::Div(..) => "/".into(),
         Op::Neg(_) => "−(·)".into(),
-        Op::Call(f, _) => text::func_name(f, customs),
+        Op::Call(f, _) => text.symbol(f),
         Op::Input(_) | Op::Param(_) | Op::Const(_) => String::new(),
     }
 }

@@ -60,23 +60,23 @@ proptest! {
         let compiled = nn_codegen::compile(proc_macro2::TokenStream::new(), item)
             .map_err(|e| TestCaseError::fail(format!("{source}: {e}")))?;
         let g = &compiled.graph;
-        let inputs = [point[0]];
-        let params = [point[1], point[2], point[3]];
+        let inputs = [vec![point[0]]];
+        let params = [vec![point[1]], vec![point[2]], vec![point[3]]];
         let values = eval::forward(g, &inputs, &params, &Customs::NONE);
-        let grads = eval::backward(g, &compiled.backward, &values, 1.0, &Customs::NONE);
-        let f = |inputs: &[f64], params: &[f64]| eval::forward(g, inputs, params, &Customs::NONE)[g.output];
-        prop_assume!(values.iter().all(|v| v.is_finite() && v.abs() < 1e6));
+        let grads = eval::backward(g, &compiled.backward, &values, &[1.0], &Customs::NONE);
+        let f = |inputs: &[Vec<f64>], params: &[Vec<f64>]| eval::forward(g, inputs, params, &Customs::NONE)[g.output][0];
+        prop_assume!(values.0.iter().flatten().all(|v| v.is_finite() && v.abs() < 1e6));
         let h = 1e-6;
         let rel = |a: f64, b: f64| (a - b).abs() / a.abs().max(b.abs()).max(1.0);
-        let dx = (f(&[inputs[0] + h], &params) - f(&[inputs[0] - h], &params)) / (2.0 * h);
-        prop_assert!(rel(grads.inputs[0], dx) < 1e-6, "{}: ∂/∂x {} vs {}", source, grads.inputs[0], dx);
+        let dx = (f(&[vec![point[0] + h]], &params) - f(&[vec![point[0] - h]], &params)) / (2.0 * h);
+        prop_assert!(rel(grads.inputs[0][0], dx) < 1e-6, "{}: ∂/∂x {} vs {}", source, grads.inputs[0][0], dx);
         for i in 0..3 {
-            let mut plus = params;
-            plus[i] += h;
-            let mut minus = params;
-            minus[i] -= h;
+            let mut plus = params.clone();
+            plus[i][0] += h;
+            let mut minus = params.clone();
+            minus[i][0] -= h;
             let numeric = (f(&inputs, &plus) - f(&inputs, &minus)) / (2.0 * h);
-            prop_assert!(rel(grads.params[i], numeric) < 1e-6, "{}: ∂/∂w{} {} vs {}", source, i + 1, grads.params[i], numeric);
+            prop_assert!(rel(grads.params[i][0], numeric) < 1e-6, "{}: ∂/∂w{} {} vs {}", source, i + 1, grads.params[i][0], numeric);
         }
     }
 }
@@ -93,17 +93,13 @@ fn curriculum_computational_graph() {
     );
     let c = nn_codegen::compile(proc_macro2::TokenStream::new(), item).unwrap();
     let g = &c.graph;
-    let values = eval::forward(g, &[2.0], &[], &Customs::NONE);
-    let by_name = |name: &str| {
-        (0..g.nodes.len())
-            .find(|&i| g.name(i) == Some(name))
-            .unwrap()
-    };
-    assert_eq!(values[by_name("f")], 3.0);
-    assert_eq!(values[by_name("g")], 6.0);
-    assert_eq!(values[by_name("h")], 36.0);
-    let grads = eval::backward(g, &c.backward, &values, 1.0, &Customs::NONE);
-    assert_eq!(grads.adjoints[by_name("g")], 12.0);
-    assert_eq!(grads.adjoints[by_name("f")], 24.0);
-    assert_eq!(grads.inputs, vec![24.0]);
+    let values = eval::forward(g, &[vec![2.0]], &[], &Customs::NONE);
+    let by_name = |name: &str| g.ids().find(|&i| c.names.value(i) == Some(name)).unwrap();
+    assert_eq!(values[by_name("f")], [3.0]);
+    assert_eq!(values[by_name("g")], [6.0]);
+    assert_eq!(values[by_name("h")], [36.0]);
+    let grads = eval::backward(g, &c.backward, &values, &[1.0], &Customs::NONE);
+    assert_eq!(grads.adjoints[by_name("g")], [12.0]);
+    assert_eq!(grads.adjoints[by_name("f")], [24.0]);
+    assert_eq!(grads.inputs, vec![vec![24.0]]);
 }

@@ -137,11 +137,11 @@ fn vector_networks_are_explained_without_numbers() {
 #[test]
 fn mistakes_give_the_compilers_message() {
     let err = explain(&Request {
-        body: "y = swish(w·x)".into(),
+        body: "y = swoosh(w·x)".into(),
         ..Request::default()
     })
     .unwrap_err();
-    assert!(err.starts_with("error: unknown function `swish`"), "{err}");
+    assert!(err.starts_with("error: unknown function `swoosh`"), "{err}");
 }
 
 #[test]

@@ -1,461 +1,359 @@
 //! The batched functions, `forward_batch` and `gradient_batch`: B samples at once.
 //!
-//! Every value that differs between samples becomes an array with one row per sample
-//! (`z1: [[f32; 256]; B]`), built by the same per-sample statement as in `forward` or
-//! `backward_params`, run once per sample with each per-sample variable it reads rebound to
-//! this sample's row (`let z1 = &z1[s];`). The exception is what a batch is for: a parameter
-//! matrix times a per-sample vector. There `W·x` of every sample is one matrix–matrix product
-//! (`matmul_batch`), and so are its two backward shares, `Wᵀ·∂L/∂z` (`transpose_mul_batch`)
-//! and `Σₛ ∂L/∂z ⊗ x` (`outer_add_batch`): each weight is read once per batch instead of
-//! once per sample, and the runtime multiplies register tiles of the matrices.
+//! Every value that differs between samples is an array with one row per sample
+//! (`z1: [[f32; 256]; B]`), computed by the same expression as in `forward` or
+//! `backward_params`, rendered to read row `s` of each per-sample value (`z1[s][i]`). The
+//! exception is what a batch is for: a parameter matrix times a per-sample vector. There
+//! `W·x` of every sample is one matrix–matrix product (`matmul_batch`), and so are its two
+//! backward shares, `Wᵀ·∂L/∂z` (`transpose_mul_batch`) and `Σₛ ∂L/∂z ⊗ x`
+//! (`outer_add_batch`): each weight is read once per batch instead of once per sample, and
+//! the runtime multiplies register tiles of the matrices.
 
-use super::{ident, needed_for_params, Emitter};
+use proc_macro2::{Ident, Literal, TokenStream};
+use quote::{quote, ToTokens};
+
+use super::expr::{Mode, Render, Var};
+use super::plan::{ident, Generics, Plan, Recorder};
+use super::source::{comment, doc, Function, Item, Stmt};
+use super::steps::{self, bind};
 use crate::ast::Shape;
-use crate::diff::{BExpr, Step, Target, Whole};
-use crate::ir::{NodeId, Op, RESERVED};
-use proc_macro2::{Ident, TokenStream, TokenTree};
-use quote::quote;
-use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet};
+use crate::diff::bexpr::{BExpr, WholeKind};
+use crate::diff::{Step, Target};
+use crate::func::Kernel;
+use crate::graph::{NodeId, Op};
 
-/// What the batched functions of one network share.
-pub(super) struct Batch<'e, 'c> {
-    /// The emitter with the batch's own names: the products computed for the whole batch
-    /// are named values.
-    e: Emitter<'c>,
-    /// The per-sample emitter's imports are extended with the batch emitter's.
-    parent: &'e Emitter<'c>,
-    /// Per-sample variables (one row per sample) by name, with the shape of a row.
-    rows: BTreeMap<String, Shape>,
-    /// Nodes whose value differs between samples.
-    varies: Vec<bool>,
-    /// Matrix–vector products computed for the whole batch by `matmul_batch`.
-    product: Vec<bool>,
+/// `forward_batch` and `gradient_batch`, for a network with a product to batch; `None` for
+/// the others, whose per-sample passes are all there is (`Network::gradient_batch`'s default
+/// runs them).
+pub fn functions(plan: &Plan, uses: &Recorder) -> Option<Vec<Item>> {
+    if !plan.products.0.contains(&true) {
+        return None;
+    }
+    uses.borrow_mut().from_fn = true;
+    let batch = Batch {
+        r: Render::new(plan, Mode::Batch, uses),
+        s: ident(&plan.c.names.sample),
+        b: ident(&plan.c.names.batch),
+    };
+    Some(batch.items())
+}
+
+struct Batch<'a> {
+    r: Render<'a>,
     /// The sample index.
     s: Ident,
     /// The batch size, a const generic.
     b: Ident,
 }
 
-/// The tokens of the two functions.
-pub(super) struct BatchFunctions {
-    /// Forward statements (parameters bound), shared by both functions.
-    pub forward: Vec<TokenStream>,
-    /// The output of every sample, `[out; B]`, as a `let` of the output's name.
-    pub output: TokenStream,
-    /// `gradient_batch`'s backward statements, after the output.
-    pub backward: Vec<TokenStream>,
-    /// The batch-size parameter's name.
-    pub b: Ident,
-    /// The sample-index name.
-    pub s: Ident,
-    /// A comment for each variable a batch product defines, by its name.
-    pub comments: Vec<(String, String)>,
-}
-
-/// A name not yet taken, `base` or `base2`, `base3`, …
-fn fresh(base: String, taken: &mut BTreeSet<String>) -> String {
-    let mut name = base.clone();
-    let mut k = 2;
-    while taken.contains(&name) || RESERVED.contains(&name.as_str()) {
-        name = format!("{base}{k}");
-        k += 1;
-    }
-    taken.insert(name.clone());
-    name
-}
-
-/// The node whose adjoint `dy` (an adjoint or the seed) is.
-fn adjoint_of(dy: &BExpr, output: NodeId) -> NodeId {
-    match dy {
-        BExpr::Adj(id) => *id,
-        _ => output,
-    }
-}
-
-/// Every identifier in `tokens`, in order of first appearance.
-fn identifiers(tokens: &TokenStream, out: &mut Vec<String>, seen: &mut BTreeSet<String>) {
-    for tree in tokens.clone() {
-        match tree {
-            TokenTree::Ident(i) => {
-                let name = i.to_string();
-                if seen.insert(name.clone()) {
-                    out.push(name);
-                }
-            }
-            TokenTree::Group(g) => identifiers(&g.stream(), out, seen),
-            _ => {}
-        }
-    }
-}
-
-impl<'e, 'c> Batch<'e, 'c> {
-    /// Decides what is computed per sample and what for the whole batch, and names it.
-    pub(super) fn new(parent: &'e Emitter<'c>) -> Self {
-        let c = parent.c;
-        let g = &c.graph;
-        let live = g.reachable();
-        let varies = g.depending_on(|op| matches!(op, Op::Input(_)));
-        let mut taken: BTreeSet<String> = BTreeSet::new();
-        for id in 0..g.nodes.len() {
-            if let Some(name) = g.name(id) {
-                taken.insert(name.to_string());
-                taken.insert(format!("dl_d{name}"));
-            }
-        }
-        for p in &c.network.item.sig.generics.params {
-            if let syn::GenericParam::Type(t) = p {
-                taken.insert(t.ident.to_string());
-            }
-            if let syn::GenericParam::Const(k) = p {
-                taken.insert(k.ident.to_string());
-            }
-        }
-        for reserved in ["d_output", "forward", "gradient_batch", "forward_batch"] {
-            taken.insert(reserved.to_string());
-        }
-        let s = ident(&fresh("s".into(), &mut taken));
-        let b = ident(&fresh("B".into(), &mut taken));
-        let name_of = |id: NodeId| g.name(id).unwrap_or("v").to_string();
-
-        // W·x with a parameter matrix and a per-sample vector: one product for the batch.
-        let mut product = vec![false; g.nodes.len()];
-        let mut named = parent.named.clone();
-        let mut renamed = BTreeMap::new();
-        for id in (0..g.nodes.len()).filter(|&id| live[id]) {
-            if let Op::MatVec(w, x) = g.nodes[id].op {
-                if matches!(g.nodes[w].op, Op::Param(_)) && varies[x] {
-                    product[id] = true;
-                    named[id] = true;
-                    if g.name(id).is_none() {
-                        let name = fresh(format!("{}{}", name_of(w), name_of(x)), &mut taken);
-                        renamed.insert(id, name);
-                    }
-                }
-            }
-        }
-        // Wᵀ·∂L/∂z of the training backward: one product for the batch.
-        let mut hoisted = Vec::new();
-        for k in needed_for_params(c) {
-            for w in &c.backward.steps[k].whole {
-                if let Whole::TransposeMul { w: m, dy } = w {
-                    let seed_or_adjoint = matches!(dy, BExpr::Seed | BExpr::Adj(_));
-                    if matches!(g.nodes[*m].op, Op::Param(_)) && seed_or_adjoint {
-                        let dy_name = name_of(adjoint_of(dy, g.output));
-                        let name = fresh(format!("{}t_dl_d{dy_name}", name_of(*m)), &mut taken);
-                        hoisted.push((w.clone(), ident(&name)));
-                    }
-                }
-            }
-        }
-        let e = Emitter {
-            c,
-            scalar: parent.scalar.clone(),
-            generic: parent.generic,
-            customs: parent.customs.clone(),
-            named,
-            math: RefCell::new(BTreeSet::new()),
-            from_fn: RefCell::new(true),
-            renamed,
-            hoisted,
-        };
-
-        let mut rows = BTreeMap::new();
-        for id in 0..g.nodes.len() {
-            let per_sample = matches!(g.nodes[id].op, Op::Input(_))
-                || (live[id] && e.named[id] && varies[id])
-                || id == g.output;
-            if per_sample {
-                rows.insert(e.name(id).to_string(), g.shape(id));
-            }
-            if g.name(id).is_some() {
-                // Every adjoint depends on the sample's ∂L/∂output.
-                rows.insert(e.adj_name(id).to_string(), g.shape(id));
-            }
-        }
-        rows.insert(e.adj_name(g.output).to_string(), g.shape(g.output));
-        for (w, name) in &e.hoisted {
-            if let Whole::TransposeMul { w: m, .. } = w {
-                if let Shape::Matrix(_, cols) = g.shape(*m) {
-                    rows.insert(name.to_string(), Shape::Vector(cols));
-                }
-            }
-        }
-        Batch {
-            e,
-            parent,
-            rows,
-            varies,
-            product,
-            s,
-            b,
-        }
-    }
-
-    /// Whether some product of a parameter matrix and a per-sample vector is worth computing
-    /// for the whole batch at once.
-    pub(super) fn has_products(&self) -> bool {
-        self.product.contains(&true)
-    }
-
+impl Batch<'_> {
     /// `[row; B]`, the type of a per-sample variable.
     fn ty(&self, shape: Shape) -> TokenStream {
-        let row = self.e.ty(shape);
+        let row = self.r.plan.ty(shape);
         let b = &self.b;
         quote!([#row; #b])
     }
 
-    /// `body` run for sample `s`: first each per-sample variable it reads rebound to the
-    /// sample's row (scalars by value, arrays by reference), except `own`, which the body
-    /// defines.
-    fn for_sample(&self, body: TokenStream, own: Option<&Ident>) -> TokenStream {
-        let mut names = Vec::new();
-        identifiers(&body, &mut names, &mut BTreeSet::new());
-        let s = &self.s;
-        let own = own.map(|o| o.to_string());
-        let rebinds = names
-            .iter()
-            .filter(|n| Some(*n) != own.as_ref())
-            .filter_map(|n| {
-                let shape = self.rows.get(n)?;
-                let v = ident(n);
-                Some(if *shape == Shape::Scalar {
-                    quote!(let #v = #v[#s];)
-                } else {
-                    quote!(let #v = &#v[#s];)
-                })
-            });
-        quote!(#(#rebinds)* #body)
+    /// The renderer for row `s`, with `local` built inside the sample's block.
+    fn sample(&self, local: Option<Var>) -> Render<'_> {
+        self.r.at_sample(&self.s, local)
     }
 
-    /// `let name: [row; B] = from_fn(|s| { … value });`
-    fn per_sample_let(&self, name: &Ident, shape: Shape, body: TokenStream) -> TokenStream {
+    /// `let name: [row; B] = from_fn(|s| value);`
+    fn per_sample(&self, name: &Ident, shape: Shape, value: TokenStream) -> Stmt {
         let ty = self.ty(shape);
         let s = &self.s;
-        let body = self.for_sample(body, Some(name));
-        quote!(let #name: #ty = from_fn(|#s| { #body });)
+        Stmt::new(quote!(let #name: #ty = from_fn(|#s| #value);))
     }
 
-    /// A per-sample vector computed element by element, written in place:
-    /// `let mut name = [[0.0; n]; B]; for s in 0..B { …; for i in 0..n { name[s][i] = element; } }`
-    /// (`from_fn` of `from_fn` would build each array and then copy it).
-    fn per_element_let(&self, name: &Ident, n: usize, element: TokenStream) -> TokenStream {
+    /// A per-sample vector computed element by element, written in place (`from_fn` of
+    /// `from_fn` would build each array and then copy it):
+    /// `let mut name = [[0.0; n]; B]; for s in 0..B { for i in 0..n { name[s][i] = element; } }`.
+    fn per_element(&self, name: &Ident, n: usize, element: TokenStream) -> Vec<Stmt> {
         let ty = self.ty(Shape::Vector(n));
-        let zero = self.e.zero(Shape::Vector(n));
+        let zero = self.r.zero(Shape::Vector(n));
         let (s, b) = (&self.s, &self.b);
-        let len = proc_macro2::Literal::usize_unsuffixed(n);
-        let body = self.for_sample(
-            quote!(for i in 0..#len { #name[#s][i] = #element; }),
-            Some(name),
-        );
-        quote! {
-            let mut #name: #ty = [#zero; #b];
-            for #s in 0..#b { #body }
-        }
-    }
-
-    /// The forward statement of a per-sample value: in place for a vector computed element by
-    /// element, else one `from_fn` over the samples.
-    fn forward_let(&self, id: NodeId) -> TokenStream {
-        let e = &self.e;
-        let (name, shape) = (e.name(id), e.shape(id));
-        let op = e.c.graph.nodes[id].op;
-        let whole = matches!(op, Op::Call(f, _) if f.is_vector_function()) || op.is_leaf();
-        match shape {
-            Shape::Vector(n) if !whole => {
-                self.per_element_let(&name, n, e.element_expr(id, true).0)
-            }
-            _ if matches!(op, Op::Input(_)) && shape != Shape::Scalar => {
-                self.per_sample_let(&name, shape, quote!(*#name))
-            }
-            _ => self.per_sample_let(&name, shape, e.forward_expr(id, true).0),
-        }
-    }
-
-    /// A per-sample vector (`x`, an argument, is a reference already) or a parameter as the
-    /// argument of a batch kernel.
-    fn batch_arg(&self, id: NodeId) -> TokenStream {
-        let name = self.e.name(id);
-        if self.e.c.graph.nodes[id].op.is_leaf() {
-            quote!(#name)
-        } else {
-            quote!(&#name)
-        }
-    }
-
-    /// The forward statements and the output, shared by both batched functions.
-    fn forward(&self) -> (Vec<TokenStream>, TokenStream) {
-        let e = &self.e;
-        let g = &e.c.graph;
-        let live = g.reachable();
-        let mut lets = Vec::new();
-        let mut output = None;
-        for id in (0..g.nodes.len()).filter(|&id| live[id]) {
-            let name = e.name(id);
-            let shape = e.shape(id);
-            if self.product[id] {
-                let Op::MatVec(w, x) = g.nodes[id].op else {
-                    continue;
-                };
-                let f = e.use_math("matmul_batch");
-                let (w, x) = (e.name(w), self.batch_arg(x));
-                let ty = self.ty(shape);
-                let stmt = quote!(let #name: #ty = #f(#w, #x););
-                if id == g.output {
-                    output = Some(stmt);
-                } else {
-                    lets.push(stmt);
-                }
-            } else if id == g.output {
-                output = Some(self.forward_let(id));
-            } else if e.named[id] {
-                let (value, _) = e.forward_expr(id, true);
-                if self.varies[id] {
-                    lets.push(self.forward_let(id));
-                } else if shape == Shape::Scalar {
-                    lets.push(quote!(let #name = #value;));
-                } else {
-                    let ty = e.ty(shape);
-                    lets.push(quote!(let #name: #ty = #value;));
-                }
-            }
-        }
-        (lets, output.unwrap_or_default())
-    }
-
-    /// The training backward over the batch: the steps of `backward_params`.
-    fn backward(&self) -> Vec<TokenStream> {
-        let e = &self.e;
-        let c = e.c;
-        let s = &self.s;
-        let b = &self.b;
-        let mut stmts = Vec::new();
-        for k in needed_for_params(c) {
-            let step: &Step = &c.backward.steps[k];
-            let shape = e.shape(step.node);
-            let hoisted: Vec<&(Whole, Ident)> = e
-                .hoisted
-                .iter()
-                .filter(|(w, _)| step.whole.contains(w))
-                .collect();
-            let only_product = matches!(step.target, Target::Node(_))
-                && step.value == BExpr::Const(0.0)
-                && step.whole.len() == 1
-                && hoisted.len() == 1;
-            for (w, name) in &hoisted {
-                let Whole::TransposeMul { w: m, dy } = w else {
-                    continue;
-                };
-                let f = e.use_math("transpose_mul_batch");
-                let m = e.name(*m);
-                let dy = e.backward_arg(dy);
-                // The whole adjoint is this product: it is the adjoint variable itself.
-                let name = if only_product {
-                    e.adj_name(step.node)
-                } else {
-                    name.clone()
-                };
-                let ty = self.ty(shape);
-                stmts.push(quote!(let #name: #ty = #f(#m, #dy);));
-            }
-            if only_product {
-                continue;
-            }
-            match (step.target, shape) {
-                (Target::Input(_), _) => {}
-                (Target::Param(_), Shape::Matrix(..)) => {
-                    let p = e.name(step.node);
-                    for w in &step.whole {
-                        let Whole::Outer { dy, x } = w else { continue };
-                        let batched = matches!(dy, BExpr::Seed | BExpr::Adj(_)) && self.varies[*x];
-                        let dy = e.backward_arg(dy);
-                        if batched {
-                            let f = e.use_math("outer_add_batch");
-                            let x = self.batch_arg(*x);
-                            stmts.push(quote!(#f(&mut grads.#p, #dy, #x);));
-                        } else {
-                            let f = e.use_math("outer_add");
-                            let x = e.array_arg(*x, true);
-                            let body = self.for_sample(quote!(#f(&mut grads.#p, #dy, #x);), None);
-                            stmts.push(quote!(for #s in 0..#b { #body }));
-                        }
+        let len = Literal::usize_unsuffixed(n);
+        vec![
+            Stmt::zeroes(quote!(let mut #name: #ty = [#zero; #b];)),
+            Stmt::new(quote! {
+                for #s in 0..#b {
+                    for i in 0..#len {
+                        #name[#s][i] = #element;
                     }
                 }
-                (Target::Param(_), _) => {
-                    let mut body = Vec::new();
-                    e.step_statements(step, false, false, &mut body, &mut TokenStream::new());
-                    let body = self.for_sample(quote!(#(#body)*), None);
-                    stmts.push(quote!(for #s in 0..#b { #body }));
-                }
-                (Target::Node(_), Shape::Vector(len))
-                    if step.whole.is_empty() && e.vector_len(&step.value) != 0 =>
-                {
-                    // Element by element: in place.
-                    let n = e.adj_name(step.node);
-                    let (element, _) = e.backward_element(&step.value);
-                    stmts.push(self.per_element_let(&n, len, element));
-                }
-                (Target::Node(_), _) => {
-                    let n = e.adj_name(step.node);
-                    // One expression where the per-sample step is one (`let dl_dz = value;`),
-                    // else the statements that build `dl_dz`, then `dl_dz`.
-                    let body = match shape {
-                        Shape::Vector(len) => match e.vector_adjoint(step, &n, len) {
-                            (built, None) => quote!(#(#built)* #n),
-                            (built, Some(value)) if built.is_empty() => value,
-                            (built, Some(value)) => quote!(#(#built)* #value),
-                        },
-                        _ => e.backward_expr(&step.value).0,
-                    };
-                    stmts.push(self.per_sample_let(&n, shape, body));
-                }
+            }),
+        ]
+    }
+
+    /// `for s in 0..B { body }`.
+    fn each_sample(&self, body: Vec<Stmt>) -> Stmt {
+        let (s, b) = (&self.s, &self.b);
+        let body = body.iter().map(|s| &s.tokens);
+        Stmt::new(quote!(for #s in 0..#b { #(#body)* }))
+    }
+
+    /// The forward statement of a per-sample value.
+    fn forward_value(&self, id: NodeId) -> Vec<Stmt> {
+        let plan = self.r.plan;
+        let name = self.r.ident(Var::Value(id));
+        let shape = plan.shape(id);
+        let whole = matches!(plan.c.graph[id].op, Op::Call(f, _) if f.is_whole_vector());
+        let r = self.sample(None);
+        match shape {
+            Shape::Vector(n) if !whole => self.per_element(&name, n, r.element(id, true).0),
+            _ => vec![self.per_sample(&name, shape, r.forward(id, true).0)],
+        }
+    }
+
+    /// The forward statements, the output's last, shared by both functions.
+    fn forward(&self) -> Vec<Stmt> {
+        let plan = self.r.plan;
+        let g = &plan.c.graph;
+        let mut stmts = Vec::new();
+        for id in g.ids().filter(|&id| plan.live[id]) {
+            let name = self.r.ident(Var::Value(id));
+            let shape = plan.shape(id);
+            if plan.products[id] {
+                let Op::MatVec(w, x) = g[id].op else {
+                    continue;
+                };
+                let f = self.r.kernel(Kernel::MatmulBatch);
+                let (wn, xn) = (self.r.ident(Var::Value(w)), self.r.ident(Var::Value(x)));
+                let (w, x) = (
+                    self.r.rows_arg(Var::Value(w)),
+                    self.r.rows_arg(Var::Value(x)),
+                );
+                let ty = self.ty(shape);
+                stmts.push(Stmt {
+                    comment: Some(format!("{wn}·{xn} of every sample: one matrix product")),
+                    ..Stmt::new(quote!(let #name: #ty = #f(#w, #x);))
+                });
+            } else if id == g.output || (plan.named[id] && plan.per_sample[id]) {
+                stmts.extend(self.forward_value(id));
+            } else if plan.named[id] {
+                let (value, _) = self.r.forward(id, true);
+                stmts.push(Stmt::new(match shape {
+                    Shape::Scalar => quote!(let #name = #value;),
+                    _ => {
+                        let ty = plan.ty(shape);
+                        quote!(let #name: #ty = #value;)
+                    }
+                }));
             }
         }
         stmts
     }
 
-    /// What each batch product computes, for `SOURCE`: `W1·x of every sample: one matrix
-    /// product`.
-    fn comments(&self) -> Vec<(String, String)> {
-        let e = &self.e;
-        let g = &e.c.graph;
-        let mut out = Vec::new();
-        for (id, node) in g.nodes.iter().enumerate() {
-            if let (true, Op::MatVec(w, x)) = (self.product[id], node.op) {
-                let what = format!("{}·{} of every sample", e.name(w), e.name(x));
-                out.push((
-                    e.name(id).to_string(),
-                    format!("{what}: one matrix product"),
-                ));
-            }
+    /// The training backward over the batch: the steps of `backward_params`, each with its
+    /// chain-rule comment.
+    fn backward(&self) -> Vec<Stmt> {
+        let plan = self.r.plan;
+        let c = plan.c;
+        let customs = plan.customs();
+        let text = plan.text(&customs);
+        let mut stmts = Vec::new();
+        for &k in &plan.training {
+            let step = &c.backward.steps[k];
+            let (products, mut own) = self.step(step);
+            comment(&mut own, text.step_comment(step));
+            stmts.extend(products);
+            stmts.extend(own);
         }
-        for (w, name) in &e.hoisted {
-            if let Whole::TransposeMul { w: m, dy } = w {
-                let dy = e.name(adjoint_of(dy, g.output));
-                let what = format!("{}ᵀ·∂L/∂{dy} of every sample", e.name(*m));
-                out.push((name.to_string(), format!("{what}: one matrix product")));
-            }
-        }
-        out
+        stmts
     }
 
-    /// Everything the two functions need, the imports added to the parent emitter's.
-    pub(super) fn functions(self) -> BatchFunctions {
-        let (forward, output) = self.forward();
-        let backward = self.backward();
-        let comments = self.comments();
-        self.parent
-            .math
-            .borrow_mut()
-            .extend(self.e.math.borrow().iter().copied());
-        *self.parent.from_fn.borrow_mut() = true;
-        BatchFunctions {
-            forward,
-            output,
-            backward,
-            b: self.b,
-            s: self.s,
-            comments,
+    /// The products `Wᵀ·∂L/∂z` a step reads, computed for the whole batch, and the step's own
+    /// statements.
+    fn step(&self, step: &Step) -> (Vec<Stmt>, Vec<Stmt>) {
+        let plan = self.r.plan;
+        let names = &plan.c.names;
+        let shape = plan.shape(step.node);
+        let transposes: Vec<usize> = (0..names.transposes.len())
+            .filter(|&k| step.whole.contains(&names.transposes[k].0))
+            .collect();
+        // A step that is one such product is that product.
+        let only_product = step.target == Target::Node
+            && step.each.is_none()
+            && step.whole.len() == 1
+            && transposes.len() == 1;
+        let mut products = Vec::new();
+        for &k in &transposes {
+            let w = &names.transposes[k].0;
+            let f = self.r.kernel(Kernel::TransposeMulBatch);
+            let m = self.r.ident(Var::Value(w.value));
+            let dy = self.rows_of(&w.dy);
+            let var = if only_product {
+                Var::Adjoint(step.node)
+            } else {
+                Var::Transpose(k)
+            };
+            let name = self.r.ident(var);
+            let ty = self.ty(shape);
+            let stmt = Stmt::new(quote!(let #name: #ty = #f(#m, #dy);));
+            if only_product {
+                return (Vec::new(), vec![stmt]);
+            }
+            let dy_name = match &w.dy {
+                BExpr::Adj(id) => names.of(*id).to_string(),
+                _ => names.of(plan.c.graph.output).to_string(),
+            };
+            products.push(Stmt {
+                comment: Some(format!(
+                    "{m}ᵀ·∂L/∂{dy_name} of every sample: one matrix product"
+                )),
+                ..stmt
+            });
+        }
+        (products, self.own(step, shape))
+    }
+
+    /// The rows of an adjoint, as the argument of a batch kernel.
+    fn rows_of(&self, dy: &BExpr) -> TokenStream {
+        match dy {
+            BExpr::Adj(id) => self.r.rows_arg(Var::Adjoint(*id)),
+            _ => self.r.rows_arg(Var::Seed),
         }
     }
+
+    /// A step's statements, but its batched transposes.
+    fn own(&self, step: &Step, shape: Shape) -> Vec<Stmt> {
+        let plan = self.r.plan;
+        let r = self.sample(None);
+        match (step.target, shape) {
+            (Target::Input(_), _) => Vec::new(),
+            (Target::Param(_), Shape::Matrix(..)) => {
+                let p = plan.name(step.node);
+                let outer = step.whole.iter().filter(|w| w.kind == WholeKind::Outer);
+                outer
+                    .map(|w| {
+                        if w.dy.is_variable() && plan.per_sample[w.value] {
+                            let f = self.r.kernel(Kernel::OuterAddBatch);
+                            let x = self.r.rows_arg(Var::Value(w.value));
+                            let dy = self.rows_of(&w.dy);
+                            Stmt::new(quote!(#f(&mut grads.#p, #dy, #x);))
+                        } else {
+                            let one = std::slice::from_ref(w);
+                            self.each_sample(steps::outer_products(&r, one, &quote!(grads.#p)))
+                        }
+                    })
+                    .collect()
+            }
+            (Target::Param(_), _) => {
+                vec![self.each_sample(steps::step_statements(&r, step, false))]
+            }
+            (Target::Node, Shape::Vector(len))
+                if step.whole.is_empty()
+                    && step.each.as_ref().is_some_and(|e| r.vector_len(e) != 0) =>
+            {
+                let n = self.r.ident(Var::Adjoint(step.node));
+                let each = step.each.as_ref().map(|e| r.backward(e, true).0);
+                self.per_element(&n, len, each.unwrap_or_default())
+            }
+            (Target::Node, _) => {
+                let var = Var::Adjoint(step.node);
+                let n = self.r.ident(var);
+                // One expression where the per-sample step is one, else the statements that
+                // build the adjoint in a local, then the local.
+                let value = match shape {
+                    Shape::Vector(len) => {
+                        let local = self.sample(Some(var));
+                        match steps::vector_adjoint(&local, step, len) {
+                            (built, None) => block(&built, n.to_token_stream()),
+                            (built, Some(value)) if built.is_empty() => value,
+                            (built, Some(value)) => block(&built, value),
+                        }
+                    }
+                    _ => {
+                        r.backward(step.each.as_ref().unwrap_or(&BExpr::Const(0.0)), false)
+                            .0
+                    }
+                };
+                vec![self.per_sample(&n, shape, value)]
+            }
+        }
+    }
+
+    fn items(&self) -> Vec<Item> {
+        let plan = self.r.plan;
+        let c = plan.c;
+        let g = &c.graph;
+        let generics = Generics::of(plan);
+        let b = &self.b;
+        let mut with_b = c.network.item.sig.generics.clone();
+        with_b.params.push(syn::parse_quote!(const #b: usize));
+        let (bg, _, bw) = with_b.split_for_impl();
+        let params_ty = generics.ty("Params", !g.params.is_empty());
+        let args: Vec<TokenStream> = g
+            .inputs
+            .iter()
+            .map(|&i| {
+                let (n, t) = (plan.name(i), plan.ty(plan.shape(i)));
+                quote!(#n: &[#t; #b])
+            })
+            .collect();
+        let out_ty = plan.ty(plan.shape(g.output));
+        let outputs = quote!([#out_ty; #b]);
+        let out = self.r.ident(Var::Value(g.output));
+        let grads = ident(if g.params.is_empty() {
+            "_grads"
+        } else {
+            "grads"
+        });
+        let seed = self.r.ident(Var::Seed);
+        let s = &self.s;
+        let bind = bind(plan, "Params", &g.params, g.params.len());
+        let forward = self.forward();
+        let mut forward_body: Vec<Stmt> = bind.iter().cloned().chain(forward.clone()).collect();
+        forward_body.push(Stmt::new(quote!(#out)));
+        let mut gradient_body: Vec<Stmt> = bind.into_iter().chain(forward).collect();
+        gradient_body.push(Stmt::new(
+            quote!(let #seed: #outputs = from_fn(|#s| d_output(#s, &#out[#s]));),
+        ));
+        gradient_body.extend(self.backward());
+        gradient_body.push(Stmt::new(quote!(#out)));
+        let forward_doc = doc(&format!(
+            "Inference for a batch: [`forward`] of every sample (each argument holds one row \
+             per sample), the products `W·x` of all {b} samples computed as one matrix \
+             product per layer."
+        ));
+        let gradient_doc = doc(&format!(
+            "Training on a batch: the output of every sample, and Σₛ ∂Lₛ/∂θ *added* to \
+             `grads`, where `d_output(s, &y)` is ∂Lₛ/∂{out} of sample `s` (1 when the \
+             output is the loss).\n\nThe chain-rule steps of [`backward_params`], each run for \
+             every sample, except the products with a parameter matrix: `W·x`, `Wᵀ·∂L/∂z` \
+             and `Σₛ ∂L/∂z ⊗ x` are each one matrix product for the whole batch. Every \
+             value is kept for all {b} samples on the stack: {b} × the widest layer × \
+             a few values must fit the thread's stack."
+        ));
+        vec![
+            Item::Function(Function {
+                head: quote! {
+                    #forward_doc
+                    #[allow(clippy::needless_range_loop)]
+                    pub fn forward_batch #bg (params: &#params_ty, #(#args),*) -> #outputs #bw
+                },
+                body: forward_body,
+            }),
+            Item::Function(Function {
+                head: quote! {
+                    #gradient_doc
+                    #[allow(clippy::needless_range_loop)]
+                    pub fn gradient_batch #bg (
+                        params: &#params_ty,
+                        #(#args,)*
+                        mut d_output: impl FnMut(usize, &#out_ty) -> #out_ty,
+                        #grads: &mut #params_ty,
+                    ) -> #outputs #bw
+                },
+                body: gradient_body,
+            }),
+        ]
+    }
+}
+
+/// `{ stmts; value }`.
+fn block(stmts: &[Stmt], value: TokenStream) -> TokenStream {
+    let stmts = stmts.iter().map(|s| &s.tokens);
+    quote!({ #(#stmts)* #value })
 }

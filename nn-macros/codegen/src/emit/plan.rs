@@ -1,0 +1,205 @@
+//! What every part of emission reads about one network, decided once.
+
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{quote, ToTokens};
+
+use crate::ast::{Scalar, Shape};
+use crate::compiled::Compiled;
+use crate::func::Kernel;
+use crate::graph::{NodeId, Op, PerNode};
+
+/// What every part of emission reads about one network.
+pub struct Plan<'a> {
+    /// The compiled network.
+    pub c: &'a Compiled,
+    /// `f32`, `f64` or `T`.
+    pub scalar: TokenStream,
+    /// Whether the scalar is a type parameter.
+    pub generic: bool,
+    /// Nodes the output depends on.
+    pub live: PerNode<bool>,
+    /// Nodes computed into a variable of their own (in the per-sample functions).
+    pub named: PerNode<bool>,
+    /// Nodes whose forward value the backward reads.
+    pub read: PerNode<bool>,
+    /// The tape: inputs and intermediates the backward reads, in arena order.
+    pub tape: Vec<NodeId>,
+    /// The steps training needs (indices into the backward program).
+    pub training: Vec<usize>,
+    /// Nodes whose value differs between samples.
+    pub per_sample: PerNode<bool>,
+    /// Products `W·x` that the batch functions compute for the whole batch.
+    pub products: PerNode<bool>,
+}
+
+impl<'a> Plan<'a> {
+    /// Plans the emission of a compiled network.
+    pub fn new(c: &'a Compiled) -> Plan<'a> {
+        let g = &c.graph;
+        let live = g.reachable();
+        let mut named = g.per_node(false);
+        for id in g.ids() {
+            let op = &g[id].op;
+            named[id] =
+                live[id] && !op.is_leaf() && op.constant().is_none() && c.names.value(id).is_some();
+        }
+        let read = c.backward.values_read(g);
+        let tape = g
+            .ids()
+            .filter(|&id| read[id] && !matches!(g[id].op, Op::Param(_) | Op::Const(_)))
+            .collect();
+        Plan {
+            c,
+            scalar: c.scalar.ident().to_token_stream(),
+            generic: matches!(c.scalar, Scalar::Generic(_)),
+            live,
+            named,
+            read,
+            tape,
+            training: c.backward.training_steps(g),
+            per_sample: g.per_sample(),
+            products: g.batch_products(),
+        }
+    }
+
+    /// The node's shape.
+    pub fn shape(&self, id: NodeId) -> Shape {
+        self.c.graph.shape(id)
+    }
+
+    /// The node's variable.
+    pub fn name(&self, id: NodeId) -> Ident {
+        ident(self.c.names.of(id))
+    }
+
+    /// Whether the network's scalar is `f32`.
+    pub fn is_f32(&self) -> bool {
+        self.scalar.to_string() == "f32"
+    }
+
+    /// The Rust type of a value of `shape`.
+    pub fn ty(&self, shape: Shape) -> TokenStream {
+        repeat(self.scalar.clone(), shape)
+    }
+
+    /// The names of the custom activations, by index.
+    pub fn customs(&self) -> Vec<String> {
+        self.c
+            .network
+            .customs
+            .iter()
+            .map(|k| k.name.to_string())
+            .collect()
+    }
+
+    /// The lecture's text of this network.
+    pub fn text<'t>(&'t self, customs: &'t [String]) -> crate::text::Text<'t> {
+        crate::text::Text {
+            graph: &self.c.graph,
+            names: &self.c.names,
+            customs,
+        }
+    }
+}
+
+/// The generics of the generated items.
+pub struct Generics {
+    /// `<T: Float>` for a function or impl.
+    pub impl_generics: TokenStream,
+    /// `<T>` for the generated types, when the network is generic.
+    pub args: TokenStream,
+    /// The user's `where` clause.
+    pub where_clause: TokenStream,
+}
+
+impl Generics {
+    /// The generics of `plan`'s network.
+    pub fn of(plan: &Plan) -> Generics {
+        let generics = &plan.c.network.item.sig.generics;
+        let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
+        Generics {
+            impl_generics: quote!(#impl_generics),
+            args: if plan.generic {
+                quote!(#ty_generics)
+            } else {
+                quote!()
+            },
+            where_clause: quote!(#where_clause),
+        }
+    }
+
+    /// `Params` or `Params<T>` (a type without fields takes no parameter).
+    pub fn ty(&self, name: &str, has_fields: bool) -> TokenStream {
+        let name = ident(name);
+        if has_fields {
+            let args = &self.args;
+            quote!(#name #args)
+        } else {
+            quote!(#name)
+        }
+    }
+}
+
+/// The type of one sample's inputs: `()`, the input's own type, or `Inputs`.
+pub fn input_type(plan: &Plan, generics: &Generics) -> TokenStream {
+    let inputs = &plan.c.graph.inputs;
+    match inputs.as_slice() {
+        [] => quote!(()),
+        [one] => plan.ty(plan.shape(*one)),
+        _ => generics.ty("Inputs", true),
+    }
+}
+
+/// What a part of the generated code uses: functions of `nn::math`, and `from_fn`.
+#[derive(Clone, Debug, Default)]
+pub struct Uses {
+    /// Functions of `nn::math`, by name.
+    pub math: BTreeSet<&'static str>,
+    /// Whether `core::array::from_fn` is called.
+    pub from_fn: bool,
+}
+
+impl Uses {
+    /// Adds another part's uses.
+    pub fn extend(&mut self, other: &Uses) {
+        self.math.extend(other.math.iter().copied());
+        self.from_fn |= other.from_fn;
+    }
+}
+
+/// A recorder of uses, shared by the renderers of one part.
+pub type Recorder = RefCell<Uses>;
+
+/// Records a kernel's use and names it.
+pub fn kernel(uses: &Recorder, k: Kernel) -> Ident {
+    uses.borrow_mut().math.insert(k.name());
+    ident(k.name())
+}
+
+/// `element` in an array of `shape`: `[element; 4]`, `[[element; 3]; 4]` (a type or a value,
+/// the tokens are the same).
+pub fn repeat(element: TokenStream, shape: Shape) -> TokenStream {
+    use proc_macro2::Literal;
+    match shape {
+        Shape::Scalar => element,
+        Shape::Vector(n) => {
+            let n = Literal::usize_unsuffixed(n);
+            quote::quote!([#element; #n])
+        }
+        Shape::Matrix(rows, cols) => {
+            let (rows, cols) = (
+                Literal::usize_unsuffixed(rows),
+                Literal::usize_unsuffixed(cols),
+            );
+            quote!([[#element; #cols]; #rows])
+        }
+    }
+}
+
+/// An identifier of generated code.
+pub fn ident(name: &str) -> Ident {
+    Ident::new(name, Span::call_site())
+}

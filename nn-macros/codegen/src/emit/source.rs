@@ -1,0 +1,274 @@
+//! Generated items as data, and their readable source.
+//!
+//! A generated function is a list of statements, and a statement carries its chain-rule
+//! comment. The source is printed item by item (prettyplease, at the indentation the item has
+//! in the module) and assembled from sections: the lecture part (the types, `forward`,
+//! `forward_tape`, `backward`, `backward_params`), the trait impls, the batch functions. In
+//! the printed tokens a commented statement is preceded by a marker statement holding the
+//! comment's number, which the printer replaces by the comment: on the statement's line when
+//! it is one line and fits, above it otherwise.
+
+use proc_macro2::{Literal, TokenStream};
+use quote::quote;
+
+/// One `#[doc = " line"]` per line, so that the text prints as `/// line` comments.
+pub fn doc(text: &str) -> TokenStream {
+    let lines = text.lines().map(|l| {
+        let l = if l.is_empty() {
+            String::new()
+        } else {
+            format!(" {l}")
+        };
+        quote!(#[doc = #l])
+    });
+    quote!(#(#lines)*)
+}
+
+/// One statement of a generated function.
+#[derive(Clone)]
+pub struct Stmt {
+    /// The statement (or, last in a body, the returned expression).
+    pub tokens: TokenStream,
+    /// The chain-rule factor it computes, for the source.
+    pub comment: Option<String>,
+    /// Whether it indexes vectors in a `for i in 0..n` loop (which clippy would rather see
+    /// as an iterator; here the index is the plain way to write a formula).
+    pub index_loop: bool,
+    /// Whether it only sets a variable to zero before the statements that compute it.
+    pub zeroes: bool,
+}
+
+impl Stmt {
+    /// A statement without comment.
+    pub fn new(tokens: TokenStream) -> Stmt {
+        Stmt {
+            tokens,
+            comment: None,
+            index_loop: false,
+            zeroes: false,
+        }
+    }
+
+    /// A statement that sets a variable to zero.
+    pub fn zeroes(tokens: TokenStream) -> Stmt {
+        Stmt {
+            zeroes: true,
+            ..Stmt::new(tokens)
+        }
+    }
+
+    /// A `for i in 0..n` statement.
+    pub fn index_loop(tokens: TokenStream) -> Stmt {
+        Stmt {
+            index_loop: true,
+            ..Stmt::new(tokens)
+        }
+    }
+}
+
+/// Puts `comment` on the first of `stmts` that computes something (not on a zeroing).
+pub fn comment(stmts: &mut [Stmt], comment: String) {
+    let first = stmts
+        .iter()
+        .position(|s| !s.zeroes)
+        .or(stmts.len().checked_sub(1));
+    if let Some(k) = first {
+        stmts[k].comment = Some(comment);
+    }
+}
+
+/// A generated function: its attributes and signature, then its statements.
+pub struct Function {
+    /// Docs, attributes and the signature, without the body.
+    pub head: TokenStream,
+    /// The body.
+    pub body: Vec<Stmt>,
+}
+
+/// One item of generated code.
+pub enum Item {
+    /// A type, an impl, a constant, a `use`.
+    Plain(TokenStream),
+    /// A function.
+    Function(Function),
+}
+
+/// The name of the marker macro in printed tokens; it never reaches the compiler.
+const MARKER: &str = "__nn_comment";
+
+impl Item {
+    /// The item's tokens; with `markers`, each comment is a marker statement holding its
+    /// number in the returned list.
+    fn tokens_with(&self, markers: bool) -> (TokenStream, Vec<String>) {
+        match self {
+            Item::Plain(tokens) => (tokens.clone(), Vec::new()),
+            Item::Function(f) => {
+                let mut comments = Vec::new();
+                let marker = proc_macro2::Ident::new(MARKER, proc_macro2::Span::call_site());
+                let stmts = f.body.iter().map(|stmt| {
+                    let tokens = &stmt.tokens;
+                    match &stmt.comment {
+                        Some(c) if markers => {
+                            let k = Literal::usize_unsuffixed(comments.len());
+                            comments.push(c.clone());
+                            quote!(#marker!(#k); #tokens)
+                        }
+                        _ => tokens.clone(),
+                    }
+                });
+                let stmts: Vec<TokenStream> = stmts.collect();
+                let head = &f.head;
+                (quote!(#head { #(#stmts)* }), comments)
+            }
+        }
+    }
+
+    /// The item's tokens, as the compiler gets them.
+    pub fn tokens(&self) -> TokenStream {
+        self.tokens_with(false).0
+    }
+
+    /// The item pretty-printed with its comments, indented as at the top level of a file
+    /// or, `in_module`, of a module.
+    pub fn print(&self, in_module: bool) -> String {
+        let (tokens, comments) = self.tokens_with(true);
+        let wrapped = if in_module {
+            quote!(mod m { #tokens })
+        } else {
+            tokens
+        };
+        let printed = match syn::parse2::<syn::File>(wrapped) {
+            Ok(file) => prettyplease::unparse(&file),
+            Err(e) => return format!("// generated code could not be printed: {e}\n"),
+        };
+        let mut lines: Vec<&str> = printed.lines().collect();
+        if in_module {
+            lines = lines[1..lines.len().saturating_sub(1)].to_vec();
+        }
+        with_comments(&lines, &comments)
+    }
+}
+
+/// Replaces each marker line by its comment: at the end of the next line when that line is a
+/// whole statement and the comment fits in 100 columns, above it otherwise.
+fn with_comments(lines: &[&str], comments: &[String]) -> String {
+    let mut out = String::new();
+    let mut pending: Option<&str> = None;
+    for line in lines {
+        if let Some(k) = marker(line) {
+            pending = comments.get(k).map(String::as_str);
+            continue;
+        }
+        match pending.take() {
+            Some(c)
+                if line.trim_end().ends_with(';')
+                    && line.chars().count() + c.chars().count() + 4 <= 100 =>
+            {
+                out.push_str(&format!("{line} // {c}\n"));
+            }
+            Some(c) => {
+                let indent: String = line.chars().take_while(|c| c.is_whitespace()).collect();
+                out.push_str(&format!("{indent}// {c}\n{line}\n"));
+            }
+            None => {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
+/// The comment number of a marker line.
+fn marker(line: &str) -> Option<usize> {
+    line.trim()
+        .strip_prefix(MARKER)?
+        .strip_prefix("!(")?
+        .strip_suffix(");")?
+        .parse()
+        .ok()
+}
+
+/// The generated module's sections, each a list of items.
+pub struct Sections {
+    /// The user's function, which stays callable.
+    pub wrapper: Item,
+    /// The module's name.
+    pub module: proc_macro2::Ident,
+    /// The `use`s of the lecture part alone, and of everything.
+    pub uses: (Vec<Item>, Vec<Item>),
+    /// The types, `forward`, `forward_tape`, `backward`, `backward_params`.
+    pub lecture: Vec<Item>,
+    /// The impls of the runtime's traits.
+    pub traits: Vec<Item>,
+    /// `forward_batch`, `gradient_batch`.
+    pub batch: Vec<Item>,
+}
+
+impl Sections {
+    /// Every item of the module, in order, for the compiler.
+    pub fn module_tokens(&self) -> TokenStream {
+        let items = self
+            .uses
+            .1
+            .iter()
+            .chain(&self.lecture)
+            .chain(&self.traits)
+            .chain(&self.batch)
+            .map(Item::tokens);
+        quote!(#(#items)*)
+    }
+
+    /// Every item printed once: the source of everything (`SOURCE`) and of the lecture part
+    /// (`LECTURE_SOURCE`).
+    pub fn print(&self) -> (String, String) {
+        let print =
+            |items: &[Item]| -> Vec<String> { items.iter().map(|i| i.print(true)).collect() };
+        let lecture = print(&self.lecture);
+        let all: Vec<String> = print(&self.uses.1)
+            .into_iter()
+            .chain(lecture.iter().cloned())
+            .chain(print(&self.traits))
+            .chain(print(&self.batch))
+            .collect();
+        let part: Vec<String> = print(&self.uses.0).into_iter().chain(lecture).collect();
+        (self.module(&all, None), self.module(&part, None))
+    }
+
+    /// The source of the lecture part, with `note` as a last comment in the module (what the
+    /// part leaves out).
+    pub fn lecture(&self, note: &str) -> String {
+        let items: Vec<String> = self
+            .uses
+            .0
+            .iter()
+            .chain(&self.lecture)
+            .map(|i| i.print(true))
+            .collect();
+        self.module(&items, Some(note))
+    }
+
+    /// The user's function and the module with `items`.
+    fn module(&self, items: &[String], note: Option<&str>) -> String {
+        let mut out = self.wrapper.print(false);
+        out.push_str(&format!("\npub mod {} {{\n", self.module));
+        out.push_str(&items.join("\n"));
+        if let Some(note) = note {
+            out.push_str(&format!("\n    // {note}\n"));
+        }
+        out.push_str("}\n");
+        out
+    }
+}
+
+/// Generated tokens and the readable source of the same items.
+pub struct Output {
+    /// What the macro expands to.
+    pub tokens: TokenStream,
+    /// The generated items pretty-printed, with chain-rule comments (`SOURCE`).
+    pub source: String,
+    /// The lecture part alone (`LECTURE_SOURCE`).
+    pub lecture: String,
+    /// The sections, to print other selections.
+    pub sections: Sections,
+}

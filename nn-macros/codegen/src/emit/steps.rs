@@ -1,0 +1,223 @@
+//! The backward program as statements of one sample: one group of statements per chain-rule
+//! step, the first carrying the step's comment.
+
+use proc_macro2::{Literal, TokenStream};
+use quote::{quote, ToTokens};
+
+use super::expr::{Render, Var};
+use super::plan::{ident, Plan};
+use super::source::{comment, Stmt};
+use crate::ast::Shape;
+use crate::diff::bexpr::{Whole, WholeKind};
+use crate::diff::{Step, Target};
+use crate::func::Kernel;
+use crate::graph::NodeId;
+
+/// The statements of a backward pass made of the program's `steps` (indices), and what it
+/// returns: the input gradients when `with_inputs`.
+pub fn backward_body(r: &Render, steps: &[usize], with_inputs: bool) -> Vec<Stmt> {
+    let c = r.plan.c;
+    let customs = r.plan.customs();
+    let text = r.plan.text(&customs);
+    let inputs = &c.graph.inputs;
+    // With one input whose step comes last, its gradient is returned as that step's value.
+    let tail = steps.last().copied().filter(|&k| {
+        with_inputs && inputs.len() == 1 && matches!(c.backward.steps[k].target, Target::Input(_))
+    });
+    let mut body = Vec::new();
+    for &k in steps {
+        let step = &c.backward.steps[k];
+        if matches!(step.target, Target::Input(_)) && !with_inputs {
+            continue;
+        }
+        let mut stmts = step_statements(r, step, tail == Some(k));
+        let mut note = text.step_comment(step);
+        if tail == Some(k) {
+            // The returned gradient is the last expression: the comment says what it is.
+            note = format!("∂L/∂{}: {note}", text.name(step.node));
+        }
+        comment(&mut stmts, note);
+        body.extend(stmts);
+    }
+    if with_inputs && tail.is_none() {
+        match inputs.as_slice() {
+            [] => {}
+            [one] => body.push(Stmt::new(r.ident(Var::Adjoint(*one)).into_token_stream())),
+            several => {
+                let fields = several.iter().map(|&i| {
+                    let n = r.plan.name(i);
+                    let a = r.ident(Var::Adjoint(i));
+                    quote!(#n: #a)
+                });
+                body.push(Stmt::new(quote!(Inputs { #(#fields),* })));
+            }
+        }
+    }
+    body
+}
+
+/// `let &Params { ref W1, ref b1, w2, b2 } = params;`: the fields in `ids`, arrays by
+/// reference (copying a layer's weights on every call would cost as much as using them),
+/// scalars by value; `..` when some are left out.
+pub fn bind(plan: &Plan, ty: &str, ids: &[NodeId], total: usize) -> Option<Stmt> {
+    if ids.is_empty() {
+        return None;
+    }
+    let ty = ident(ty);
+    let var = ident(&ty.to_string().to_lowercase());
+    let scalar = |id: &NodeId| plan.shape(*id) == Shape::Scalar;
+    let fields = ids.iter().map(|id| {
+        let n = plan.name(*id);
+        if scalar(id) {
+            quote!(#n)
+        } else {
+            quote!(ref #n)
+        }
+    });
+    let rest = (ids.len() < total).then(|| quote!(, ..));
+    Some(Stmt::new(if ids.iter().all(scalar) {
+        // Scalars only: a copy of the few numbers, as the lecture reads.
+        quote!(let #ty { #(#fields),* #rest } = *#var;)
+    } else {
+        quote!(let &#ty { #(#fields),* #rest } = #var;)
+    }))
+}
+
+/// `place += value;` (`place = place + value;` for a generic float, which has no `+=`).
+pub fn accumulate(r: &Render, place: TokenStream, value: TokenStream) -> TokenStream {
+    if r.plan.generic {
+        quote!(#place = #place + #value;)
+    } else {
+        quote!(#place += #value;)
+    }
+}
+
+/// The statements of one chain-rule step for one sample; the returned input gradient is the
+/// last statement, an expression, when `is_tail`.
+pub fn step_statements(r: &Render, step: &Step, is_tail: bool) -> Vec<Stmt> {
+    let shape = r.plan.shape(step.node);
+    let node = step.node;
+    match (step.target, shape) {
+        (Target::Param(_), Shape::Scalar) => {
+            let value = r.backward(each(step), false).0;
+            let p = r.plan.name(node);
+            vec![Stmt::new(accumulate(r, quote!(grads.#p), value))]
+        }
+        (Target::Param(_), Shape::Vector(n)) => {
+            let p = r.plan.name(node);
+            let place = quote!(grads.#p);
+            let mut stmts = Vec::new();
+            if let Some(e) = &step.each {
+                if e.is_variable() {
+                    let add = r.kernel(Kernel::AddAssign);
+                    let v = r.backward_arg(e);
+                    stmts.push(Stmt::new(quote!(#add(&mut #place, #v);)));
+                } else {
+                    stmts.push(add_elements(r, &place, r.backward(e, true).0, n));
+                }
+            }
+            for w in &step.whole {
+                let add = r.kernel(Kernel::AddAssign);
+                let w = r.whole(w);
+                stmts.push(Stmt::new(quote!(#add(&mut #place, &#w);)));
+            }
+            stmts
+        }
+        (Target::Param(_), Shape::Matrix(..)) => {
+            let p = r.plan.name(node);
+            outer_products(r, &step.whole, &quote!(grads.#p))
+        }
+        (_, Shape::Matrix(..)) => {
+            let n = r.ident(Var::Adjoint(node));
+            let zero = r.zero(shape);
+            let mut stmts = vec![Stmt::zeroes(quote!(let mut #n = #zero;))];
+            stmts.extend(outer_products(r, &step.whole, &quote!(#n)));
+            if is_tail {
+                stmts.push(Stmt::new(quote!(#n)));
+            }
+            stmts
+        }
+        (_, Shape::Vector(len)) => {
+            let n = r.ident(Var::Adjoint(node));
+            let (mut stmts, single) = vector_adjoint(r, step, len);
+            match single {
+                Some(value) if is_tail => stmts.push(Stmt::new(value)),
+                Some(value) => {
+                    let ty = r.plan.ty(shape);
+                    stmts.push(Stmt::new(quote!(let #n: #ty = #value;)));
+                }
+                None if is_tail => stmts.push(Stmt::new(quote!(#n))),
+                None => {}
+            }
+            stmts
+        }
+        (_, Shape::Scalar) => {
+            let value = r.backward(each(step), false).0;
+            if is_tail {
+                vec![Stmt::new(value)]
+            } else {
+                let n = r.ident(Var::Adjoint(node));
+                vec![Stmt::new(quote!(let #n = #value;))]
+            }
+        }
+    }
+}
+
+/// The elementwise share of a step that has one (every step of a scalar does).
+fn each(step: &Step) -> &crate::diff::bexpr::BExpr {
+    static ZERO: crate::diff::bexpr::BExpr = crate::diff::bexpr::BExpr::Const(0.0);
+    step.each.as_ref().unwrap_or(&ZERO)
+}
+
+/// `for i in 0..n { place[i] += element; }`.
+pub fn add_elements(r: &Render, place: &TokenStream, element: TokenStream, n: usize) -> Stmt {
+    let len = Literal::usize_unsuffixed(n);
+    let add = accumulate(r, quote!(#place[i]), element);
+    Stmt::index_loop(quote!(for i in 0..#len { #add }))
+}
+
+/// A vector adjoint: the statements that build it in its variable, or, when it is one
+/// expression, that expression.
+pub fn vector_adjoint(r: &Render, step: &Step, n: usize) -> (Vec<Stmt>, Option<TokenStream>) {
+    let name = r.ident(Var::Adjoint(step.node));
+    let element = step
+        .each
+        .as_ref()
+        .map(|e| (r.backward(e, true).0, r.vector_len(e) == 0));
+    let wholes: Vec<TokenStream> = step.whole.iter().map(|w| r.whole(w)).collect();
+    match (element, wholes.as_slice()) {
+        (Some((element, true)), []) => {
+            // The same value in every element: `[dl_ds; n]`.
+            let len = Literal::usize_unsuffixed(n);
+            (Vec::new(), Some(quote!([#element; #len])))
+        }
+        (Some((element, false)), []) => (Vec::new(), Some(r.from_fn(element))),
+        (None, [one]) => (Vec::new(), Some(one.clone())),
+        (element, [first, rest @ ..]) => {
+            let mut stmts = vec![Stmt::new(quote!(let mut #name = #first;))];
+            for w in rest {
+                let f = r.kernel(Kernel::AddAssign);
+                stmts.push(Stmt::new(quote!(#f(&mut #name, &#w);)));
+            }
+            if let Some((element, _)) = element {
+                stmts.push(add_elements(r, &name.to_token_stream(), element, n));
+            }
+            (stmts, None)
+        }
+        (None, []) => (Vec::new(), Some(r.zero(Shape::Vector(n)))),
+    }
+}
+
+/// The outer products a matrix receives, added to `target` (`grads.W1` or `dl_dX`).
+pub fn outer_products(r: &Render, whole: &[Whole], target: &TokenStream) -> Vec<Stmt> {
+    whole
+        .iter()
+        .filter(|w| w.kind == WholeKind::Outer)
+        .map(|w| {
+            let f = r.kernel(Kernel::OuterAdd);
+            let dy = r.backward_arg(&w.dy);
+            let x = r.node_arg(w.value);
+            Stmt::new(quote!(#f(&mut #target, #dy, #x);))
+        })
+        .collect()
+}

@@ -1,0 +1,163 @@
+//! The runtime's traits for the generated `Params`: `Parameters` (the tensors, for
+//! initialisers, optimizers and weight files) and `Network` (the passes, for the trainer).
+
+use proc_macro2::{Literal, TokenStream};
+use quote::quote;
+
+use super::expr::{Mode, Render};
+use super::plan::{ident, input_type, Generics, Plan, Recorder};
+use super::source::Item;
+use crate::ast::Shape;
+
+/// `impl Parameters` and `impl Network` (none for a network without parameters); with
+/// `batch`, `Network::gradient_batch` calls the generated `gradient_batch`.
+pub fn impls(plan: &Plan, batch: bool, uses: &Recorder) -> Vec<Item> {
+    if plan.c.graph.params.is_empty() {
+        return Vec::new();
+    }
+    vec![parameters(plan, uses), network(plan, batch, uses)]
+}
+
+fn parameters(plan: &Plan, uses: &Recorder) -> Item {
+    let g = &plan.c.graph;
+    let params = &g.params;
+    let generics = Generics::of(plan);
+    let (ig, wc) = (&generics.impl_generics, &generics.where_clause);
+    let krate = &plan.c.network.krate;
+    let s = &plan.scalar;
+    let params_ty = generics.ty("Params", true);
+    let r = Render::new(plan, Mode::Forward, uses);
+    let infos = params.iter().map(|&p| {
+        let n = plan.c.names.of(p);
+        let dims: Vec<Literal> = match plan.shape(p) {
+            Shape::Scalar => vec![],
+            Shape::Vector(n) => vec![Literal::usize_unsuffixed(n)],
+            Shape::Matrix(r, c) => vec![Literal::usize_unsuffixed(r), Literal::usize_unsuffixed(c)],
+        };
+        quote!(#krate::TensorInfo { name: #n, shape: &[#(#dims),*] })
+    });
+    let names: Vec<_> = params.iter().map(|&p| plan.name(p)).collect();
+    let zeros = params.iter().map(|&p| r.zero(plan.shape(p)));
+    let views = |mutable: bool| -> Vec<TokenStream> {
+        params
+            .iter()
+            .map(|&p| {
+                let n = plan.name(p);
+                match (plan.shape(p), mutable) {
+                    (Shape::Scalar, false) => quote!(::core::slice::from_ref(&self.#n)),
+                    (Shape::Scalar, true) => quote!(::core::slice::from_mut(&mut self.#n)),
+                    (Shape::Vector(_), false) => quote!(&self.#n),
+                    (Shape::Vector(_), true) => quote!(&mut self.#n),
+                    (Shape::Matrix(..), false) => quote!(self.#n.as_flattened()),
+                    (Shape::Matrix(..), true) => quote!(self.#n.as_flattened_mut()),
+                }
+            })
+            .collect()
+    };
+    let (views, views_mut) = (views(false), views(true));
+    let k: Vec<Literal> = (0..params.len()).map(Literal::usize_unsuffixed).collect();
+    let count = Literal::usize_unsuffixed(params.iter().map(|&p| plan.shape(p).elements()).sum());
+    Item::Plain(quote! {
+        impl #ig #krate::Parameters for #params_ty #wc {
+            type Scalar = #s;
+            const TENSORS: &'static [#krate::TensorInfo] = &[#(#infos),*];
+            const COUNT: usize = #count;
+            fn zeros() -> Self {
+                Params { #(#names: #zeros),* }
+            }
+            fn tensor(&self, k: usize) -> &[#s] {
+                match k {
+                    #(#k => #views,)*
+                    _ => &[],
+                }
+            }
+            fn tensor_mut(&mut self, k: usize) -> &mut [#s] {
+                match k {
+                    #(#k => #views_mut,)*
+                    _ => &mut [],
+                }
+            }
+        }
+    })
+}
+
+fn network(plan: &Plan, batch: bool, uses: &Recorder) -> Item {
+    let g = &plan.c.graph;
+    let generics = Generics::of(plan);
+    let (ig, wc) = (&generics.impl_generics, &generics.where_clause);
+    let krate = &plan.c.network.krate;
+    let params_ty = generics.ty("Params", true);
+    let tape_ty = generics.ty("Tape", !plan.tape.is_empty());
+    let input_ty = input_type(plan, &generics);
+    let out_ty = plan.ty(plan.shape(g.output));
+    let input_names: Vec<_> = g.inputs.iter().map(|&i| plan.name(i)).collect();
+    let call_args = match input_names.as_slice() {
+        [] => quote!(),
+        [_] => quote!(*input),
+        several => quote!(#(input.#several),*),
+    };
+    let input = ident(if g.inputs.is_empty() {
+        "_input"
+    } else {
+        "input"
+    });
+    let batch_method = batch.then(|| gradient_batch(plan, &out_ty, uses));
+    Item::Plain(quote! {
+        impl #ig #krate::Network for #params_ty #wc {
+            type Input = #input_ty;
+            type Output = #out_ty;
+            type Tape = #tape_ty;
+            #[inline]
+            fn forward(&self, #input: &Self::Input) -> #out_ty {
+                forward(self, #call_args)
+            }
+            #[inline]
+            fn forward_tape(&self, #input: &Self::Input) -> (#out_ty, #tape_ty) {
+                forward_tape(self, #call_args)
+            }
+            #[inline]
+            fn backward(&self, tape: &#tape_ty, d_output: &#out_ty, grads: &mut Self) -> Self::Input {
+                backward(self, tape, *d_output, grads)
+            }
+            #[inline]
+            fn backward_params(&self, tape: &#tape_ty, d_output: &#out_ty, grads: &mut Self) {
+                backward_params(self, tape, *d_output, grads)
+            }
+            #batch_method
+        }
+    })
+}
+
+/// `Network::gradient_batch`: the inputs of a sample are one struct, the generated function
+/// takes one array per input.
+fn gradient_batch(plan: &Plan, out_ty: &TokenStream, uses: &Recorder) -> TokenStream {
+    let g = &plan.c.graph;
+    let b = ident(&plan.c.names.batch);
+    let (gather, args): (TokenStream, Vec<TokenStream>) = match g.inputs.as_slice() {
+        [_] => (quote!(), vec![quote!(inputs)]),
+        inputs => {
+            uses.borrow_mut().from_fn = true;
+            let sample = ident(&plan.c.names.sample);
+            let gathered = inputs.iter().map(|&i| {
+                let (n, t) = (plan.name(i), plan.ty(plan.shape(i)));
+                quote!(let #n: [#t; #b] = from_fn(|#sample| inputs[#sample].#n);)
+            });
+            let names = inputs.iter().map(|&i| {
+                let n = plan.name(i);
+                quote!(&#n)
+            });
+            (quote!(#(#gathered)*), names.collect())
+        }
+    };
+    quote! {
+        fn gradient_batch<const #b: usize>(
+            &self,
+            inputs: &[Self::Input; #b],
+            d_output: impl FnMut(usize, &#out_ty) -> #out_ty,
+            grads: &mut Self,
+        ) -> [#out_ty; #b] {
+            #gather
+            gradient_batch(self, #(#args,)* d_output, grads)
+        }
+    }
+}
