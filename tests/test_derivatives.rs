@@ -79,6 +79,18 @@ fn step_net(z: f64, w: f64) -> f64 {
     step(w·z, 0.5)
 }
 #[network]
+fn gelu_net(z: f64, w: f64) -> f64 {
+    gelu(w·z)
+}
+#[network]
+fn silu_net(z: f64, w: f64) -> f64 {
+    silu(w·z)
+}
+#[network]
+fn swish_net(z: f64, w: f64) -> f64 {
+    swish(w·z)
+}
+#[network]
 fn exp_net(z: f64, w: f64) -> f64 {
     exp(w·z)
 }
@@ -138,6 +150,36 @@ fn activations_match_finite_differences() {
     check("leaky_relu", leaky_net::Params { w: W }, &points());
     check("softplus", softplus_net::Params { w: W }, &points());
     check("custom swish", custom_net::Params { w: W }, &points());
+    check("gelu", gelu_net::Params { w: W }, &points());
+    check("silu", silu_net::Params { w: W }, &points());
+    check("swish", swish_net::Params { w: W }, &points());
+}
+
+/// `swish` is another name of `silu`, and both agree with the user-written swish.
+#[test]
+fn silu_swish_and_a_custom_swish_are_one_function() {
+    for z in points() {
+        let (a, b, c) = (
+            silu_net::forward(&silu_net::Params { w: W }, z),
+            swish_net::forward(&swish_net::Params { w: W }, z),
+            custom_net::forward(&custom_net::Params { w: W }, z),
+        );
+        assert_eq!(a, b);
+        assert!((a - c).abs() <= 1e-15 * a.abs().max(1.0), "{a} vs {c}");
+    }
+    assert!(
+        silu_net::SOURCE.contains(
+            "let dl_dz_2 = dl_dy * (y + sigmoid(z_2) * (1.0 - y)); // ∂y/∂z_2 = y + σ(z_2)·(1 − y)"
+        ),
+        "{}",
+        silu_net::SOURCE
+    );
+    assert!(
+        gelu_net::SOURCE
+            .contains("let dl_dz_2 = dl_dy * gelu_derivative(z_2); // ∂y/∂z_2 = gelu′(z_2)"),
+        "{}",
+        gelu_net::SOURCE
+    );
 }
 
 #[test]

@@ -171,6 +171,37 @@ pub fn softplus<T: Float>(z: T) -> T {
     z.max(T::zero()) + (-z.abs()).exp().ln_1p()
 }
 
+/// √(2/π), of the tanh approximation of GELU.
+const GELU_SCALE: f64 = 0.797_884_560_802_865_4;
+/// The cubic coefficient of the tanh approximation of GELU.
+const GELU_CUBIC: f64 = 0.044_715;
+
+/// The Gaussian error linear unit in its tanh approximation,
+/// gelu(z) = ½z(1 + tanh(√(2/π)(z + 0.044715z³))) (Hendrycks & Gimpel, 2016; PyTorch's
+/// `gelu(approximate="tanh")`). Within 1e-3 of the exact ½z(1 + erf(z/√2)) everywhere.
+#[inline]
+pub fn gelu<T: Float>(z: T) -> T {
+    let u = lit::<T>(GELU_SCALE) * (z + lit::<T>(GELU_CUBIC) * z * z * z);
+    lit::<T>(0.5) * z * (T::one() + u.tanh())
+}
+
+/// gelu′(z) = ½(1 + t) + ½z(1 − t²)·√(2/π)(1 + 3·0.044715z²), t = tanh(√(2/π)(z + 0.044715z³)).
+#[inline]
+pub fn gelu_derivative<T: Float>(z: T) -> T {
+    let half = lit::<T>(0.5);
+    let t = (lit::<T>(GELU_SCALE) * (z + lit::<T>(GELU_CUBIC) * z * z * z)).tanh();
+    let du = lit::<T>(GELU_SCALE) * (T::one() + lit::<T>(3.0 * GELU_CUBIC) * z * z);
+    half * (T::one() + t) + half * z * (T::one() - t * t) * du
+}
+
+/// The sigmoid linear unit silu(z) = z·σ(z) (Elfwing et al., 2018), also called swish
+/// (Ramachandran et al., 2017, with β = 1). Its derivative, σ(z) + silu(z)·(1 − σ(z)), is
+/// written out in generated code from `sigmoid`.
+#[inline]
+pub fn silu<T: Float>(z: T) -> T {
+    z * sigmoid(z)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,6 +216,79 @@ mod tests {
         assert_eq!(sigmoid(1000.0_f64), 1.0);
         assert_eq!(softplus(1000.0_f64), 1000.0);
         assert!((softplus(0.0_f64) - core::f64::consts::LN_2).abs() < 1e-15);
+    }
+
+    /// Values and derivatives from PyTorch 2.15 in f64: `F.gelu(z, approximate="tanh")`,
+    /// `F.silu(z)` and their `autograd.grad`: (z, gelu, silu, gelu′, silu′).
+    const PYTORCH: [(f64, f64, f64, f64, f64); 8] = [
+        (
+            -3.0,
+            -0.0036373920817729943,
+            -0.14227761953270035,
+            -0.011584166630969648,
+            -0.08810410601516962,
+        ),
+        (
+            -1.0,
+            -0.15880800939172324,
+            -0.2689414213699951,
+            -0.08296408384578252,
+            0.07232948812851325,
+        ),
+        (0.0, 0.0, 0.0, 0.5, 0.5),
+        (
+            0.5,
+            0.34571400982514394,
+            0.3112296656009273,
+            0.8673699035346424,
+            0.7399611873026519,
+        ),
+        (
+            1.0,
+            0.8411919906082768,
+            0.7310585786300049,
+            1.0829640838457826,
+            0.9276705118714869,
+        ),
+        (
+            2.0,
+            1.954597694087775,
+            1.7615941559557646,
+            1.0860992566236183,
+            1.0907842487848955,
+        ),
+        (
+            -20.0,
+            -0.0,
+            -4.122307236380407e-08,
+            0.0,
+            -3.9161918660646786e-08,
+        ),
+        (20.0, 20.0, 19.999999958776925, 1.0, 1.0000000391619202),
+    ];
+
+    #[test]
+    fn gelu_and_silu_match_pytorch() {
+        // PyTorch arranges gelu′ differently: its cancellation at z = −3 costs ~50 ulp.
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * b.abs().max(1e-300);
+        for (z, g, s, dg, ds) in PYTORCH {
+            assert!(close(gelu(z), g), "gelu({z}) = {}, PyTorch {g}", gelu(z));
+            assert!(close(silu(z), s), "silu({z}) = {}, PyTorch {s}", silu(z));
+            assert!(
+                close(gelu_derivative(z), dg),
+                "gelu′({z}) = {}, PyTorch {dg}",
+                gelu_derivative(z)
+            );
+            // The derivative generated code writes for silu: σ(z) + a·(1 − σ(z)).
+            let silu_derivative = silu(z) + sigmoid(z) * (1.0 - silu(z));
+            assert!(
+                close(silu_derivative, ds),
+                "silu′({z}) = {silu_derivative}, PyTorch {ds}"
+            );
+        }
+        for z in [-1000.0_f64, 1000.0] {
+            assert!(gelu(z).is_finite() && silu(z).is_finite() && gelu_derivative(z).is_finite());
+        }
     }
 
     #[test]

@@ -1,6 +1,6 @@
 use nn::network;
 
-#[network(f1 = swish)]
+#[network(f1 = mish)]
 fn net(x: f32, w: f32) -> f32 {
     y = f1(w·x)
 }

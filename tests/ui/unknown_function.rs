@@ -2,7 +2,7 @@ use nn::network;
 
 #[network]
 fn net(x: f32, w: f32) -> f32 {
-    y = swish(w·x)
+    y = mish(w·x)
 }
 
 fn main() {}

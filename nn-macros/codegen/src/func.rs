@@ -211,6 +211,11 @@ const fn whole(
     }
 }
 
+/// √(2/π), of the tanh approximation of GELU.
+const GELU_SCALE: f64 = 0.797_884_560_802_865_4;
+/// The cubic coefficient of the tanh approximation of GELU.
+const GELU_CUBIC: f64 = 0.044_715;
+
 fn sigmoid(z: f64) -> f64 {
     if z >= 0.0 {
         1.0 / (1.0 + (-z).exp())
@@ -218,6 +223,15 @@ fn sigmoid(z: f64) -> f64 {
         let e = z.exp();
         e / (1.0 + e)
     }
+}
+
+fn gelu(z: f64) -> f64 {
+    0.5 * z * (1.0 + (GELU_SCALE * (z + GELU_CUBIC * z * z * z)).tanh())
+}
+
+fn gelu_derivative(z: f64) -> f64 {
+    let t = (GELU_SCALE * (z + GELU_CUBIC * z * z * z)).tanh();
+    0.5 * (1.0 + t) + 0.5 * z * (1.0 - t * t) * GELU_SCALE * (1.0 + 3.0 * GELU_CUBIC * z * z)
 }
 
 fn softmax(v: &[f64]) -> Vec<f64> {
@@ -250,6 +264,21 @@ functions! {
     /// `softplus(z)`.
     Softplus = each("softplus", "softplus", true, NONE, |z, _| z.max(0.0) + (-z.abs()).exp().ln_1p(),
         "ln(1 + e^z), a smooth ReLU");
+    /// `gelu(z)`: the tanh approximation of the Gaussian error linear unit.
+    Gelu = each(
+        "gelu",
+        "gelu",
+        true,
+        NONE,
+        |z, _| gelu(z),
+        "½z(1 + tanh(√(2/π)(z + 0.044715z³))), the tanh approximation of GELU (Hendrycks & Gimpel 2016; PyTorch's `gelu(approximate=\"tanh\")`)"
+    );
+    /// `silu(z)`, also called `swish(z)`: z·σ(z).
+    Silu = Spec {
+        aliases: &["swish"],
+        ..each("silu", "silu", true, NONE, |z, _| z * sigmoid(z),
+            "z·σ(z), the sigmoid linear unit (Elfwing et al. 2018; Ramachandran et al.'s swish with β = 1)")
+    };
     /// `exp(z)`.
     Exp = each("exp", "exp", false, NONE, |z, _| z.exp(), "e^z");
     /// `ln(z)`.
@@ -282,6 +311,8 @@ functions! {
     /// step′(z) = 0.
     StepDerivative = helper("step_derivative", "step′", NONE, |_, _| 0.0,
         "= 0: no gradient flows through a step");
+    /// gelu′(z).
+    GeluDerivative = helper("gelu_derivative", "gelu′", NONE, |z, _| gelu_derivative(z), "");
     /// sign(z), the derivative of |z|.
     Sign = helper("sign", "sign", NONE, |z, _| if z > 0.0 { 1.0 } else if z < 0.0 { -1.0 } else { 0.0 },
         "");

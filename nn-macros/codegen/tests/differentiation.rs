@@ -22,6 +22,8 @@ fn expression(names: Vec<&'static str>) -> impl Strategy<Value = String> {
             inner.clone().prop_map(|a| format!("sigmoid({a})")),
             inner.clone().prop_map(|a| format!("tanh({a})")),
             inner.clone().prop_map(|a| format!("softplus({a})")),
+            inner.clone().prop_map(|a| format!("gelu({a})")),
+            inner.clone().prop_map(|a| format!("silu({a})")),
             inner.clone().prop_map(|a| format!("exp(tanh({a}))")),
             inner
                 .clone()

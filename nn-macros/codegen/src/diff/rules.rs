@@ -64,6 +64,16 @@ fn derivative(f: Func, z: BExpr, out: BExpr, n: usize, id: NodeId) -> Local {
         Builtin::Relu => call(Builtin::ReluDerivative, [0.0; 2]),
         Builtin::LeakyRelu => call(Builtin::LeakyReluDerivative, c),
         Builtin::Softplus => call(Builtin::Sigmoid, [0.0; 2]),
+        Builtin::Gelu => call(Builtin::GeluDerivative, [0.0; 2]),
+        // (z·σ)′ = σ + z·σ·(1 − σ) = a + σ(z)·(1 − a)
+        Builtin::Silu => BExpr::Add(
+            out.clone().boxed(),
+            BExpr::Mul(
+                call(Builtin::Sigmoid, [0.0; 2]).boxed(),
+                sub(one(), out).boxed(),
+            )
+            .boxed(),
+        ),
         Builtin::Exp => out,
         Builtin::Ln => div(one(), z),
         Builtin::Sqrt => div(BExpr::Const(0.5), out),
@@ -83,6 +93,7 @@ fn derivative(f: Func, z: BExpr, out: BExpr, n: usize, id: NodeId) -> Local {
         Builtin::ReluDerivative
         | Builtin::LeakyReluDerivative
         | Builtin::StepDerivative
+        | Builtin::GeluDerivative
         | Builtin::Sign => BExpr::Const(0.0),
     })
 }
