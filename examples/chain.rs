@@ -1,6 +1,7 @@
-//! The chain of CURRICULUM.md §3, `y = f3(w3·f2(w2·f1(w1·x + b1)))`, written exactly as the
-//! lecture writes it. The example prints the forward and backward code that `#[network]`
-//! generated for it, then trains the four parameters on a small 1-D regression.
+//! The chain of the lecture notes (`docs/lectures.md` §3), `y = f3(w3·f2(w2·f1(w1·x + b1)))`,
+//! written exactly as the lecture writes it. The example prints the forward and backward code
+//! that `#[network]` generated for it, then trains the four parameters on a small 1-D
+//! regression.
 //!
 //! ```text
 //! cargo run --release --example chain              # full run

@@ -1,7 +1,7 @@
 //! A real task: hand-written digits (8×8 pixels, 1797 images, `data/digits.csv`) classified by
 //! a 64-32-10 multi-layer perceptron, `W2·relu(W1·x + b1) + b2`, trained with Adam on the
 //! softmax cross-entropy. "Do a matrix multiplication, set all negative values to 0, repeat"
-//! (CURRICULUM.md §7).
+//! (`docs/lectures.md` §7).
 //!
 //! The data are split into training and test images by a seeded shuffle, so every run sees
 //! the same split. The example shows a progress bar while it trains, prints the test accuracy

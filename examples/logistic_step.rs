@@ -1,5 +1,5 @@
-//! The worked example of CURRICULUM.md §9: one step of gradient descent for logistic
-//! regression, every number printed.
+//! The worked example of the lecture notes, `docs/lectures.md` §9: one step of gradient
+//! descent for logistic regression, every number printed.
 //!
 //! One sample x = (0.1, 0.7) with label y = 1; weights w = (0.8, 0.2), bias b = 0.1; a sigmoid;
 //! the logistic loss; learning rate α = 0.5. The whole objective, loss included, is one

@@ -1,4 +1,4 @@
-//! Rosenblatt's perceptron (1958), CURRICULUM.md §1: `output = step(w·x + b)`.
+//! Rosenblatt's perceptron (1958), `docs/lectures.md` §1: `output = step(w·x + b)`.
 //!
 //! The step function has derivative 0 almost everywhere, so gradient descent cannot train it:
 //! the example first shows the backward pass `#[network]` generated, which multiplies by

@@ -1,4 +1,4 @@
-//! The world's smallest network, CURRICULUM.md §2: `y = w·x`, one weight, trained by
+//! The world's smallest network, `docs/lectures.md` §2: `y = w·x`, one weight, trained by
 //! stochastic gradient descent on four points with the loss `L = ½(y − ŷ)²`: one random sample
 //! at a time, `w ← w − η dL/dw` with `dL/dw = −(y − ŷ)·x` from the generated backward.
 //!

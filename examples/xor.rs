@@ -1,6 +1,6 @@
-//! XOR, the function one layer cannot compute (CURRICULUM.md §7; Minsky & Papert, 1969), learnt
-//! by a two-layer perceptron: four tanh units, then a sigmoid. The example prints the truth
-//! table the network learnt and draws its decision boundary as an SVG picture.
+//! XOR, the function one layer cannot compute (`docs/lectures.md` §7; Minsky & Papert, 1969),
+//! learnt by a two-layer perceptron: four tanh units, then a sigmoid. The example prints the
+//! truth table the network learnt and draws its decision boundary as an SVG picture.
 //!
 //! ```text
 //! cargo run --release --example xor                     # writes target/xor.svg

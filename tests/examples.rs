@@ -147,7 +147,7 @@ fn logistic_step_prints_the_curriculum_numbers() {
     let mut out = Vec::new();
     let r = logistic_step::run(&mut out).unwrap();
     let f = |v: f64, digits: usize| format!("{v:.digits$}");
-    // CURRICULUM.md §9, at the precision it prints each number.
+    // docs/lectures.md §9, at the precision it prints each number.
     assert_eq!(f(r.before.z, 2), "0.32");
     assert_eq!(f(r.before.a, 4), "0.5793");
     assert_eq!(f(r.before.l, 4), "0.5459");

@@ -1,4 +1,4 @@
-//! The worked numbers of CURRICULUM.md, computed by generated code.
+//! The worked numbers of the lecture notes, `docs/lectures.md`, computed by generated code.
 
 use nn::prelude::*;
 

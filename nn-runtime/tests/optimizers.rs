@@ -66,7 +66,7 @@ fn sgd() {
 
 #[test]
 fn sgd_on_x_squared_converges_or_diverges_with_the_rate() {
-    // CURRICULUM §8 on f(x) = x²: θ ← (1 − 2α)θ; α = 0.3 gives 0.4θ, α = 1.5 gives −2θ.
+    // docs/lectures.md §8 on f(x) = x²: θ ← (1 − 2α)θ; α = 0.3 gives 0.4θ, α = 1.5 gives −2θ.
     let run = |alpha: f64| {
         let mut theta = Theta { x: 1.0 };
         let mut sgd = Sgd::new(alpha);

@@ -71,6 +71,16 @@ const DEFAULT_VALUE: f64 = 0.5;
 /// Compiles the request's network and explains it; the error is the compiler's message.
 pub fn explain(request: &Request) -> Result<Explanation, String> {
     let (attr, item, function) = network_source(request)?;
+    crate::stack::grown(&item.clone(), || explained(request, attr, item, function))
+}
+
+/// The explanation of a network read from the request.
+fn explained(
+    request: &Request,
+    attr: TokenStream,
+    item: TokenStream,
+    function: String,
+) -> Result<Explanation, String> {
     let compiled = compile(attr, item).map_err(|e| render_errors(&e))?;
     let source = emit::emit(&compiled)
         .sections

@@ -11,6 +11,7 @@
 
 // The modules in pipeline order: each imports only modules above it.
 pub mod errors; // one channel for every mistake, checked between stages
+mod stack; // room on the stack for very large networks
 pub mod func; // the table of the language's functions
 pub mod reserved; // the names generated code uses itself
 pub mod ast; // the network as read: arguments, lets, expressions, with spans
@@ -27,8 +28,6 @@ pub mod text; // the lecture's notation of values and derivatives
 pub mod emit; // tokens and readable source of the generated items
 pub mod fallback; // what a network with mistakes expands to
 pub mod explain; // the teaching view of any network
-
-mod stack; // room for very large networks
 
 use proc_macro2::TokenStream;
 

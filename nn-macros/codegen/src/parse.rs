@@ -170,7 +170,7 @@ fn typed(cx: &Ctxt, ty: &Type, generic: Option<&Ident>) -> Option<(Scalar, Shape
             cx.error_spanned_by(
                 ty,
                 format!(
-                    "pass values, not references: write `{}`; arguments are copied into the network's registers, and arrays into `Params`",
+                    "pass values, not references: write `{}` (a network's inputs and parameters are held by value)",
                     quote::ToTokens::to_token_stream(inner).to_string().replace(" ;", ";")
                 ),
             );

@@ -23,7 +23,7 @@ Options:
   --at x=1.5,w1=0.5                  values of the arguments (others are 0.5)
   --seed 1.0                         ∂L/∂output to start the backward pass from
   --dot FILE                         write the computational graph as Graphviz DOT
-  --example NAME                     a network of CURRICULUM.md";
+  --example NAME                     a network of the lecture notes, docs/lectures.md";
 
 fn main() -> ExitCode {
     match run(std::env::args().skip(1).collect()) {

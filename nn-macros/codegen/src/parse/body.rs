@@ -1,5 +1,8 @@
 //! The function's body → `let` bindings and the output, as expressions of the language.
 
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
 use proc_macro2::Span;
 use syn::spanned::Spanned;
 use syn::{Ident, Pat, Stmt};
@@ -16,6 +19,8 @@ pub struct Body<'a> {
     attr: &'a Attr,
     customs: &'a [Custom],
     scalar: Option<&'a Scalar>,
+    /// The `let`s read so far, and whether each was read without a mistake.
+    lets: RefCell<BTreeMap<String, bool>>,
 }
 
 impl<'a> Body<'a> {
@@ -31,6 +36,7 @@ impl<'a> Body<'a> {
             attr,
             customs,
             scalar,
+            lets: RefCell::new(BTreeMap::new()),
         }
     }
 
@@ -76,14 +82,17 @@ impl<'a> Body<'a> {
                     "only the last statement can name the output (`y = ...`); use `let` for intermediate values",
                 ),
                 Stmt::Expr(e, Some(semi)) if last => {
+                    let value = self.expr(e);
+                    if !matches!(value, Expr::Invalid(_)) {
+                        self.cx.error_spanned_by(
+                            semi,
+                            "the body must end in the output: remove this `;`, or write `y = <expression>`",
+                        );
+                    }
                     output = Some(Output {
                         name: None,
-                        value: Expr::Invalid(vec![self.expr(e)]),
+                        value: Expr::Invalid(vec![value]),
                     });
-                    self.cx.error_spanned_by(
-                        semi,
-                        "the body must end in the output: remove this `;`, or write `y = <expression>`",
-                    );
                 }
                 Stmt::Expr(e, _) => {
                     if !matches!(self.expr(e), Expr::Invalid(_)) {
@@ -156,7 +165,10 @@ impl<'a> Body<'a> {
                 self.expr(&init.expr)
             }
         };
-        Some(Binding { name: name?, value })
+        let name = name?;
+        let valid = !matches!(value, Expr::Invalid(_));
+        self.lets.borrow_mut().insert(name.to_string(), valid);
+        Some(Binding { name, value })
     }
 
     /// An expression of the language; a construct outside it is reported and becomes
@@ -256,17 +268,15 @@ impl<'a> Body<'a> {
             syn::BinOp::Sub(_) => BinOp::Sub,
             syn::BinOp::Mul(_) if outside::is_deref(&b.right) => {
                 // `x**2` reads as `x * (*2)` in Rust.
-                return self.invalid(
-                    b.op,
-                    format!("`**` is not a power in Rust; write `powi({}, n)` with an integer constant `n`", lhs),
-                    vec![lhs],
-                );
+                let message = outside::power("`**` is not a power in Rust", &lhs, &b.right);
+                return self.invalid(b.op, message, vec![lhs]);
             }
             syn::BinOp::Mul(_) => BinOp::Mul,
             syn::BinOp::Div(_) => BinOp::Div,
             other => {
                 let rhs = self.expr(&b.right);
-                return self.invalid(other, outside::operator(other, &lhs, &rhs), vec![lhs, rhs]);
+                let message = outside::operator(other, &lhs, &b.right);
+                return self.invalid(other, message, vec![lhs, rhs]);
             }
         };
         let rhs = self.expr(&b.right);
@@ -415,6 +425,16 @@ impl<'a> Body<'a> {
                     Some(Func::Custom(index))
                 }
             };
+        }
+        if let Some(&valid) = self.lets.borrow().get(&name.to_string()) {
+            // A value is not a function; a value that was a mistake was reported already.
+            if valid {
+                self.cx.error_spanned_by(
+                    name,
+                    format!("`{name}` is a value of the network, not a function; for a product write `{name}·(…)`"),
+                );
+            }
+            return None;
         }
         let Some(builtin) = Builtin::from_name(&name.to_string()) else {
             self.cx

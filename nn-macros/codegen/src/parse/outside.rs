@@ -5,6 +5,7 @@
 use quote::ToTokens;
 use syn::{Expr, Ident};
 
+use crate::ast;
 use crate::func;
 
 /// For paths like `std::f64::consts::PI`.
@@ -93,6 +94,12 @@ fn field(f: &syn::ExprField) -> String {
 
 fn method_call(m: &syn::ExprMethodCall) -> String {
     let method = m.method.to_string();
+    if m.dot_token.span.source_text().as_deref() == Some("·") {
+        let receiver = m.receiver.to_token_stream().to_string();
+        return format!(
+            "`·` cannot follow `)` or a number in Rust (its lexer reads it as `.`, and this as a method call): write `*` here, `{receiver} * {method}(…)`, or name the value with `let`"
+        );
+    }
     let hint = match func::Builtin::from_name(&method) {
         Some(_) => format!("write `{method}(z)` instead of `z.{method}()`"),
         None => format!("the functions are {}", func::language_list()),
@@ -126,15 +133,35 @@ pub fn unary(op: syn::UnOp) -> &'static str {
 }
 
 /// For a binary operator other than `+ - * /`.
-pub fn operator(op: syn::BinOp, lhs: &crate::ast::Expr, rhs: &crate::ast::Expr) -> String {
+pub fn operator(op: syn::BinOp, lhs: &ast::Expr, rhs: &Expr) -> String {
     let text = op.to_token_stream().to_string();
     match op {
         syn::BinOp::BitXor(_) => {
-            format!("`^` is not a power in Rust (it is a bitwise xor); write `powi({lhs}, {rhs})`")
+            power("`^` is not a power in Rust (it is a bitwise xor)", lhs, rhs)
         }
         _ => format!(
             "operator `{text}` is not in the network language; expected `+`, `-`, `*`, `/` or `·`"
         ),
+    }
+}
+
+/// What to write for a power `base ^ exponent`: `powi`, with both readings when the base is
+/// a product (Rust applies `^` and `**` to the whole product `w·x`; people often mean `x`).
+pub fn power(what: &str, base: &ast::Expr, exponent: &Expr) -> String {
+    let mut exponent = exponent;
+    while let Expr::Unary(u) = exponent {
+        exponent = &u.expr;
+    }
+    let n = match exponent {
+        Expr::Lit(lit) => lit.to_token_stream().to_string(),
+        _ => "n".to_string(),
+    };
+    match base {
+        ast::Expr::Binary(op @ (ast::BinOp::Mul | ast::BinOp::Dot), a, b, _) => format!(
+            "{what}; write `{a}{}powi({b}, {n})` for the power of `{b}`, or `powi({base}, {n})` for the power of the product",
+            op.symbol()
+        ),
+        _ => format!("{what}; write `powi({base}, {n})`"),
     }
 }
 

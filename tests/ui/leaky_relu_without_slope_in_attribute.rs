@@ -1,0 +1,8 @@
+use nn::network;
+
+#[network(f1 = leaky_relu)]
+fn net(x: f32, w: f32) -> f32 {
+    y = f1(w·x)
+}
+
+fn main() {}
