@@ -1,10 +1,11 @@
 //! Training data: samples of (input, target), borrowed from the caller.
 //!
-//! A [`Dataset`] is a slice of pairs, an array of pairs, or two parallel slices checked for
-//! equal length by [`zip`]:
+//! A [`Dataset`] is a slice of pairs, an array of pairs, two parallel slices checked for
+//! equal length by [`zip`], or inputs alone for a network that computes its own loss
+//! ([`objective`], whose targets are `()`):
 //!
 //! ```
-//! use nn_runtime::data::{zip, Dataset};
+//! use nn_runtime::data::{objective, zip, Dataset};
 //! let pairs = [([0.0_f32, 1.0], 1.0_f32), ([1.0, 1.0], 0.0)];
 //! assert_eq!(pairs.len(), 2);
 //!
@@ -12,6 +13,9 @@
 //! assert!(zip(&xs, &ys).is_err()); // 3 inputs, 2 targets
 //! let d = zip(&xs[..2], &ys).unwrap();
 //! assert_eq!(d.sample(1), Some((&2.0, &4.0)));
+//!
+//! let inputs = [[1.0_f64, 0.0], [2.0, 1.0]];
+//! assert_eq!(objective(&inputs).sample(1), Some((&[2.0, 1.0], &())));
 //! ```
 
 use crate::error::Error;
@@ -109,5 +113,55 @@ impl<I, Y> Dataset<I, Y> for Zip<'_, I, Y> {
     }
     fn sample(&self, i: usize) -> Option<(&I, &Y)> {
         Some((self.inputs.get(i)?, self.targets.get(i)?))
+    }
+}
+
+/// Inputs without targets, for a network whose output is its own loss (trained with
+/// [`Objective`](crate::loss::Objective)): every sample's target is `()`. Made by
+/// [`objective`].
+#[derive(Debug)]
+pub struct NoTargets<'a, I> {
+    inputs: &'a [I],
+}
+
+impl<I> Clone for NoTargets<'_, I> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<I> Copy for NoTargets<'_, I> {}
+
+/// The inputs as a data set without targets: sample `i` is `(&inputs[i], &())`.
+///
+/// For a network that computes its own loss, such as `#[network(inputs(x, t))]` ending in
+/// `l = softplus(z) - t * z`: there `I` is the generated `Inputs` struct, which carries each
+/// sample's target `t` as an input, and the loss is [`Objective`](crate::loss::Objective).
+/// No slice is copied. An empty slice is a data set of no samples, which training and
+/// evaluation report as [`Error::EmptyData`].
+///
+/// ```
+/// use nn_runtime::data::{objective, Dataset};
+/// let samples = [[-1.0_f32, 0.0], [1.0, 1.0]];
+/// let data = objective(&samples);
+/// assert_eq!((data.len(), data.sample(0)), (2, Some((&[-1.0, 0.0], &()))));
+/// assert_eq!(data.sample(2), None);
+/// ```
+pub fn objective<I>(inputs: &[I]) -> NoTargets<'_, I> {
+    NoTargets { inputs }
+}
+
+impl<'a, I> NoTargets<'a, I> {
+    /// The inputs.
+    pub fn inputs(&self) -> &'a [I] {
+        self.inputs
+    }
+}
+
+impl<I> Dataset<I, ()> for NoTargets<'_, I> {
+    fn len(&self) -> usize {
+        self.inputs.len()
+    }
+    fn sample(&self, i: usize) -> Option<(&I, &())> {
+        Some((self.inputs.get(i)?, &()))
     }
 }

@@ -7,17 +7,17 @@
 //!
 //! | module | job |
 //! |---|---|
-//! | [`loss`] | losses: value and gradient w.r.t. the prediction |
+//! | [`loss`] | losses: value and gradient w.r.t. the prediction; [`loss::Objective`] |
 //! | [`optim`] | optimizers (SGD … Adam), gradient clipping |
 //! | [`schedule`] | learning-rate schedules |
 //! | [`init`] | seeded initialisers, `P::init(Xavier, seed)` |
 //! | [`train`] | the [`Trainer`] loop, [`evaluate`](train::evaluate) |
-//! | [`data`], [`shuffle`] | borrowed data sets, an allocation-free shuffle |
+//! | [`data`], [`shuffle`] | borrowed data sets, [`data::objective`], an allocation-free shuffle |
 //! | [`metrics`] | accuracy, confusion matrix |
 //! | [`gradcheck`] | backward pass vs. finite differences |
 //! | [`weights`] | weights as Rust source and as checksummed bytes/files |
 //! | `history` (`std`), `plot` (`plot`) | loss history, loss-curve SVG |
-//! | [`toy`] | two networks written by hand, for examples and tests |
+//! | [`toy`] | three networks written by hand, for examples and tests |
 //!
 //! Training XOR from nothing:
 //!
@@ -81,7 +81,7 @@ pub use train::Trainer;
 
 /// Everything a training program needs, in one `use`.
 pub mod prelude {
-    pub use crate::data::{zip, Dataset};
+    pub use crate::data::{objective, zip, Dataset};
     pub use crate::error::Error;
     pub use crate::gradcheck::check_gradients;
     #[cfg(feature = "std")]
@@ -92,7 +92,7 @@ pub mod prelude {
     };
     pub use crate::loss::{
         AbsoluteError, BinaryCrossEntropy, BinaryCrossEntropyWithLogits, HalfSquaredError, Hinge,
-        Huber, Loss, MeanSquaredError, SoftmaxCrossEntropy, SquaredError,
+        Huber, Loss, MeanSquaredError, Objective, SoftmaxCrossEntropy, SquaredError,
     };
     pub use crate::metrics::{accuracy, argmax, threshold, ConfusionMatrix};
     pub use crate::network::{Network, Parameters, TensorInfo};

@@ -8,6 +8,15 @@
 //! are written out in the generated code itself, reusing the forward value; the ones that
 //! need a branch have a function here.
 //!
+//! # NaN and infinities
+//!
+//! Every function here returns NaN when its input is NaN, the derivative helpers included
+//! (`relu_derivative(NaN)` is NaN, not 0), so that a NaN produced anywhere in a network reaches
+//! the loss and the [`Trainer`](crate::Trainer) stops with [`Error::NonFinite`](crate::Error).
+//! An infinite input gives the limit of the function where it has one (`sigmoid(−∞) = 0`,
+//! `gelu(−∞) = 0`, `relu′(+∞) = 1`) and NaN only where the exact value is undefined
+//! (`ln(−1)`, `sqrt(−∞)`). Each function's documentation says what it does with both.
+//!
 //! A dense layer over a whole mini-batch (rows are samples) has three matrix products:
 //! [`matmul_batch`] (Z = X·Wᵀ), [`transpose_mul_batch`] (dX = dZ·W) and [`outer_add_batch`]
 //! (dW += dZᵀ·X). They run as cache- and register-blocked kernels, with AVX2 and FMA chosen at
@@ -34,6 +43,7 @@ pub use vector::{
     add_assign, dot, log_softmax, log_softmax_backward, mean, outer_add, softmax, softmax_backward,
     sum, transpose_mul,
 };
+pub(crate) use vector::{max, minus_max};
 
 /// A numeric constant of the network in the float type `T` (used by generic networks).
 ///
@@ -45,6 +55,9 @@ pub fn lit<T: Float>(value: f64) -> T {
 }
 
 /// The logistic sigmoid σ(z) = 1 / (1 + e^−z), computed without overflow for any z.
+///
+/// σ(−∞) = 0, σ(+∞) = 1, σ(NaN) = NaN. Generated code writes its derivative σ(1 − σ) from
+/// the value.
 #[inline]
 pub fn sigmoid<T: Float>(z: T) -> T {
     if z >= T::zero() {
@@ -56,33 +69,43 @@ pub fn sigmoid<T: Float>(z: T) -> T {
     }
 }
 
-/// The hyperbolic tangent.
+/// The hyperbolic tangent: tanh(±∞) = ±1, tanh(NaN) = NaN.
 #[inline]
 pub fn tanh<T: Float>(z: T) -> T {
     z.tanh()
 }
 
 /// The rectified linear unit max(0, z).
+///
+/// relu(−∞) = 0, relu(+∞) = +∞, relu(NaN) = NaN; relu(−0) = −0. One comparison, which on
+/// x86-64 compiles to one `maxss` (`maxps` over a vector) that passes a NaN on, where
+/// `z.max(0)` would drop it.
 #[inline]
 pub fn relu<T: Float>(z: T) -> T {
+    if z < T::zero() {
+        T::zero()
+    } else {
+        z
+    }
+}
+
+/// ReLU′(z): 1 where z > 0, else 0 (at the kink z = 0 the subgradient 0 is taken, as PyTorch
+/// does); relu′(+∞) = 1, relu′(−∞) = 0, relu′(NaN) = NaN.
+#[inline]
+pub fn relu_derivative<T: Float>(z: T) -> T {
     if z > T::zero() {
+        T::one()
+    } else if z.is_nan() {
         z
     } else {
         T::zero()
     }
 }
 
-/// ReLU'(z): 1 where z > 0, else 0 (at the kink z = 0 the subgradient 0 is taken).
-#[inline]
-pub fn relu_derivative<T: Float>(z: T) -> T {
-    if z > T::zero() {
-        T::one()
-    } else {
-        T::zero()
-    }
-}
-
 /// The leaky ReLU max(αz, z) for 0 ≤ α ≤ 1: z where z > 0, else αz.
+///
+/// leaky_relu(+∞) = +∞, leaky_relu(−∞) = −∞ for α > 0 (NaN for α = 0, as 0·∞),
+/// leaky_relu(NaN) = NaN.
 #[inline]
 pub fn leaky_relu<T: Float>(z: T, alpha: T) -> T {
     if z > T::zero() {
@@ -92,83 +115,113 @@ pub fn leaky_relu<T: Float>(z: T, alpha: T) -> T {
     }
 }
 
-/// LeakyReLU'(z): 1 where z > 0, else α.
+/// LeakyReLU′(z): 1 where z > 0, else α (α at the kink z = 0, as PyTorch takes it);
+/// 1 at +∞, α at −∞, NaN at NaN.
 #[inline]
 pub fn leaky_relu_derivative<T: Float>(z: T, alpha: T) -> T {
     if z > T::zero() {
         T::one()
+    } else if z.is_nan() {
+        z
     } else {
         alpha
     }
 }
 
-/// The perceptron's step function: 1 where z > threshold, else 0.
+/// The perceptron's step function: 1 where z > threshold, else 0 (so 0 at the threshold
+/// itself); step(+∞) = 1, step(−∞) = 0, step(NaN) = NaN.
 #[inline]
 pub fn step<T: Float>(z: T, threshold: T) -> T {
     if z > threshold {
         T::one()
+    } else if z.is_nan() {
+        z
     } else {
         T::zero()
     }
 }
 
-/// step'(z) = 0 everywhere (undefined at the threshold itself).
+/// step′(z) = 0 for every z but NaN, ±∞ included (undefined at the threshold itself, where 0
+/// is taken); step′(NaN) = NaN.
 ///
 /// This is why gradient descent cannot train a perceptron: every gradient that flows through
 /// a step is multiplied by this zero. Generated code calls it, rather than dropping the path,
-/// so that the zero stays visible in the backward pass.
+/// so that the zero stays visible in the backward pass, and so that a NaN input still reaches
+/// the gradient.
 #[inline]
-pub fn step_derivative<T: Float>(_z: T) -> T {
-    T::zero()
+pub fn step_derivative<T: Float>(z: T) -> T {
+    if z.is_nan() {
+        z
+    } else {
+        T::zero()
+    }
 }
 
-/// e^z.
+/// e^z: e^−∞ = 0, e^+∞ = +∞, e^NaN = NaN; +∞ once e^z exceeds the float type's range (z above
+/// about 88.7 in `f32`, 709.8 in `f64`). Generated code writes its derivative as the value.
 #[inline]
 pub fn exp<T: Float>(z: T) -> T {
     z.exp()
 }
 
-/// The natural logarithm (NaN for z < 0, −∞ at 0).
+/// The natural logarithm: NaN for z < 0 (−∞ included) and for NaN, −∞ at ±0, +∞ at +∞.
+/// Generated code writes its derivative as 1/z.
 #[inline]
 pub fn ln<T: Float>(z: T) -> T {
     z.ln()
 }
 
-/// The square root (NaN for z < 0).
+/// The square root: NaN for z < 0 (−∞ included) and for NaN, +∞ at +∞. Generated code
+/// writes its derivative as 0.5/√z (+∞ at 0).
 #[inline]
 pub fn sqrt<T: Float>(z: T) -> T {
     z.sqrt()
 }
 
-/// The absolute value |z|.
+/// The absolute value |z|: |±∞| = +∞, |NaN| = NaN. Its derivative is [`sign`].
 #[inline]
 pub fn abs<T: Float>(z: T) -> T {
     z.abs()
 }
 
-/// The sign of z as the derivative of |z| uses it: 1 for z > 0, −1 for z < 0, 0 at 0.
+/// The sign of z as the derivative of |z| uses it: 1 for z > 0 (+∞ included), −1 for z < 0
+/// (−∞ included), 0 at ±0 (the subgradient PyTorch takes), and NaN for NaN (where PyTorch's
+/// `sign` gives 0).
 #[inline]
 pub fn sign<T: Float>(z: T) -> T {
     if z > T::zero() {
         T::one()
     } else if z < T::zero() {
         -T::one()
+    } else if z.is_nan() {
+        z
     } else {
         T::zero()
     }
 }
 
-/// z raised to the integer power n.
+/// z raised to the integer power n, by repeated multiplication (a reciprocal for n < 0).
+///
+/// NaN for NaN, for every n (NaN⁰ too, which IEEE's `pown` and Rust's `powi` make 1; the
+/// network language requires n ≠ 0 anyway). ±∞ and ±0 follow the signs of the powers:
+/// (−∞)² = +∞, (−∞)⁻³ = −0, 0⁻³ = +∞, (−0)⁻³ = −∞; a result beyond the float type's range is
+/// ±∞ (`f32`: (10⁻³⁰)⁻³ = +∞). Generated code writes its derivative as 2z for n = 2 and
+/// n·zⁿ⁻¹ otherwise.
 #[inline]
 pub fn powi<T: Float>(z: T, n: i32) -> T {
-    z.powi(n)
+    if n == 0 && z.is_nan() {
+        z
+    } else {
+        z.powi(n)
+    }
 }
 
-/// softplus(z) = ln(1 + e^z), computed as max(z, 0) + ln(1 + e^−|z|) so it never overflows.
-/// Its derivative is σ(z).
+/// softplus(z) = ln(1 + e^z), computed as max(z, 0) + ln(1 + e^−|z|) so it never overflows:
+/// softplus(1000) = 1000, softplus(−1000) = 0 (it underflows), softplus(+∞) = +∞,
+/// softplus(−∞) = 0, softplus(NaN) = NaN. Its derivative is σ(z).
 #[inline]
 pub fn softplus<T: Float>(z: T) -> T {
-    z.max(T::zero()) + (-z.abs()).exp().ln_1p()
+    relu(z) + (-z.abs()).exp().ln_1p()
 }
 
 /// √(2/π), of the tanh approximation of GELU.
@@ -179,27 +232,76 @@ const GELU_CUBIC: f64 = 0.044_715;
 /// The Gaussian error linear unit in its tanh approximation,
 /// gelu(z) = ½z(1 + tanh(√(2/π)(z + 0.044715z³))) (Hendrycks & Gimpel, 2016; PyTorch's
 /// `gelu(approximate="tanh")`). Within 1e-3 of the exact ½z(1 + erf(z/√2)) everywhere.
+///
+/// gelu(+∞) = +∞, gelu(−∞) = −0 (its limit, where PyTorch's formula gives −∞·0 = NaN),
+/// gelu(NaN) = NaN. Below about z = −5.2 (`f32`) or −7.2 (`f64`) the tanh rounds to −1 and
+/// the value to −0.
 #[inline]
 pub fn gelu<T: Float>(z: T) -> T {
     let u = lit::<T>(GELU_SCALE) * (z + lit::<T>(GELU_CUBIC) * z * z * z);
-    lit::<T>(0.5) * z * (T::one() + u.tanh())
+    let h = T::one() + u.tanh();
+    if h == T::zero() {
+        // tanh(u) = −1 only for negative z, where ½z·0 = −0: the same value, and for z = −∞
+        // the limit rather than −∞·0 = NaN.
+        -T::zero()
+    } else {
+        lit::<T>(0.5) * z * h
+    }
 }
 
 /// gelu′(z) = ½(1 + t) + ½z(1 − t²)·√(2/π)(1 + 3·0.044715z²), t = tanh(√(2/π)(z + 0.044715z³)).
+///
+/// gelu′(+∞) = 1 and gelu′(−∞) = 0 (its limits, where PyTorch's formula gives NaN), and so
+/// for every z where t rounds to ±1, even where z² overflows (|z| > 1.8·10¹⁹ in `f32`);
+/// gelu′(NaN) = NaN.
 #[inline]
 pub fn gelu_derivative<T: Float>(z: T) -> T {
     let half = lit::<T>(0.5);
     let t = (lit::<T>(GELU_SCALE) * (z + lit::<T>(GELU_CUBIC) * z * z * z)).tanh();
-    let du = lit::<T>(GELU_SCALE) * (T::one() + lit::<T>(3.0 * GELU_CUBIC) * z * z);
-    half * (T::one() + t) + half * z * (T::one() - t * t) * du
+    let flat = half * (T::one() + t);
+    let curve = T::one() - t * t;
+    if curve == T::zero() {
+        // t = ±1: the second term is ½z·0·du, zero for finite z and du; skipped so that an
+        // infinite z or du does not make it ∞·0 = NaN.
+        flat
+    } else {
+        let du = lit::<T>(GELU_SCALE) * (T::one() + lit::<T>(3.0 * GELU_CUBIC) * z * z);
+        flat + half * z * curve * du
+    }
 }
 
 /// The sigmoid linear unit silu(z) = z·σ(z) (Elfwing et al., 2018), also called swish
 /// (Ramachandran et al., 2017, with β = 1). Its derivative, σ(z) + silu(z)·(1 − σ(z)), is
-/// written out in generated code from `sigmoid`.
+/// [`silu_derivative`].
+///
+/// silu(+∞) = +∞, silu(−∞) = −0 (its limit, where z·σ(z) = −∞·0 = NaN; PyTorch gives NaN),
+/// silu(NaN) = NaN. Below about z = −104 (`f32`) or −745 (`f64`) σ underflows and the value
+/// is −0.
 #[inline]
 pub fn silu<T: Float>(z: T) -> T {
-    z * sigmoid(z)
+    let s = sigmoid(z);
+    if s == T::zero() {
+        // σ(z) = 0 only for very negative z, where z·0 = −0: the same value, and for
+        // z = −∞ the limit rather than NaN.
+        -T::zero()
+    } else {
+        z * s
+    }
+}
+
+/// silu′(z) = σ(z)·(1 + z·(1 − σ(z))), PyTorch's formula, with the limits at the
+/// infinities: silu′(+∞) = 1 and silu′(−∞) = 0 (where the formula gives ∞·0 = NaN, as
+/// PyTorch does); silu′(NaN) = NaN.
+///
+/// Generated code calls it for silu′ (the form `a + σ(z)·(1 − a)` from the value a = silu(z)
+/// would be NaN at z = +∞, ∞ − ∞).
+#[inline]
+pub fn silu_derivative<T: Float>(z: T) -> T {
+    if z.is_infinite() {
+        return if z > T::zero() { T::one() } else { T::zero() };
+    }
+    let s = sigmoid(z);
+    s * (T::one() + z * (T::one() - s))
 }
 
 #[cfg(test)]

@@ -1,5 +1,7 @@
-//! Two networks written by hand the way `#[network]` generates them, for the examples and
-//! tests of this crate and as a yardstick for generated code.
+//! Three networks written by hand the way `#[network]` generates them, for the examples and
+//! tests of this crate and as a yardstick for generated code: a line, a 2-2-1 perceptron for
+//! XOR, and the loss of a logistic unit as one network (trained with
+//! [`Objective`](crate::loss::Objective)).
 //!
 //! ```
 //! use nn_runtime::toy::Xor221;
@@ -12,7 +14,7 @@
 
 use num_traits::Float;
 
-use crate::math::{sigmoid, tanh};
+use crate::math::{sigmoid, softplus, tanh};
 use crate::network::{Network, Parameters, TensorInfo};
 
 /// The smallest network with a bias: `y = w·x + b`.
@@ -193,5 +195,94 @@ impl<T: Float> Network for Xor221<T> {
             }
         }
         dl_dx
+    }
+}
+
+/// The cross-entropy of a logistic unit as one network, its output the loss itself:
+/// `z = w·x + b`, `l = softplus(z) − t·z` (= −(t ln σ(z) + (1 − t) ln(1 − σ(z))), stable for
+/// every finite z), with the input `[x, t]`: the feature and its target in {0, 1}.
+///
+/// It is what `#[network(inputs(x, t))] fn logistic(x, t, w, b) { let z = w·x + b;
+/// l = softplus(z) - t * z }` generates, and is trained with
+/// [`Objective`](crate::loss::Objective) on [`data::objective`](crate::data::objective).
+///
+/// ```
+/// use nn_runtime::toy::LogisticLoss;
+/// use nn_runtime::Network;
+/// let unit = LogisticLoss { w: 1.0_f64, b: 0.0 };
+/// // z = 0: −ln σ(0) = ln 2 whatever the target.
+/// assert!((unit.forward(&[0.0, 1.0]) - core::f64::consts::LN_2).abs() < 1e-15);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct LogisticLoss<T> {
+    /// The weight.
+    pub w: T,
+    /// The bias.
+    pub b: T,
+}
+
+/// What [`LogisticLoss::backward`](Network::backward) needs from the forward pass.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LogisticLossTape<T> {
+    /// The input `[x, t]`.
+    pub input: [T; 2],
+    /// The pre-activation z = w·x + b.
+    pub z: T,
+}
+
+impl<T: Float> Parameters for LogisticLoss<T> {
+    type Scalar = T;
+    const TENSORS: &'static [TensorInfo] = &[
+        TensorInfo {
+            name: "w",
+            shape: &[],
+        },
+        TensorInfo {
+            name: "b",
+            shape: &[],
+        },
+    ];
+    const COUNT: usize = 2;
+    fn zeros() -> Self {
+        LogisticLoss {
+            w: T::zero(),
+            b: T::zero(),
+        }
+    }
+    fn tensor(&self, k: usize) -> &[T] {
+        match k {
+            0 => core::slice::from_ref(&self.w),
+            1 => core::slice::from_ref(&self.b),
+            _ => &[],
+        }
+    }
+    fn tensor_mut(&mut self, k: usize) -> &mut [T] {
+        match k {
+            0 => core::slice::from_mut(&mut self.w),
+            1 => core::slice::from_mut(&mut self.b),
+            _ => &mut [],
+        }
+    }
+}
+
+impl<T: Float> Network for LogisticLoss<T> {
+    type Input = [T; 2];
+    type Output = T;
+    type Tape = LogisticLossTape<T>;
+    fn forward(&self, input: &[T; 2]) -> T {
+        self.forward_tape(input).0
+    }
+    fn forward_tape(&self, input: &[T; 2]) -> (T, LogisticLossTape<T>) {
+        let [x, t] = *input;
+        let z = self.w * x + self.b;
+        (softplus(z) - t * z, LogisticLossTape { input: *input, z })
+    }
+    fn backward(&self, tape: &LogisticLossTape<T>, seed: &T, grads: &mut Self) -> [T; 2] {
+        let [x, t] = tape.input;
+        // ∂l/∂z = σ(z) − t, ∂l/∂t = −z
+        let dl_dz = *seed * (sigmoid(tape.z) - t);
+        grads.w = grads.w + dl_dz * x;
+        grads.b = grads.b + dl_dz;
+        [dl_dz * self.w, -*seed * tape.z]
     }
 }

@@ -25,7 +25,9 @@
 //!
 //! A NaN or infinite loss, gradient or updated parameter stops training with
 //! [`Error::NonFinite`], naming the epoch and step; the parameters are left as they were
-//! before that step.
+//! before that step. A NaN made anywhere inside a network reaches that check: every function
+//! of [`math`](crate::math), derivatives included, returns NaN for NaN, and every
+//! [`loss`](crate::loss) gives a NaN value for a NaN prediction.
 
 use core::ops::ControlFlow;
 
@@ -211,7 +213,8 @@ impl<O, L, S> Trainer<O, L, S> {
         self
     }
 
-    /// Clips each step's (mean) gradient to a global norm of at most `max_norm`.
+    /// Clips each step's (mean) gradient to a global norm of at most `max_norm`, by
+    /// [`clip_global_norm`]: whenever the gradient is finite, even where Σg² overflows.
     pub fn clip_norm(mut self, max_norm: f64) -> Self {
         self.clip_norm = Some(max_norm);
         self
@@ -282,6 +285,9 @@ impl<O, L, S> Trainer<O, L, S> {
 }
 
 /// Mean loss of `params` over `data`, without training.
+///
+/// NaN when some sample's loss is NaN (every loss of [`loss`](crate::loss) is NaN for a NaN
+/// prediction), ±∞ when one is infinite; [`Error::EmptyData`] for no samples.
 ///
 /// ```
 /// use nn_runtime::{loss::HalfSquaredError, toy::Line, train::evaluate};

@@ -14,14 +14,14 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::hint::black_box;
 
-use nn_runtime::data::zip;
+use nn_runtime::data::{objective, zip};
 use nn_runtime::gradcheck::check_gradients;
 use nn_runtime::init::{Constant, Normal, Uniform};
 use nn_runtime::math::{batch_portable, matmul_batch, outer_add_batch, transpose_mul_batch};
 use nn_runtime::metrics::{accuracy, threshold, ConfusionMatrix};
 use nn_runtime::optim::clip_global_norm;
 use nn_runtime::prelude::*;
-use nn_runtime::toy::{Line, Xor221};
+use nn_runtime::toy::{Line, LogisticLoss, Xor221};
 use nn_runtime::train::evaluate;
 use nn_runtime::weights::{encoded_len, read_bytes, rust_source, write_bytes};
 use nn_runtime::Float;
@@ -308,6 +308,18 @@ fn whole_training_epochs() {
     // Many epochs are as allocation-free as one.
     let mut many = Trainer::new(RmsProp::new(0.01), HalfSquaredError).epochs(200);
     assert_no_allocation("200 epochs", || many.fit(&mut line, &data)).unwrap();
+
+    // A network that is its own loss, on inputs without targets.
+    let samples = [[-1.0_f64, 0.0], [1.0, 1.0], [2.0, 1.0]];
+    let mut unit = LogisticLoss::<f64>::zeros();
+    let mut own = Trainer::new(Sgd::new(0.5), Objective)
+        .epochs(1)
+        .batch_size(2);
+    let s = assert_no_allocation("one epoch of an objective", || {
+        own.fit(&mut unit, &objective(&samples))
+    })
+    .unwrap();
+    assert!(s.loss.unwrap() > 0.0 && unit.w > 0.0);
 }
 
 #[test]

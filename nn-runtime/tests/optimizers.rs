@@ -207,3 +207,98 @@ fn clipping_by_global_norm() {
     assert_eq!(clip_global_norm(&mut small, 1.0), 0.5);
     assert_eq!(small, Line { w: 0.3, b: 0.4 });
 }
+
+#[test]
+fn clipping_where_the_sum_of_squares_overflows() {
+    // Σg² = 2.5·10³⁹ overflows f32, the norm 5·10¹⁹ does not: clipped all the same.
+    let mut g = Line {
+        w: 3e19_f32,
+        b: 4e19,
+    };
+    assert_eq!(global_norm(&g), 5e19);
+    assert_eq!(clip_global_norm(&mut g, 1.0), 5e19);
+    assert!(
+        (g.w - 0.6).abs() <= 1e-7 && (g.b - 0.8).abs() <= 1e-7,
+        "{g:?}"
+    );
+
+    // The same in f64, where Σg² = 2.5·10³²¹ overflows.
+    let mut g = Line {
+        w: 3e160_f64,
+        b: -4e160,
+    };
+    assert_eq!(clip_global_norm(&mut g, 2.0), 5e160);
+    assert!(
+        (g.w - 1.2).abs() <= 1e-15 && (g.b + 1.6).abs() <= 1e-15,
+        "{g:?}"
+    );
+
+    // A norm beyond f32's range (4.2·10³⁸): reported as +∞, and the gradient still clipped
+    // to max_norm along its direction.
+    let mut g = Line {
+        w: 3e38_f32,
+        b: 3e38,
+    };
+    assert_eq!(clip_global_norm(&mut g, 0.5), f32::INFINITY);
+    let root_half = 0.5_f32.sqrt();
+    let want = 0.5 * root_half;
+    assert!(
+        (g.w - want).abs() <= 1e-7 && (g.b - want).abs() <= 1e-7,
+        "{g:?}"
+    );
+    // The largest f32 gradients there are, of opposite signs.
+    let mut g = Line {
+        w: f32::MAX,
+        b: -f32::MAX,
+    };
+    assert_eq!(clip_global_norm(&mut g, 1.0), f32::INFINITY);
+    assert!((g.w - root_half).abs() <= 1e-7 && g.b == -g.w, "{g:?}");
+
+    // Squares that underflow: the norm is still right (and under max_norm, so nothing moves).
+    let mut tiny = Line {
+        w: 3e-30_f32,
+        b: 4e-30,
+    };
+    let norm = clip_global_norm(&mut tiny, 1.0);
+    assert!(
+        (norm - 5e-30).abs() <= 5e-30 * 2.0 * f32::EPSILON,
+        "{norm:e}"
+    );
+    assert_eq!(tiny, Line { w: 3e-30, b: 4e-30 });
+}
+
+#[test]
+fn clipping_leaves_zero_nan_and_infinite_gradients_alone() {
+    let mut zero = Line { w: 0.0_f32, b: 0.0 };
+    assert_eq!(clip_global_norm(&mut zero, 1.0), 0.0);
+    assert_eq!(zero, Line { w: 0.0, b: 0.0 });
+
+    // NaN stays NaN, for the Trainer to report; so does the norm.
+    let mut nan = Line {
+        w: f64::NAN,
+        b: 1e300,
+    };
+    assert!(clip_global_norm(&mut nan, 1.0).is_nan());
+    assert!(nan.w.is_nan() && nan.b == 1e300);
+    let mut nan_last = Line {
+        w: 1e300,
+        b: f64::NAN,
+    };
+    assert!(global_norm(&nan_last).is_nan());
+    assert!(clip_global_norm(&mut nan_last, 1.0).is_nan());
+    assert!(nan_last.w == 1e300 && nan_last.b.is_nan());
+
+    // An infinite component has no direction to keep: the norm is +∞ and nothing is scaled.
+    let mut inf = Line {
+        w: f32::NEG_INFINITY,
+        b: 1.0,
+    };
+    assert_eq!(clip_global_norm(&mut inf, 1.0), f32::INFINITY);
+    assert_eq!(
+        inf,
+        Line {
+            w: f32::NEG_INFINITY,
+            b: 1.0
+        }
+    );
+}

@@ -5,11 +5,11 @@
 use std::cell::RefCell;
 use std::ops::ControlFlow;
 
-use nn_runtime::data::zip;
+use nn_runtime::data::{objective, zip};
 use nn_runtime::init::{Constant, Normal, Uniform};
 use nn_runtime::metrics::{accuracy, threshold, ConfusionMatrix};
 use nn_runtime::prelude::*;
-use nn_runtime::toy::{Line, Xor221, Xor221Tape};
+use nn_runtime::toy::{Line, LogisticLoss, Xor221, Xor221Tape};
 use nn_runtime::{Error, Float, Quantity};
 
 const XOR: [([f64; 2], f64); 4] = [
@@ -215,6 +215,130 @@ fn a_nan_gradient_stops_at_its_step() {
         .fit(&mut replay, &data[..2])
         .unwrap();
     assert_eq!(line, replay);
+}
+
+#[test]
+fn a_nan_prediction_is_never_scored_as_finite() {
+    // Every loss of a scalar output, at a NaN prediction: NaN from `evaluate`, and training
+    // stops at its first step naming the loss (with the parameters as they were).
+    let data = [(1.0_f64, 1.0), (2.0, 0.0)];
+    let nan = Line {
+        w: f64::NAN,
+        b: 0.0,
+    };
+    fn check<L: Loss<f64> + Clone>(name: &str, loss: L, nan: Line<f64>, data: &[(f64, f64)]) {
+        let mean = evaluate(&nan, &loss, data).unwrap();
+        assert!(mean.is_nan(), "{name}: evaluate gave {mean}");
+        let mut line = nan;
+        assert_non_finite(
+            Trainer::new(Sgd::new(0.1), loss).fit(&mut line, data),
+            Quantity::Loss,
+            0,
+            0,
+        );
+        assert!(line.w.is_nan() && line.b == 0.0, "{name}: {line:?}");
+    }
+    check("½ squared error", HalfSquaredError, nan, &data);
+    check("squared error", SquaredError, nan, &data);
+    check("absolute error", AbsoluteError, nan, &data);
+    check("Huber", Huber::new(1.0), nan, &data);
+    // Used to clamp NaN to ε and score it 36.04.
+    check("binary cross-entropy", BinaryCrossEntropy, nan, &data);
+    check(
+        "binary cross-entropy on logits",
+        BinaryCrossEntropyWithLogits,
+        nan,
+        &data,
+    );
+    // Used to score NaN as 0, a perfect margin.
+    check("hinge", Hinge, nan, &[(1.0, 1.0), (2.0, -1.0)]);
+}
+
+#[test]
+fn clipping_holds_when_the_squared_gradient_overflows() {
+    // y = w·x + b at x = 10¹⁹ in f32, target 2: the first gradient is (−2·10¹⁹, −2), whose
+    // square overflows f32 although the norm does not. Clipped to norm 1, the SGD step moves w
+    // by η·2·10¹⁹/‖g‖ = η (it used to move it by η·2·10¹⁹ = 2·10¹⁸, unclipped).
+    let data = [(1e19_f32, 2.0_f32)];
+    let eta = 0.1_f32;
+    let mut line = Line { w: 0.0_f32, b: 0.0 };
+    let mut trainer = Trainer::new(Sgd::new(eta), HalfSquaredError)
+        .clip_norm(1.0)
+        .epochs(1);
+    trainer.fit(&mut line, &data).unwrap();
+    assert!((line.w - eta).abs() <= eta * f32::EPSILON, "{line:?}");
+    assert!(line.b > 0.0 && line.b <= eta * 1e-19 * 1.0001, "{line:?}");
+
+    // Every later step moves w by at most η too: w can only swing within η·steps of 0 (here it
+    // swings between 0 and η, the best clipped SGD can do with x = 10¹⁹ and η = 0.1), and
+    // every loss stays finite, so training completes.
+    let mut trainer = trainer.epochs(50);
+    let mut worst = 0.0_f32;
+    let summary = trainer
+        .fit_with(&mut line, &data, |e| worst = worst.max(e.params.w.abs()))
+        .unwrap();
+    assert_eq!(summary.stop, Stop::Completed);
+    assert!(worst <= eta * (1.0 + f32::EPSILON), "|w| reached {worst}");
+    assert!(line.w.is_finite() && line.b.is_finite(), "{line:?}");
+}
+
+#[test]
+fn a_network_that_is_its_own_loss_trains_with_objective() {
+    // The logistic unit's loss as one network, on inputs [x, t] without targets, takes the very
+    // steps of the line with BinaryCrossEntropyWithLogits on pairs (x, t): ∂L/∂z = σ(z) − t
+    // either way. 40 samples in batches of 32 use the chunked path and the per-sample one.
+    let samples: [[f64; 2]; 40] = core::array::from_fn(|i| {
+        let x = i as f64 / 8.0 - 2.4;
+        let flipped = i % 10 == 3;
+        [x, f64::from((x > 0.0) != flipped)]
+    });
+    let pairs: [(f64, f64); 40] = core::array::from_fn(|i| (samples[i][0], samples[i][1]));
+
+    let mut unit = LogisticLoss {
+        w: 0.1_f64,
+        b: -0.2,
+    };
+    let before = evaluate(&unit, &Objective, &objective(&samples)).unwrap();
+    let mut own = Trainer::new(Adam::new(0.05), Objective)
+        .epochs(100)
+        .batch_size(32)
+        .seed(7);
+    let summary = own.fit(&mut unit, &objective(&samples)).unwrap();
+
+    let mut line = Line {
+        w: 0.1_f64,
+        b: -0.2,
+    };
+    let mut logits = Trainer::new(Adam::new(0.05), BinaryCrossEntropyWithLogits)
+        .epochs(100)
+        .batch_size(32)
+        .seed(7);
+    let reference = logits.fit(&mut line, &pairs).unwrap();
+    assert_eq!((unit.w, unit.b), (line.w, line.b));
+
+    // The mean loss is the mean of the outputs, what BinaryCrossEntropyWithLogits measures (to
+    // rounding: softplus(z) − t·z against its arrangement without cancellation).
+    let mean = evaluate(&unit, &Objective, &objective(&samples)).unwrap();
+    let by_logits = evaluate(&line, &BinaryCrossEntropyWithLogits, &pairs).unwrap();
+    assert!((mean - by_logits).abs() <= 1e-14, "{mean} vs {by_logits}");
+    let (loss, best) = (summary.loss.unwrap(), reference.loss.unwrap());
+    assert!((loss - best).abs() <= 1e-14, "{loss} vs {best}");
+    // One label in ten is flipped, so the loss stays well above 0, but far below ln 2.
+    assert!(
+        before > 0.6 && mean < 0.45 && unit.w > 1.0,
+        "{before} -> {mean}, {unit:?}"
+    );
+
+    // Without samples there is nothing to train on or to measure.
+    let none: [[f64; 2]; 0] = [];
+    assert!(matches!(
+        own.fit(&mut unit, &objective(&none)),
+        Err(Error::EmptyData)
+    ));
+    assert!(matches!(
+        evaluate(&unit, &Objective, &objective(&none)),
+        Err(Error::EmptyData)
+    ));
 }
 
 #[test]

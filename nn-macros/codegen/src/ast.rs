@@ -29,6 +29,8 @@ pub struct Network {
     pub customs: Vec<Custom>,
     /// Path of the facade crate in generated code.
     pub krate: syn::Path,
+    /// The value named by `predict = a`, for a network whose output is its loss.
+    pub predict: Option<Ident>,
 }
 
 impl Network {

@@ -48,12 +48,16 @@ pub struct Attr {
     pub inputs: Option<(Span, Vec<Ident>)>,
     /// The path under which the facade crate is reachable (default `::nn`).
     pub krate: Option<Path>,
+    /// `predict = a`: the value of the body that is the network's prediction, for a network
+    /// whose output is its loss.
+    pub predict: Option<Ident>,
 }
 
 enum Item {
     Placeholder(Placeholder, Option<syn::Error>),
     Inputs(Span, Vec<Ident>),
     Crate(Path),
+    Predict(Ident),
 }
 
 impl Parse for Item {
@@ -64,6 +68,10 @@ impl Parse for Item {
             return Ok(Item::Crate(Path::parse_mod_style(input)?));
         }
         let key: Ident = input.parse()?;
+        if key == "predict" && input.peek(Token![=]) {
+            input.parse::<Token![=]>()?;
+            return Ok(Item::Predict(input.parse()?));
+        }
         if key == "inputs" && input.peek(syn::token::Paren) {
             let content;
             syn::parenthesized!(content in input);
@@ -74,7 +82,7 @@ impl Parse for Item {
             return Err(syn::Error::new(
                 key.span(),
                 format!(
-                    "expected `{key} = <function>`, `inputs(x, ...)` or `crate = <path>` in `#[network(...)]`"
+                    "expected `{key} = <function>`, `inputs(x, ...)`, `predict = <value>` or `crate = <path>` in `#[network(...)]`"
                 ),
             ));
         }
@@ -231,6 +239,12 @@ pub fn parse(cx: &Ctxt, tokens: TokenStream) -> Attr {
                 attr.inputs = Some((span, names));
             }
             Item::Crate(path) => attr.krate = Some(path),
+            Item::Predict(name) => {
+                if attr.predict.is_some() {
+                    cx.error_spanned_by(&name, "`predict = …` is given twice");
+                }
+                attr.predict = Some(name);
+            }
         }
     }
     attr

@@ -154,8 +154,16 @@ impl Scope<'_> {
             }
         }
         for w in whole {
-            let dy = self.eval(&w.dy);
             let value = &self.values[w.value];
+            // The adjoint a whole-vector operation reads has one element per row of its value
+            // (a scalar seed stands for every element).
+            let rows = match (w.kind, self.graph.shape(w.value)) {
+                (WholeKind::TransposeMul, Shape::Matrix(rows, _)) => rows,
+                (WholeKind::Outer, _) => n / value.len().max(1),
+                _ => value.len(),
+            };
+            let dy = self.eval(&w.dy);
+            let dy: Vec<f64> = (0..rows).map(|i| at(&dy, i)).collect();
             let share: Vec<f64> = match w.kind {
                 WholeKind::TransposeMul => {
                     let cols = value.len() / dy.len();
@@ -265,9 +273,4 @@ pub fn factor(e: &BExpr, values: &PerNode<Vec<f64>>, customs: &Customs) -> f64 {
         customs,
     };
     scope.eval(e).first().copied().unwrap_or(f64::NAN)
-}
-
-/// The number of elements of a shape, for callers building values.
-pub fn elements(shape: Shape) -> usize {
-    shape.elements()
 }

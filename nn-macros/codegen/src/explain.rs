@@ -97,7 +97,7 @@ fn explained(
         names: &compiled.names,
         customs: &customs,
     };
-    let live = g.reachable();
+    let live = compiled.backward.needed(g); // with what only the backward reads
     let equations = g
         .ids()
         .filter(|&id| live[id] && compiled.names.value(id).is_some() && !g[id].op.is_leaf())
@@ -300,7 +300,7 @@ impl Point {
 
     fn numbers(&self, c: &Compiled) -> Vec<String> {
         let g = &c.graph;
-        let live = g.reachable();
+        let live = c.backward.needed(g);
         let mut lines = Vec::new();
         for id in g.ids() {
             if let (true, Some(name)) = (live[id], c.names.value(id)) {
@@ -350,7 +350,7 @@ fn number(v: f64) -> String {
 /// its gradient ∂L/∂node, and each edge the gradient that flows back along it.
 fn dot(c: &Compiled, point: Option<&Point>, text: &crate::text::Text) -> String {
     let g = &c.graph;
-    let live = g.reachable();
+    let live = c.backward.needed(g);
     let mut out = String::from(
         "digraph network {\n  rankdir=LR;\n  node [fontname=\"Helvetica\"];\n  edge [fontname=\"Helvetica\", fontsize=10];\n",
     );

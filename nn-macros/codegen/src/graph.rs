@@ -196,6 +196,9 @@ pub struct Label {
     pub user: Option<String>,
     /// The placeholder whose call this node is (`f1` of `f1(a1)`).
     pub placeholder: Option<String>,
+    /// A name made from the names of its operand, for a node the backward added
+    /// (`sum_t` for Σt).
+    pub derived: Option<String>,
 }
 
 /// Why the lecture names a node, from the source alone. Such a node is computed into a
@@ -213,6 +216,8 @@ pub enum Lecture {
     Activation(Option<usize>),
     /// The argument of the k-th call of an activation (`z`, or `z1`, `z2`, …).
     ActivationArgument(Option<usize>),
+    /// A value the backward added, named after its operand (`sum_t`).
+    Derived(String),
 }
 
 /// One node.
@@ -226,6 +231,8 @@ pub struct Node {
     pub span: Span,
     /// The names the source gives it.
     pub label: Label,
+    /// Whether the user wrote it, rather than a rewrite rule (`simplify`) building it.
+    pub written: bool,
 }
 
 /// The network as a graph.
@@ -239,6 +246,8 @@ pub struct Graph {
     pub params: Vec<NodeId>,
     /// The output node.
     pub output: NodeId,
+    /// The value `predict = a` names, if the attribute names one.
+    pub prediction: Option<NodeId>,
 }
 
 impl Index<NodeId> for Graph {
@@ -262,6 +271,7 @@ impl Graph {
             inputs: Vec::new(),
             params: Vec::new(),
             output: NodeId(0),
+            prediction: None,
         }
     }
 
@@ -276,6 +286,7 @@ impl Graph {
             shape,
             span,
             label: Label::default(),
+            written: true,
         });
         NodeId((self.nodes.len() - 1) as u32)
     }
@@ -295,11 +306,12 @@ impl Graph {
         self[id].shape
     }
 
-    /// For every node, how many operand slots refer to it (`x·x` counts 2).
-    pub fn use_counts(&self) -> PerNode<usize> {
+    /// For every node, how many operand slots of the nodes in `among` refer to it (`x·x`
+    /// counts 2).
+    pub fn use_counts(&self, among: &PerNode<bool>) -> PerNode<usize> {
         let mut uses = self.per_node(0);
-        for node in &self.nodes {
-            for c in node.op.operands() {
+        for id in self.ids().filter(|&id| among[id]) {
+            for c in self[id].op.operands() {
                 uses[c] += 1;
             }
         }
@@ -308,8 +320,13 @@ impl Graph {
 
     /// Nodes the output depends on (the output included).
     pub fn reachable(&self) -> PerNode<bool> {
+        self.closure(self.output)
+    }
+
+    /// Nodes `root` depends on (`root` included).
+    pub fn closure(&self, root: NodeId) -> PerNode<bool> {
         let mut live = self.per_node(false);
-        live[self.output] = true;
+        live[root] = true;
         for id in self.ids().rev() {
             if live[id] {
                 for c in self[id].op.operands() {
@@ -359,7 +376,7 @@ impl Graph {
 impl Graph {
     /// The lecture's reason to name each node, if it has one. A user's name wins; then the
     /// first placeholder that calls or takes the node, in the order of the arena; then the
-    /// activations' `a` and `z`, numbered over the live calls when there are several.
+    /// activations' `a` and `z`, numbered over the calls the user wrote when there are several.
     pub fn lecture_names(&self) -> PerNode<Option<Lecture>> {
         let mut names: PerNode<Option<Lecture>> = self.per_node(None);
         let nameable = |id: NodeId| !self[id].op.is_leaf() && self[id].op.constant().is_none();
@@ -369,6 +386,9 @@ impl Graph {
             }
         }
         for id in self.ids() {
+            if let (None, Some(d)) = (&names[id], &self[id].label.derived) {
+                names[id] = Some(Lecture::Derived(d.clone()));
+            }
             if let (Some(p), Op::Call(_, arg)) = (&self[id].label.placeholder, self[id].op) {
                 if names[id].is_none() {
                     names[id] = Some(Lecture::Placeholder(p.clone()));
@@ -378,10 +398,13 @@ impl Graph {
                 }
             }
         }
-        let live = self.reachable();
+        // The activations the user wrote, whether the forward still computes them (a rewrite
+        // may leave `σ(z)` for the backward alone) or not.
         let calls: Vec<NodeId> = self
             .ids()
-            .filter(|&id| live[id] && matches!(self[id].op, Op::Call(f, _) if f.is_activation()))
+            .filter(|&id| {
+                self[id].written && matches!(self[id].op, Op::Call(f, _) if f.is_activation())
+            })
             .collect();
         let numbered = calls.len() > 1;
         for (k, &id) in calls.iter().enumerate() {

@@ -16,6 +16,7 @@ pub mod func; // the table of the language's functions
 pub mod reserved; // the names generated code uses itself
 pub mod ast; // the network as read: arguments, lets, expressions, with spans
 pub mod graph; // the network as an SSA graph with shapes
+pub mod simplify; // rewrite rules: stable forms, negations moved out
 pub mod attr; // reads #[network(...)]
 pub mod parse; // reads the function → ast
 pub mod lower; // ast → graph: names resolved, shapes checked, constants folded
@@ -36,30 +37,28 @@ pub use compiled::Compiled;
 /// Runs the stages on the attribute's and the function's tokens: every mistake is reported,
 /// with the span of the user's tokens, before differentiation starts.
 pub fn compile(attr: TokenStream, item: TokenStream) -> syn::Result<Compiled> {
+    compile_with(attr, item, true)
+}
+
+/// [`compile`], with the simplifier (`simplify`, `diff::normal`) on or off.
+pub fn compile_with(attr: TokenStream, item: TokenStream, simplify: bool) -> syn::Result<Compiled> {
     stack::grown(&item, || {
         let item: syn::ItemFn = syn::parse2(item.clone())?;
         let cx = errors::Ctxt::new();
         let attr = attr::parse(&cx, attr); // #[network(f1 = relu, inputs(x, t))]
         let network = parse::network(&cx, &attr, item); // the function → AST
-        let graph = lower::lower(&cx, &network); // AST → graph: names, shapes
+        let graph = lower::lower(&cx, &network, simplify); // AST → graph: names, shapes
         cx.check()?;
         let network = network.into_header(); // the body is in the graph now
-        let (Some(graph), Some(scalar)) = (graph, network.scalar.clone()) else {
-            return Err(syn::Error::new_spanned(
-                &network.item.sig,
-                "this network could not be read",
-            ));
-        };
-        let backward = diff::differentiate(&graph); // the chain rule
+        let unreadable = || syn::Error::new_spanned(&network.item.sig, "could not be read");
+        let mut graph = graph.ok_or_else(unreadable)?;
+        let scalar = network.scalar.clone().ok_or_else(unreadable)?;
+        let backward = diff::differentiate(&mut graph, simplify); // the chain rule
         let names = names::decide(&graph, &backward, &network.item.sig.generics);
         limits::check(&network.item.sig, &graph, &backward, &names)?;
-        Ok(Compiled {
-            network,
-            scalar,
-            graph,
-            backward,
-            names,
-        })
+        #[rustfmt::skip]
+        let compiled = Compiled { network, scalar, graph, backward, names };
+        Ok(compiled)
     })
 }
 

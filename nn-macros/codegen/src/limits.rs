@@ -17,7 +17,7 @@ pub fn check(
     backward: &Backward,
     names: &Names,
 ) -> syn::Result<()> {
-    let live = graph.reachable();
+    let live = backward.needed(graph);
     let values = graph
         .ids()
         .filter(|&id| live[id] && !graph[id].op.is_leaf() && names.value(id).is_some())

@@ -13,18 +13,22 @@ use crate::errors::Ctxt;
 use crate::func::{Builtin, Func, Kind};
 use crate::graph::{Graph, NodeId, Op};
 use crate::reserved;
+use crate::simplify;
 
 const MATRIX_ONLY_TIMES_VECTOR: &str =
     "a matrix can only multiply a vector, written `W·x`; a network computes with scalars and vectors";
 
-/// Lowers the AST; `None` when some part could not be lowered (its error is recorded).
-pub fn lower(cx: &Ctxt, net: &ast::Network) -> Option<Graph> {
+/// Lowers the AST, rewriting by the simplifier's rules when `simplify`; `None` when some
+/// part could not be lowered (its error is recorded).
+pub fn lower(cx: &Ctxt, net: &ast::Network, simplify: bool) -> Option<Graph> {
     let mut lower = Lower {
+        simplify,
         cx,
         net,
         graph: Graph::new(),
         scope: BTreeMap::new(),
         cse: BTreeMap::new(),
+        rewriting: false,
     };
     for arg in &net.args {
         lower.argument(arg);
@@ -50,6 +54,7 @@ pub fn lower(cx: &Ctxt, net: &ast::Network) -> Option<Graph> {
     }
     let id = id?;
     lower.output(id, output)?;
+    lower.prediction();
     Some(lower.graph)
 }
 
@@ -67,6 +72,23 @@ struct Lower<'a> {
     graph: Graph,
     scope: BTreeMap<String, Bound>,
     cse: BTreeMap<(u8, u64, u64, u64, usize, usize), NodeId>,
+    /// Whether the nodes being added come from a rewrite rule, not from the user's source.
+    rewriting: bool,
+    /// Whether to rewrite by the simplifier's rules at all.
+    simplify: bool,
+}
+
+impl simplify::Builder for Lower<'_> {
+    fn graph(&self) -> &Graph {
+        &self.graph
+    }
+
+    fn build(&mut self, op: Op, shape: Shape, span: Span) -> NodeId {
+        let outer = std::mem::replace(&mut self.rewriting, true);
+        let id = self.add(op, shape, span);
+        self.rewriting = outer;
+        id
+    }
 }
 
 impl Lower<'_> {
@@ -155,6 +177,27 @@ impl Lower<'_> {
             self.graph[id].label.user = Some(name.to_string());
         }
         Some(())
+    }
+
+    /// The value `predict = a` names: a value the body computes.
+    fn prediction(&mut self) {
+        let Some(name) = &self.net.predict else {
+            return;
+        };
+        match self.scope.get(&name.to_string()) {
+            Some(Bound::Node(id)) if !self.graph[*id].op.is_leaf() => {
+                self.graph.prediction = Some(*id);
+            }
+            Some(Bound::Node(_)) => self.cx.error_spanned_by(
+                name,
+                format!("`predict = {name}` names an argument; name a value the body computes, like `predict = a` for `let a = sigmoid(w·x + b);`"),
+            ),
+            Some(Bound::Poisoned) => {}
+            None => self.cx.error_spanned_by(
+                name,
+                format!("`predict = {name}`: the body has no value `{name}`; name one of its `let`s, like `predict = a` for `let a = sigmoid(w·x + b);`"),
+            ),
+        }
     }
 
     fn scalar(&self) -> String {
@@ -326,7 +369,8 @@ impl Lower<'_> {
         }
     }
 
-    /// Adds `op`, folding constants, dropping `·1`, `+0`, and reusing an identical node.
+    /// Adds `op`, folding constants, dropping `·1`, `+0`, rewriting it by the simplifier's
+    /// rules, and reusing an identical node.
     fn add(&mut self, op: Op, shape: Shape, span: Span) -> NodeId {
         let op = self.fold(op);
         if let Some(same) = self.alias(&op) {
@@ -334,7 +378,13 @@ impl Lower<'_> {
         }
         let key = op.key();
         if let Some(&id) = self.cse.get(&key) {
+            self.graph[id].written |= !self.rewriting;
             return id;
+        }
+        if self.simplify {
+            if let Some(id) = simplify::rewrite(self, &op, span) {
+                return id;
+            }
         }
         let shape = if op.constant().is_some() {
             Shape::Scalar
@@ -342,6 +392,7 @@ impl Lower<'_> {
             shape
         };
         let id = self.graph.push(op, shape, span);
+        self.graph[id].written = !self.rewriting;
         self.cse.insert(key, id);
         id
     }

@@ -165,6 +165,7 @@ fn lecture_names(graph: &Graph) -> PerNode<Option<String>> {
                 }
             }
             Some(Lecture::Activation(k)) => format!("a{}", number(k)),
+            Some(Lecture::Derived(name)) => name.clone(),
             Some(Lecture::ActivationArgument(k)) => format!("z{}", number(k)),
         };
         names[id] = Some(fresh(&base, &mut taken, "_"));
@@ -184,8 +185,8 @@ fn temporaries(
 ) {
     let read = backward.values_read(graph);
     let own = backward.adjoint_variables(graph);
-    let uses = graph.use_counts();
-    let live = graph.reachable();
+    let live = backward.needed(graph);
+    let uses = graph.use_counts(&live);
     let whole = whole_values(graph);
     let mut k = 1;
     for id in graph.ids() {

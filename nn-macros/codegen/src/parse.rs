@@ -46,6 +46,7 @@ pub fn network(cx: &Ctxt, attr: &Attr, item: syn::ItemFn) -> ast::Network {
             .krate
             .clone()
             .unwrap_or_else(|| syn::parse_quote!(::nn)),
+        predict: attr.predict.clone(),
         item,
     }
 }

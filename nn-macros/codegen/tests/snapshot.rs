@@ -57,6 +57,48 @@ fn classifier_source_reads_like_the_lecture() {
     }
 }
 
+/// The network named `name` of the corpus.
+fn corpus_network(name: &str) -> (proc_macro2::TokenStream, proc_macro2::TokenStream) {
+    common::corpus()
+        .into_iter()
+        .find(|(_, item)| item.to_string().contains(&format!("fn {name}")))
+        .unwrap()
+}
+
+/// The logistic loss written in the body, `-(y·ln(a) + (1 − y)·ln(1 − a))` with
+/// `a = sigmoid(z)`: the simplifier makes the forward stable (softplus) and the backward the
+/// lecture's `a − y`, found by its rules.
+#[test]
+fn logistic_loss_written_in_the_body_cancels_to_a_minus_y() {
+    let (attr, item) = corpus_network("logistic");
+    let source = nn_codegen::expand_source(attr, item).unwrap();
+    matches_snapshot(&source, "logistic.rs.txt");
+    for line in [
+        "let dl_dz = seed * (a - y); // ∂l/∂z = a − y",
+        "let t1 = softplus(-z);",
+        "let a = sigmoid(z);",
+    ] {
+        assert!(source.contains(line), "missing `{line}`");
+    }
+    assert!(!source.contains("ln("), "the unstable logarithms stay");
+}
+
+/// Softmax and the cross-entropy written in the body, `-sum(t * ln(softmax(z)))`: the
+/// backward is `p·Σt − t` (`p − t` for a target that sums to 1), by the same rules.
+#[test]
+fn softmax_cross_entropy_written_in_the_body_cancels_to_p_minus_t() {
+    let (attr, item) = corpus_network("softmax_cross_entropy");
+    let source = nn_codegen::expand_source(attr, item).unwrap();
+    matches_snapshot(&source, "softmax_cross_entropy.rs.txt");
+    let line =
+        "let dl_dz: [f32; 4] = from_fn(|i| seed * (p[i] * sum_t - t[i])); // ∂l/∂z = p·sum_t − t";
+    assert!(source.contains(line), "missing `{line}`");
+    assert!(
+        source.contains("log_softmax(&z)"),
+        "the loss is computed stably"
+    );
+}
+
 #[test]
 fn expansion_is_deterministic() {
     for (attr, item) in common::corpus() {

@@ -41,6 +41,11 @@
 //! (`matmul_batch` also differs from [`dot`](super::dot) per sample in the last bits, as `dot`
 //! keeps eight partial sums.)
 //!
+//! NaN and infinities follow the same sums: a NaN or ±∞ in one sample reaches exactly the
+//! outputs whose sums contain it (NaN where a sum meets a NaN, ∞·0 or +∞ + −∞), and never
+//! another sample's, although edge tiles compute on clamped rows and stale panel columns whose
+//! results are discarded (`nn-runtime/tests/batch.rs` checks this on both paths).
+//!
 //! # Speed
 //!
 //! The products run as register tiles: 6 rows × 16 columns of `f32` accumulators (6 × 8 for

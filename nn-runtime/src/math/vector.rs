@@ -25,6 +25,9 @@ const LANES: usize = 8;
 /// float addition is not associative, so a single running sum would force the compiler to
 /// add one product at a time; independent sums let it use SIMD registers. The order of
 /// additions is fixed, so the result is deterministic.
+///
+/// A NaN element gives NaN; so do ∞·0 and +∞ + (−∞), which have no value. Otherwise an
+/// infinite product gives ±∞, and a sum beyond the float type's range overflows to ±∞.
 #[inline]
 pub fn dot<T: Float, const N: usize>(a: &[T; N], b: &[T; N]) -> T {
     let mut acc = [T::zero(); LANES];
@@ -45,6 +48,9 @@ pub fn dot<T: Float, const N: usize>(a: &[T; N], b: &[T; N]) -> T {
 }
 
 /// Σᵢ vᵢ, with the same fixed order of partial sums as [`dot`].
+///
+/// NaN if an element is NaN or if both +∞ and −∞ occur; ±∞ if an element is, or if the sum
+/// overflows.
 #[inline]
 pub fn sum<T: Float, const N: usize>(v: &[T; N]) -> T {
     let mut acc = [T::zero(); LANES];
@@ -73,31 +79,57 @@ fn reduce<T: Float>(acc: [T; LANES]) -> T {
     (s[0] + s[2]) + (s[1] + s[3])
 }
 
-/// The mean of the elements.
+/// The mean of the elements, [`sum`] / N: NaN and ±∞ as [`sum`] gives them (so a sum that
+/// overflows is ±∞ even where the mean itself would be representable).
 #[inline]
 pub fn mean<T: Float, const N: usize>(v: &[T; N]) -> T {
     sum(v) / super::lit(N as f64)
 }
 
-/// The largest element (NaN-ignoring, as `f64::max`).
+/// The largest element, or NaN if any element is NaN (unlike `f64::max`, which would drop
+/// it); −∞ for N = 0.
 #[inline]
-fn max<T: Float, const N: usize>(v: &[T; N]) -> T {
-    v.iter().fold(T::neg_infinity(), |m, &x| m.max(x))
+pub(crate) fn max<T: Float>(v: &[T]) -> T {
+    v.iter().fold(T::neg_infinity(), |m, &x| {
+        // Once m is NaN, `x > m` is false and m stays NaN.
+        if x > m || x.is_nan() {
+            x
+        } else {
+            m
+        }
+    })
+}
+
+/// z − m for the maximum m of a vector that z belongs to: 0 for z = +∞ (so m = +∞ too), where
+/// z − m would be ∞ − ∞ = NaN; otherwise exactly `z - m`, NaN when every element is −∞.
+#[inline(always)]
+pub(crate) fn minus_max<T: Float>(z: T, m: T) -> T {
+    if z == T::infinity() {
+        T::zero()
+    } else {
+        z - m
+    }
 }
 
 /// softmax(z)ᵢ = e^(zᵢ − max z) / Σⱼ e^(zⱼ − max z): shifted by the maximum, so that no
 /// exponential overflows, whatever the inputs (±1000 included).
 ///
+/// A NaN element makes every output NaN. Infinities give the limits: an element of −∞ gets 0
+/// (if some element is larger), and elements of +∞ share the whole probability, every other
+/// element getting 0. Every element −∞ gives NaN (0/0): an overflow, not a distribution.
+///
 /// ```
-/// let y = nn_runtime::math::softmax(&[1000.0_f64, 0.0, -1000.0]);
-/// assert_eq!(y, [1.0, 0.0, 0.0]);
+/// use nn_runtime::math::softmax;
+/// assert_eq!(softmax(&[1000.0_f64, 0.0, -1000.0]), [1.0, 0.0, 0.0]);
+/// assert_eq!(softmax(&[f64::INFINITY, 0.0, f64::NEG_INFINITY]), [1.0, 0.0, 0.0]);
+/// assert!(softmax(&[1.0, f64::NAN, 2.0]).iter().all(|y| y.is_nan()));
 /// ```
 #[inline]
 pub fn softmax<T: Float, const N: usize>(z: &[T; N]) -> [T; N] {
     let m = max(z);
     let mut e = [T::zero(); N];
     for (e, &z) in e.iter_mut().zip(z) {
-        *e = (z - m).exp();
+        *e = minus_max(z, m).exp();
     }
     // The largest term is e⁰ = 1, so the sum is at least 1.
     let s = sum(&e);
@@ -107,29 +139,36 @@ pub fn softmax<T: Float, const N: usize>(z: &[T; N]) -> [T; N] {
     e
 }
 
-/// log(softmax(z))ᵢ = zᵢ − max z − ln Σⱼ e^(zⱼ − max z): finite for any finite input.
+/// log(softmax(z))ᵢ = (zᵢ − max z) − ln Σⱼ e^(zⱼ − max z): finite for any finite input, and
+/// exact at the maximum even when the others are tiny beside it (no z − (max + small)).
+///
+/// A NaN element makes every output NaN. An element of −∞ gives −∞ (if some element is
+/// larger); with elements of +∞, those give −ln(their count) and every other element −∞, the
+/// logarithms of [`softmax`]'s limits. Every element −∞ gives NaN.
 ///
 /// ```
 /// let y = nn_runtime::math::log_softmax(&[1000.0_f64, 0.0, -1000.0]);
 /// assert_eq!(y, [0.0, -1000.0, -2000.0]);
+/// let y = nn_runtime::math::log_softmax(&[f64::INFINITY, 0.0]);
+/// assert_eq!(y, [0.0, f64::NEG_INFINITY]);
 /// ```
 #[inline]
 pub fn log_softmax<T: Float, const N: usize>(z: &[T; N]) -> [T; N] {
     let m = max(z);
     let mut e = [T::zero(); N];
     for (e, &z) in e.iter_mut().zip(z) {
-        *e = (z - m).exp();
+        *e = minus_max(z, m).exp();
     }
-    let log_sum = m + sum(&e).ln();
+    let log_sum = sum(&e).ln();
     let mut y = [T::zero(); N];
     for (y, &z) in y.iter_mut().zip(z) {
-        *y = z - log_sum;
+        *y = minus_max(z, m) - log_sum;
     }
     y
 }
 
 /// ∂L/∂z from ∂L/∂y for y = softmax(z): the Jacobian diag(y) − y·yᵀ applied to `dy`,
-/// which is yᵢ·(dyᵢ − Σⱼ dyⱼyⱼ).
+/// which is yᵢ·(dyᵢ − Σⱼ dyⱼyⱼ). A NaN in `y` or `dy` makes the result NaN.
 #[inline]
 pub fn softmax_backward<T: Float, const N: usize>(y: &[T; N], dy: &[T; N]) -> [T; N] {
     let d = dot(dy, y);
@@ -141,7 +180,7 @@ pub fn softmax_backward<T: Float, const N: usize>(y: &[T; N], dy: &[T; N]) -> [T
 }
 
 /// ∂L/∂z from ∂L/∂y for y = log_softmax(z): dyᵢ − softmax(z)ᵢ·Σⱼ dyⱼ, with
-/// softmax(z) = e^y.
+/// softmax(z) = e^y. A NaN in `y` or `dy` makes the result NaN.
 #[inline]
 pub fn log_softmax_backward<T: Float, const N: usize>(y: &[T; N], dy: &[T; N]) -> [T; N] {
     let s = sum(dy);
@@ -153,6 +192,7 @@ pub fn log_softmax_backward<T: Float, const N: usize>(y: &[T; N], dy: &[T; N]) -
 }
 
 /// Wᵀ·v for W with R rows of C: what `x` receives from `z = W·x`, ∂L/∂x = Wᵀ·∂L/∂z.
+/// Each output element is a sum, NaN if a NaN, ∞·0 or +∞ + −∞ enters it.
 ///
 /// Walks W row by row (row r scaled by vᵣ, added to the result), so memory is read in order
 /// and the inner loop vectorises. Every output element is the sum over r in row order,
@@ -191,7 +231,7 @@ pub fn transpose_mul<T: Float, const R: usize, const C: usize>(
 }
 
 /// G += dy·xᵀ: what the matrix receives from `z = W·x`, ∂L/∂Wᵣc = ∂L/∂zᵣ·x꜀, added to the
-/// gradient `g`.
+/// gradient `g`. A NaN in `dy` (or `x`) makes its row (or column) of the added terms NaN.
 #[inline]
 pub fn outer_add<T: Float, const R: usize, const C: usize>(
     g: &mut [[T; C]; R],
@@ -205,7 +245,7 @@ pub fn outer_add<T: Float, const R: usize, const C: usize>(
     }
 }
 
-/// a += b, elementwise.
+/// a += b, elementwise (NaN where either element is NaN, or for +∞ + −∞).
 #[inline]
 pub fn add_assign<T: Float, const N: usize>(a: &mut [T; N], b: &[T; N]) {
     for (a, &b) in a.iter_mut().zip(b) {

@@ -53,25 +53,67 @@ pub trait Optimizer<P: Parameters> {
     fn reset(&mut self) {}
 }
 
+/// The norm ‖g‖ = m·r split where it cannot overflow: m = max |gᵢ| and r = √Σ(gᵢ/m)², which
+/// lies in [1, √n] (every gᵢ/m is in [−1, 1], one of them ±1). m is NaN if some gᵢ is NaN, +∞
+/// if some gᵢ is infinite (r is then NaN), and 0 for a zero gradient (r is then 0).
+fn norm_parts<P: Parameters>(grads: &P) -> (P::Scalar, P::Scalar) {
+    let mut m = P::Scalar::zero();
+    for k in 0..P::TENSORS.len() {
+        for &g in grads.tensor(k) {
+            let a = g.abs();
+            // Once m is NaN, `a > m` is false and m stays NaN.
+            if a > m || a.is_nan() {
+                m = a;
+            }
+        }
+    }
+    if m == P::Scalar::zero() || m.is_nan() {
+        return (m, m);
+    }
+    let mut sum = P::Scalar::zero();
+    for k in 0..P::TENSORS.len() {
+        for &g in grads.tensor(k) {
+            let s = g / m;
+            sum = sum + s * s;
+        }
+    }
+    (m, sum.sqrt())
+}
+
 /// The Euclidean norm ‖g‖ over every scalar of every tensor of `grads`.
+///
+/// Computed as max |gᵢ| · √Σ(gᵢ / max |gᵢ|)², so that it is right whenever the norm itself is
+/// representable, even where Σgᵢ² overflows (gradients of 10¹⁹ in `f32`) or underflows; a norm
+/// beyond the float type's range is +∞. NaN if any gᵢ is NaN, +∞ if any is infinite, 0 for a
+/// zero gradient.
 ///
 /// ```
 /// use nn_runtime::optim::global_norm;
 /// use nn_runtime::toy::Line;
 /// assert_eq!(global_norm(&Line { w: 3.0, b: 4.0 }), 5.0);
+/// assert_eq!(global_norm(&Line { w: 3e19_f32, b: 4e19 }), 5e19);
 /// ```
 pub fn global_norm<P: Parameters>(grads: &P) -> P::Scalar {
-    let mut sum = P::Scalar::zero();
-    for k in 0..P::TENSORS.len() {
-        for &g in grads.tensor(k) {
-            sum = sum + g * g;
-        }
+    let (m, r) = norm_parts(grads);
+    if m.is_infinite() {
+        m
+    } else {
+        m * r
     }
-    sum.sqrt()
 }
 
 /// Gradient clipping by global norm: when ‖g‖ > `max_norm`, scales every component by
-/// `max_norm / ‖g‖`, keeping the direction. Returns the norm before clipping.
+/// `max_norm / ‖g‖`, keeping the direction. Returns the norm before clipping, as
+/// [`global_norm`] gives it.
+///
+/// It clips whenever every component is finite, even where ‖g‖ itself exceeds the float
+/// type's range (`f32` [3·10³⁸, 3·10³⁸] becomes [max_norm/√2, max_norm/√2], and +∞ is
+/// returned): each gᵢ is scaled as (gᵢ / m)·(max_norm / r) with m = max |gᵢ| and
+/// r = √Σ(gᵢ/m)², so that neither Σgᵢ² nor the factor max_norm/‖g‖ (subnormal, or 0, for
+/// gradients near the type's range) is ever formed. A gradient
+/// with a NaN or infinite component is left as it is (NaN stays NaN, and the returned norm is
+/// NaN or +∞, which the [`Trainer`](crate::Trainer) reports as [`Error::NonFinite`](crate::Error));
+/// a zero gradient stays zero. A `max_norm` of NaN clips nothing.
 ///
 /// ```
 /// use nn_runtime::optim::clip_global_norm;
@@ -79,11 +121,26 @@ pub fn global_norm<P: Parameters>(grads: &P) -> P::Scalar {
 /// let mut g = Line { w: 3.0, b: 4.0 };
 /// assert_eq!(clip_global_norm(&mut g, 1.0), 5.0);
 /// assert!((g.w - 0.6_f64).abs() < 1e-15 && (g.b - 0.8_f64).abs() < 1e-15);
+///
+/// // Σg² overflows f32, the norm does not.
+/// let mut big = Line { w: 3e19_f32, b: 4e19 };
+/// assert_eq!(clip_global_norm(&mut big, 1.0), 5e19);
+/// assert!((big.w - 0.6).abs() < 1e-7 && (big.b - 0.8).abs() < 1e-7);
 /// ```
 pub fn clip_global_norm<P: Parameters>(grads: &mut P, max_norm: P::Scalar) -> P::Scalar {
-    let norm = global_norm(grads);
-    if norm > max_norm && norm.is_finite() {
-        scale(grads, max_norm / norm);
+    let (m, r) = norm_parts(grads);
+    if !m.is_finite() {
+        return m;
+    }
+    // +∞ when the exact norm is beyond the float type's range; 0 for a zero gradient.
+    let norm = m * r;
+    if norm > max_norm {
+        let factor = max_norm / r;
+        for k in 0..P::TENSORS.len() {
+            for g in grads.tensor_mut(k) {
+                *g = *g / m * factor;
+            }
+        }
     }
     norm
 }

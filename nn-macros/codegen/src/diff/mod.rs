@@ -7,11 +7,15 @@
 //! expression ever grows with depth.
 
 pub mod bexpr;
+pub mod expand;
+pub mod normal;
 pub mod rules;
 
 use crate::ast::Shape;
+use crate::func::Kind;
 use crate::graph::{Graph, NodeId, Op, PerNode};
-use bexpr::{add, BExpr, Factor, Whole, WholeKind};
+use bexpr::{add, mul, BExpr, Factor, Whole, WholeKind};
+use normal::{size, Normalizer};
 use rules::Local;
 
 /// One term of an adjoint: what flows in from one use of the node.
@@ -20,8 +24,12 @@ pub struct Part {
     /// The node whose adjoint flows in (for comments: `∂a3/∂w3`); an alias resolves to the
     /// node that owns the adjoint variable.
     pub consumer: NodeId,
-    /// The local derivative ∂consumer/∂node.
+    /// The local derivative ∂consumer/∂node (through the nodes between them that have no
+    /// adjoint of their own).
     pub factor: Factor,
+    /// Whether the node is a scalar broadcast over a vector consumer of `n` elements, so that
+    /// it receives the sum of the elementwise terms.
+    pub sum: Option<usize>,
 }
 
 /// What a backward statement defines.
@@ -102,6 +110,26 @@ impl Backward {
         read
     }
 
+    /// Nodes whose value the training forward must compute: those the output depends on,
+    /// and those the backward reads with what they depend on (a value a rewrite removed from
+    /// the forward may still be what the backward reads: `σ(z)` of `a − t`).
+    pub fn needed(&self, graph: &Graph) -> PerNode<bool> {
+        let mut needed = graph.reachable();
+        let mut read = self.values_read(graph);
+        if let Some(p) = graph.prediction {
+            read[p] = true;
+        }
+        for id in graph.ids().rev() {
+            if needed[id] || read[id] {
+                needed[id] = true;
+                for c in graph[id].op.operands() {
+                    needed[c] = true;
+                }
+            }
+        }
+        needed
+    }
+
     /// Nodes that get an adjoint variable of their own.
     pub fn adjoint_variables(&self, graph: &Graph) -> PerNode<bool> {
         let mut own = graph.per_node(false);
@@ -157,15 +185,32 @@ enum Flow {
     Whole(Whole),
 }
 
-/// Differentiates the graph.
-pub fn differentiate(graph: &Graph) -> Backward {
+/// Differentiates the graph; with `simplify`, adjoints pass through nodes without a variable
+/// of their own, factors through one node are added and normalized (`normal`), and softmax
+/// steps are written out where that lets them cancel (`expand`, which may add a node `Σv`).
+pub fn differentiate(graph: &mut Graph, simplify: bool) -> Backward {
+    let mut backward = sweep(graph, simplify);
+    if simplify {
+        expand::hoist_sums(graph, &mut backward.steps);
+        // The nodes it added are forward values: no adjoint.
+        backward.adjoint.0.resize(graph.nodes.len(), None);
+    }
+    backward
+}
+
+/// The reverse sweep.
+fn sweep(graph: &Graph, simplify: bool) -> Backward {
     let live = graph.reachable();
     let varying = graph.varying();
     let lecture = graph.lecture_names();
+    let mut normalizer = Normalizer::new(graph, &lecture);
     let mut incoming: PerNode<Vec<(Flow, Part)>> =
         PerNode((0..graph.nodes.len()).map(|_| Vec::new()).collect());
     let mut adjoint: PerNode<Option<BExpr>> = graph.per_node(None);
+    // The node whose adjoint variable a node's adjoint is expressed in, and the factor from
+    // that adjoint to this one (1 for a node with a variable of its own).
     let mut owner: PerNode<NodeId> = PerNode(graph.ids().collect());
+    let mut through: PerNode<BExpr> = graph.per_node(BExpr::Const(1.0));
     let mut pending = graph.per_node(0usize);
     for id in graph.ids().filter(|&id| live[id]) {
         for c in graph[id].op.operands() {
@@ -179,31 +224,32 @@ pub fn differentiate(graph: &Graph) -> Backward {
             continue;
         }
         if id != graph.output {
-            let flows = std::mem::take(&mut incoming[id]);
-            match alias_of(graph, id, &flows).filter(|_| lecture[id].is_none()) {
-                Some((term, consumer)) => {
-                    adjoint[id] = Some(term);
+            let mut flows = std::mem::take(&mut incoming[id]);
+            if simplify {
+                expand::wholes(graph, &mut flows, &mut steps, &mut adjoint);
+            }
+            let shared = alias_of(graph, id, &flows)
+                .or_else(|| substitute(graph, &varying, id, &flows).filter(|_| simplify));
+            match shared.filter(|_| lecture[id].is_none()) {
+                Some((consumer, factor)) => {
+                    adjoint[id] = Some(mul(base(&adjoint, consumer), factor.clone()));
                     owner[id] = consumer;
+                    through[id] = factor;
                 }
                 None => {
-                    steps.push(step(Target::Node, id, flows));
+                    let normalizer = simplify.then_some(&mut normalizer);
+                    steps.push(step(Target::Node, id, flows, normalizer, &adjoint));
                     adjoint[id] = Some(BExpr::Adj(id));
                 }
             }
         }
-        let from = adjoint[id].clone().unwrap_or(BExpr::Seed);
         for (slot, c) in graph[id].op.operands().into_iter().enumerate() {
             if !varying[c] {
                 continue;
             }
-            let (flow, factor) = flow(graph, id, slot, &from);
-            incoming[c].push((
-                flow,
-                Part {
-                    consumer: owner[id],
-                    factor,
-                },
-            ));
+            let from = base(&adjoint, owner[id]);
+            let flow = flow(graph, id, slot, &from, &through[id], owner[id]);
+            incoming[c].push(flow);
             pending[c] -= 1;
             if pending[c] == 0 {
                 let target = match graph[c].op {
@@ -213,7 +259,8 @@ pub fn differentiate(graph: &Graph) -> Backward {
                 };
                 if let Some(target) = target {
                     let flows = std::mem::take(&mut incoming[c]);
-                    steps.push(step(target, c, flows));
+                    let normalizer = simplify.then_some(&mut normalizer);
+                    steps.push(step(target, c, flows, normalizer, &adjoint));
                 }
             }
         }
@@ -221,19 +268,71 @@ pub fn differentiate(graph: &Graph) -> Backward {
     Backward { steps, adjoint }
 }
 
-/// A node (that the lecture does not name) whose adjoint is another's, unchanged and of the
-/// same shape, reuses that adjoint's variable: (the adjoint, its owner).
-fn alias_of(graph: &Graph, id: NodeId, flows: &[(Flow, Part)]) -> Option<(BExpr, NodeId)> {
-    let [(Flow::Each(term), part)] = flows else {
+/// The adjoint of a node that has a variable of its own (or is the output).
+fn base(adjoint: &PerNode<Option<BExpr>>, owner: NodeId) -> BExpr {
+    adjoint[owner].clone().unwrap_or(BExpr::Seed)
+}
+
+/// A node whose adjoint is another's, unchanged and of the same shape, reuses that adjoint's
+/// variable: (its owner, factor 1).
+fn alias_of(graph: &Graph, id: NodeId, flows: &[(Flow, Part)]) -> Option<(NodeId, BExpr)> {
+    let [(Flow::Each(_), part)] = flows else {
         return None;
     };
     let unchanged = part.factor == Factor::Each(BExpr::Const(1.0));
     let same_shape = graph.shape(part.consumer) == graph.shape(id);
-    (unchanged && same_shape).then(|| (term.clone(), part.consumer))
+    (unchanged && same_shape).then_some((part.consumer, BExpr::Const(1.0)))
 }
 
-/// What node `id`, whose adjoint is `from`, passes to its operand `slot`, and the local factor.
-fn flow(graph: &Graph, id: NodeId, slot: usize, from: &BExpr) -> (Flow, Factor) {
+/// A node with one use and one operand that varies (a negation, a function of one value, a
+/// product with a constant) has no adjoint variable: what flows into it flows on into its
+/// operand, the factors multiplied, so that the simplifier sees the whole derivative from
+/// the nearest node with a variable. (One operand: the adjoint is read once, so the
+/// expression never grows.) Returns (that node, the factor so far).
+fn substitute(
+    graph: &Graph,
+    varying: &PerNode<bool>,
+    id: NodeId,
+    flows: &[(Flow, Part)],
+) -> Option<(NodeId, BExpr)> {
+    let [(Flow::Each(_), part)] = flows else {
+        return None;
+    };
+    let Factor::Each(factor) = &part.factor else {
+        return None;
+    };
+    let operands = graph[id].op.operands();
+    let slots: Vec<usize> = (0..operands.as_slice().len())
+        .filter(|&k| varying[operands.as_slice()[k]])
+        .collect();
+    // A constant factor can go to several operands: nothing grows.
+    let constant = matches!(factor, BExpr::Const(_));
+    if slots.is_empty() || (slots.len() > 1 && !constant) {
+        return None;
+    }
+    let shape = graph.shape(id);
+    let consumer = graph.shape(part.consumer);
+    // A sum or mean passes a scalar on to every element.
+    let reduction = matches!(graph[id].op, Op::Call(f, _) if f.kind() == Kind::Reduction);
+    let fits = part.sum.is_none()
+        && (consumer == shape || consumer == Shape::Scalar)
+        && slots.iter().all(|&slot| {
+            (graph.shape(operands.as_slice()[slot]) == shape || reduction)
+                && matches!(rules::local(graph, id, slot), Local::Each(_))
+        });
+    fits.then(|| (part.consumer, factor.clone()))
+}
+
+/// What node `id` passes to its operand `slot`: its adjoint is `from` (the adjoint of its
+/// owner) times `through`.
+fn flow(
+    graph: &Graph,
+    id: NodeId,
+    slot: usize,
+    from: &BExpr,
+    through: &BExpr,
+    owner: NodeId,
+) -> (Flow, Part) {
     let child = graph[id].op.operands().as_slice()[slot];
     match rules::local(graph, id, slot) {
         Local::Whole(kind, value) => (
@@ -242,21 +341,45 @@ fn flow(graph: &Graph, id: NodeId, slot: usize, from: &BExpr) -> (Flow, Factor) 
                 value,
                 dy: from.clone(),
             }),
-            Factor::Jacobian(kind, value),
+            Part {
+                consumer: owner,
+                factor: Factor::Jacobian(kind, value),
+                sum: None,
+            },
         ),
-        Local::Each(factor) => {
+        Local::Each(local) => {
+            let factor = mul(through.clone(), local);
             let term = rules::times(from, &factor);
-            let term = match (graph.shape(id), graph.shape(child)) {
-                // A scalar broadcast over a vector receives the sum over its elements.
-                (Shape::Vector(n), Shape::Scalar) => BExpr::Sum(term.boxed(), n),
-                _ => term,
+            // A scalar broadcast over a vector receives the sum over its elements.
+            let sum = match (graph.shape(id), graph.shape(child)) {
+                (Shape::Vector(n), Shape::Scalar) => Some(n),
+                _ => None,
             };
-            (Flow::Each(term), Factor::Each(factor))
+            let term = match sum {
+                Some(n) => BExpr::Sum(term.boxed(), n),
+                None => term,
+            };
+            (
+                Flow::Each(term),
+                Part {
+                    consumer: owner,
+                    factor: Factor::Each(factor),
+                    sum,
+                },
+            )
         }
     }
 }
 
-fn step(target: Target, node: NodeId, flows: Vec<(Flow, Part)>) -> Step {
+/// A step from what flows in. Terms through the same node are also added as one factor in
+/// normal form (`normal`); that form is taken when it is smaller.
+fn step(
+    target: Target,
+    node: NodeId,
+    flows: Vec<(Flow, Part)>,
+    normalizer: Option<&mut Normalizer>,
+    adjoint: &PerNode<Option<BExpr>>,
+) -> Step {
     let mut each: Option<BExpr> = None;
     let mut whole = Vec::new();
     let mut parts = Vec::new();
@@ -272,6 +395,13 @@ fn step(target: Target, node: NodeId, flows: Vec<(Flow, Part)>) -> Step {
         }
         parts.push(part);
     }
+    let merged = normalizer.and_then(|n| merged(&parts, n, adjoint));
+    if let Some((merged, parts_merged)) = merged {
+        if each.as_ref().is_some_and(|e| size(&merged) < size(e)) {
+            each = Some(merged);
+            parts = parts_merged;
+        }
+    }
     Step {
         target,
         node,
@@ -279,4 +409,52 @@ fn step(target: Target, node: NodeId, flows: Vec<(Flow, Part)>) -> Step {
         whole,
         parts,
     }
+}
+
+/// The elementwise share with the factors through each node added and normalized, and the
+/// parts it then has.
+fn merged(
+    parts: &[Part],
+    normalizer: &mut Normalizer,
+    adjoint: &PerNode<Option<BExpr>>,
+) -> Option<(BExpr, Vec<Part>)> {
+    let mut groups: Vec<(NodeId, Option<usize>, BExpr)> = Vec::new();
+    for part in parts {
+        let Factor::Each(f) = &part.factor else {
+            continue;
+        };
+        match groups
+            .iter_mut()
+            .find(|(c, s, _)| *c == part.consumer && *s == part.sum)
+        {
+            Some(group) => group.2 = add(group.2.clone(), f.clone()),
+            None => groups.push((part.consumer, part.sum, f.clone())),
+        }
+    }
+    let mut each: Option<BExpr> = None;
+    let mut out: Vec<Part> = Vec::new();
+    for (consumer, sum, factor) in groups {
+        let factor = normalizer.simplest(&factor);
+        let term = rules::times(&base(adjoint, consumer), &factor);
+        let term = match sum {
+            Some(n) => BExpr::Sum(term.boxed(), n),
+            None => term,
+        };
+        each = Some(match each {
+            None => term,
+            Some(s) => add(s, term),
+        });
+        out.push(Part {
+            consumer,
+            factor: Factor::Each(factor),
+            sum,
+        });
+    }
+    out.extend(
+        parts
+            .iter()
+            .filter(|p| matches!(p.factor, Factor::Jacobian(..)))
+            .cloned(),
+    );
+    Some((each?, out))
 }

@@ -65,15 +65,7 @@ fn derivative(f: Func, z: BExpr, out: BExpr, n: usize, id: NodeId) -> Local {
         Builtin::LeakyRelu => call(Builtin::LeakyReluDerivative, c),
         Builtin::Softplus => call(Builtin::Sigmoid, [0.0; 2]),
         Builtin::Gelu => call(Builtin::GeluDerivative, [0.0; 2]),
-        // (z·σ)′ = σ + z·σ·(1 − σ) = a + σ(z)·(1 − a)
-        Builtin::Silu => BExpr::Add(
-            out.clone().boxed(),
-            BExpr::Mul(
-                call(Builtin::Sigmoid, [0.0; 2]).boxed(),
-                sub(one(), out).boxed(),
-            )
-            .boxed(),
-        ),
+        Builtin::Silu => call(Builtin::SiluDerivative, [0.0; 2]),
         Builtin::Exp => out,
         Builtin::Ln => div(one(), z),
         Builtin::Sqrt => div(BExpr::Const(0.5), out),
@@ -94,6 +86,7 @@ fn derivative(f: Func, z: BExpr, out: BExpr, n: usize, id: NodeId) -> Local {
         | Builtin::LeakyReluDerivative
         | Builtin::StepDerivative
         | Builtin::GeluDerivative
+        | Builtin::SiluDerivative
         | Builtin::Sign => BExpr::Const(0.0),
     })
 }

@@ -111,7 +111,7 @@ impl Batch<'_> {
         let plan = self.r.plan;
         let g = &plan.c.graph;
         let mut stmts = Vec::new();
-        for id in g.ids().filter(|&id| plan.live[id]) {
+        for id in g.ids().filter(|&id| plan.needed[id]) {
             let name = self.r.ident(Var::Value(id));
             let shape = plan.shape(id);
             if plan.products[id] {

@@ -24,6 +24,7 @@ pub fn module(plan: &Plan) -> Output {
     let lecture_uses = Recorder::default();
     let mut lecture = types(plan);
     lecture.extend(forward_functions(plan, &lecture_uses));
+    lecture.extend(predict_function(plan, &lecture_uses));
     lecture.extend(backward_functions(plan, &lecture_uses));
     let batch_uses = Recorder::default();
     let batch = batch::functions(plan, &batch_uses);
@@ -153,13 +154,14 @@ fn types(plan: &Plan) -> Vec<Item> {
     items
 }
 
-/// The forward statements shared by `forward` and `forward_tape`: one `let` per value with a
-/// variable, in the arena's order.
-pub fn forward_lets(r: &Render) -> Vec<Stmt> {
+/// The forward statements: one `let` per value with a variable, in the arena's order, of the
+/// values the output needs (`forward`) or also those the backward reads (`forward_tape`).
+pub fn forward_lets(r: &Render, tape: bool) -> Vec<Stmt> {
     let plan = r.plan;
     let g = &plan.c.graph;
+    let wanted = if tape { &plan.needed } else { &plan.live };
     g.ids()
-        .filter(|&id| plan.live[id] && plan.named[id] && id != g.output)
+        .filter(|&id| wanted[id] && plan.named[id] && id != g.output)
         .map(|id| {
             let name = plan.name(id);
             let (value, _) = r.forward(id, true);
@@ -203,10 +205,13 @@ fn forward_functions(plan: &Plan, uses: &Recorder) -> Vec<Item> {
     });
     let args: Vec<TokenStream> = args.collect();
     let bind = bind(plan, "Params", &g.params, g.params.len());
-    let lets = forward_lets(&r);
     let (out, _) = r.forward(g.output, true);
-    let mut body: Vec<Stmt> = bind.into_iter().chain(lets).collect();
-    let mut tape_body = body.clone();
+    let mut body: Vec<Stmt> = bind
+        .iter()
+        .cloned()
+        .chain(forward_lets(&r, false))
+        .collect();
+    let mut tape_body: Vec<Stmt> = bind.into_iter().chain(forward_lets(&r, true)).collect();
     body.push(Stmt::new(out.clone()));
     let fields = plan.tape.iter().map(|&id| plan.name(id));
     let returned = if plan.read[g.output] {
@@ -240,6 +245,59 @@ fn forward_functions(plan: &Plan, uses: &Recorder) -> Vec<Item> {
             body: tape_body,
         }),
     ]
+}
+
+/// `predict`: the value `predict = a` names, from the inputs it depends on, without the loss.
+fn predict_function(plan: &Plan, uses: &Recorder) -> Option<Item> {
+    let g = &plan.c.graph;
+    let p = g.prediction?;
+    let wanted = g.closure(p);
+    let generics = Generics::of(plan);
+    let (ig, wc) = (&generics.impl_generics, &generics.where_clause);
+    let r = Render::new(plan, Mode::Forward, uses);
+    let params: Vec<NodeId> = g.params.iter().copied().filter(|&q| wanted[q]).collect();
+    let inputs = g.inputs.iter().filter(|&&i| wanted[i]).map(|&i| {
+        let (n, t) = (plan.name(i), plan.ty(plan.shape(i)));
+        quote!(#n: #t)
+    });
+    let mut body: Vec<Stmt> = bind(plan, "Params", &params, g.params.len())
+        .into_iter()
+        .collect();
+    for id in g
+        .ids()
+        .filter(|&id| wanted[id] && plan.named[id] && id != p)
+    {
+        let (name, (value, _)) = (plan.name(id), r.forward(id, true));
+        body.push(Stmt::new(match plan.shape(id) {
+            Shape::Scalar => quote!(let #name = #value;),
+            shape => {
+                let ty = plan.ty(shape);
+                quote!(let #name: #ty = #value;)
+            }
+        }));
+    }
+    body.push(Stmt::new(r.forward(p, true).0));
+    let params_ty = generics.ty("Params", !g.params.is_empty());
+    let params_arg = ident(if params.is_empty() {
+        "_params"
+    } else {
+        "params"
+    });
+    let ty = plan.ty(plan.shape(p));
+    let name = plan.c.names.of(p);
+    let fn_str = plan.c.network.item.sig.ident.to_string();
+    let docs = doc(&format!(
+        "The prediction `{name}` of `{fn_str}` (the value `predict = {name}` names), from the \
+         inputs it depends on, without the loss: what the trained network is used for."
+    ));
+    Some(Item::Function(Function {
+        head: quote! {
+            #docs
+            #[inline]
+            pub fn predict #ig (#params_arg: &#params_ty, #(#inputs),*) -> #ty #wc
+        },
+        body,
+    }))
 }
 
 /// `backward` (every step, returning ∂L/∂input) and `backward_params` (the steps training

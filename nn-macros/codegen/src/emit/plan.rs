@@ -21,6 +21,8 @@ pub struct Plan<'a> {
     pub generic: bool,
     /// Nodes the output depends on.
     pub live: PerNode<bool>,
+    /// Nodes the training forward computes: the live ones and those the backward reads.
+    pub needed: PerNode<bool>,
     /// Nodes computed into a variable of their own (in the per-sample functions).
     pub named: PerNode<bool>,
     /// Nodes whose forward value the backward reads.
@@ -40,11 +42,14 @@ impl<'a> Plan<'a> {
     pub fn new(c: &'a Compiled) -> Plan<'a> {
         let g = &c.graph;
         let live = g.reachable();
+        let needed = c.backward.needed(g);
         let mut named = g.per_node(false);
         for id in g.ids() {
             let op = &g[id].op;
-            named[id] =
-                live[id] && !op.is_leaf() && op.constant().is_none() && c.names.value(id).is_some();
+            named[id] = needed[id]
+                && !op.is_leaf()
+                && op.constant().is_none()
+                && c.names.value(id).is_some();
         }
         let read = c.backward.values_read(g);
         let tape = g
@@ -56,6 +61,7 @@ impl<'a> Plan<'a> {
             scalar: c.scalar.ident().to_token_stream(),
             generic: matches!(c.scalar, Scalar::Generic(_)),
             live,
+            needed,
             named,
             read,
             tape,

@@ -35,7 +35,7 @@ pub fn corpus() -> Vec<(TokenStream, TokenStream)> {
             ),
         ),
         (
-            quote!(inputs(x1, x2, y)),
+            quote!(inputs(x1, x2, y), predict = a),
             quote!(
                 fn logistic(x1: f64, x2: f64, y: f64, w1: f64, w2: f64, b: f64) -> f64 {
                     let z = w1·x1 + w2·x2 + b;
@@ -68,6 +68,20 @@ pub fn corpus() -> Vec<(TokenStream, TokenStream)> {
                 ) -> f32 {
                     let h = relu(W1·x + b1);
                     l = -sum(t * log_softmax(W2·h + b2)) + mean(h * h)
+                }
+            ),
+        ),
+        (
+            quote!(inputs(x, t)),
+            quote!(
+                fn softmax_cross_entropy(
+                    x: [f32; 3],
+                    t: [f32; 4],
+                    W: [[f32; 3]; 4],
+                    b: [f32; 4],
+                ) -> f32 {
+                    let p = softmax(W·x + b);
+                    l = -sum(t * ln(p))
                 }
             ),
         ),

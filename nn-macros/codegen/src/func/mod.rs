@@ -10,6 +10,12 @@
 //! Adding an activation is one entry in `functions!` below, its arm in
 //! `diff::rules::derivative`, the `nn::math` function that the entry names, and its tests.
 
+mod kernels;
+mod values;
+
+pub use kernels::Kernel;
+use values::{gelu, gelu_derivative, log_softmax, sigmoid, silu_derivative, softmax};
+
 /// What a function does with a vector.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
@@ -211,45 +217,9 @@ const fn whole(
     }
 }
 
-/// √(2/π), of the tanh approximation of GELU.
-const GELU_SCALE: f64 = 0.797_884_560_802_865_4;
-/// The cubic coefficient of the tanh approximation of GELU.
-const GELU_CUBIC: f64 = 0.044_715;
-
-fn sigmoid(z: f64) -> f64 {
-    if z >= 0.0 {
-        1.0 / (1.0 + (-z).exp())
-    } else {
-        let e = z.exp();
-        e / (1.0 + e)
-    }
-}
-
-fn gelu(z: f64) -> f64 {
-    0.5 * z * (1.0 + (GELU_SCALE * (z + GELU_CUBIC * z * z * z)).tanh())
-}
-
-fn gelu_derivative(z: f64) -> f64 {
-    let t = (GELU_SCALE * (z + GELU_CUBIC * z * z * z)).tanh();
-    0.5 * (1.0 + t) + 0.5 * z * (1.0 - t * t) * GELU_SCALE * (1.0 + 3.0 * GELU_CUBIC * z * z)
-}
-
-fn softmax(v: &[f64]) -> Vec<f64> {
-    let max = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let e: Vec<f64> = v.iter().map(|x| (x - max).exp()).collect();
-    let total: f64 = e.iter().sum();
-    e.iter().map(|x| x / total).collect()
-}
-
-fn log_softmax(v: &[f64]) -> Vec<f64> {
-    let max = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let log_total = v.iter().map(|x| (x - max).exp()).sum::<f64>().ln();
-    v.iter().map(|x| x - max - log_total).collect()
-}
-
 functions! {
     /// `step(z)`, `step(z, threshold)`.
-    Step = each("step", "step", true, THRESHOLD, |z, c| if z > c[0] { 1.0 } else { 0.0 },
+    Step = each("step", "step", true, THRESHOLD, |z, c| if z > c[0] { 1.0 } else if z <= c[0] { 0.0 } else { f64::NAN },
         "the Heaviside step of Rosenblatt's perceptron: 1 where z > threshold, else 0");
     /// `sigmoid(z)`.
     Sigmoid = each("sigmoid", "σ", true, NONE, |z, _| sigmoid(z),
@@ -257,7 +227,7 @@ functions! {
     /// `tanh(z)`.
     Tanh = each("tanh", "tanh", true, NONE, |z, _| z.tanh(), "the hyperbolic tangent");
     /// `relu(z)`.
-    Relu = each("relu", "relu", true, NONE, |z, _| z.max(0.0), "the rectified linear unit max(0, z)");
+    Relu = each("relu", "relu", true, NONE, |z, _| if z < 0.0 { 0.0 } else { z }, "the rectified linear unit max(0, z)");
     /// `leaky_relu(z, α)`.
     LeakyRelu = each("leaky_relu", "leaky_relu", true, SLOPE, |z, c| if z > 0.0 { z } else { c[0] * z },
         "the leaky ReLU: z where z > 0, else αz");
@@ -303,18 +273,21 @@ functions! {
     LogSoftmax = whole("log_softmax", "log_softmax", Kind::VectorMap, true, Value::Map(log_softmax),
         "vᵢ − ln Σⱼ e^vⱼ, computed shifted by the maximum so that it stays finite");
     /// relu′(z).
-    ReluDerivative = helper("relu_derivative", "relu′", NONE, |z, _| if z > 0.0 { 1.0 } else { 0.0 },
+    ReluDerivative = helper("relu_derivative", "relu′", NONE, |z, _| if z > 0.0 { 1.0 } else if z <= 0.0 { 0.0 } else { f64::NAN },
         "(1 if {z} > 0, else 0)");
     /// leaky_relu′(z, α).
     LeakyReluDerivative = helper("leaky_relu_derivative", "leaky_relu′", SLOPE,
-        |z, c| if z > 0.0 { 1.0 } else { c[0] }, "(1 if {z} > 0, else {c})");
+        |z, c| if z > 0.0 { 1.0 } else if z <= 0.0 { c[0] } else { f64::NAN }, "(1 if {z} > 0, else {c})");
     /// step′(z) = 0.
-    StepDerivative = helper("step_derivative", "step′", NONE, |_, _| 0.0,
+    StepDerivative = helper("step_derivative", "step′", NONE, |z, _| if z.is_nan() { z } else { 0.0 },
         "= 0: no gradient flows through a step");
     /// gelu′(z).
     GeluDerivative = helper("gelu_derivative", "gelu′", NONE, |z, _| gelu_derivative(z), "");
+    /// silu′(z), exact at ±∞ (where a + σ(z)·(1 − a) would be ∞ − ∞).
+    SiluDerivative = helper("silu_derivative", "silu′", NONE, |z, _| silu_derivative(z), "");
     /// sign(z), the derivative of |z|.
-    Sign = helper("sign", "sign", NONE, |z, _| if z > 0.0 { 1.0 } else if z < 0.0 { -1.0 } else { 0.0 },
+    Sign = helper("sign", "sign", NONE,
+        |z, _| if z > 0.0 { 1.0 } else if z < 0.0 { -1.0 } else if z == 0.0 { 0.0 } else { z },
         "");
 }
 
@@ -488,53 +461,6 @@ impl Func {
     }
 }
 
-macro_rules! kernels {
-    ($($(#[$doc:meta])* $variant:ident = $name:literal;)*) => {
-        /// The functions of `nn::math` that generated code calls for what is not a function
-        /// of the language: products, the whole-vector steps of the backward pass, the batch
-        /// kernels.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-        pub enum Kernel {
-            $($(#[$doc])* $variant,)*
-        }
-
-        impl Kernel {
-            /// Every kernel.
-            pub const ALL: &'static [Kernel] = &[$(Kernel::$variant,)*];
-
-            /// Its name in `nn::math`.
-            pub fn name(self) -> &'static str {
-                match self {
-                    $(Kernel::$variant => $name,)*
-                }
-            }
-        }
-    };
-}
-
-kernels! {
-    /// a·b of two vectors.
-    Dot = "dot";
-    /// Wᵀ·v.
-    TransposeMul = "transpose_mul";
-    /// W += dy ⊗ x.
-    OuterAdd = "outer_add";
-    /// a += b, elementwise.
-    AddAssign = "add_assign";
-    /// y ⊙ (dy − (dy·y)), the backward of softmax.
-    SoftmaxBackward = "softmax_backward";
-    /// dy − exp(y)·Σdy, the backward of log_softmax.
-    LogSoftmaxBackward = "log_softmax_backward";
-    /// Z = X·Wᵀ for a batch of rows.
-    MatmulBatch = "matmul_batch";
-    /// dX = dZ·W for a batch of rows.
-    TransposeMulBatch = "transpose_mul_batch";
-    /// dW += dZᵀ·X for a batch of rows.
-    OuterAddBatch = "outer_add_batch";
-    /// A constant in a generic float type.
-    Lit = "lit";
-}
-
 /// The language's functions as a list for messages: `` `step`, `sigmoid`, … ``.
 pub fn language_list() -> String {
     Builtin::language()
@@ -576,6 +502,30 @@ mod tests {
                 Builtin::from_name(b.spec().name).is_some(),
                 b.spec().kind != Kind::Helper
             );
+        }
+    }
+
+    /// NaN in, NaN out: no function of the table (a helper of generated backward code
+    /// included) turns a NaN into a number.
+    #[test]
+    fn every_function_keeps_a_nan() {
+        for b in Builtin::ALL {
+            let c = [0.01, 0.0];
+            let constants = if b.spec().constants.is_empty() {
+                [0.0; 2]
+            } else {
+                c
+            };
+            let constants = if *b == Builtin::Powi {
+                [2.0, 0.0]
+            } else {
+                constants
+            };
+            match b.spec().value {
+                Value::Each(f) => assert!(f(f64::NAN, &constants).is_nan(), "{b:?}"),
+                Value::Reduce(f) => assert!(f(&[f64::NAN, 1.0]).is_nan(), "{b:?}"),
+                Value::Map(f) => assert!(f(&[1.0, f64::NAN]).iter().all(|v| v.is_nan()), "{b:?}"),
+            }
         }
     }
 
