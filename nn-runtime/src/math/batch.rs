@@ -300,26 +300,35 @@ impl<T: Copy, const R: usize, const KD: usize> Lhs<T, R> for &[[T; R]; KD] {
     }
 }
 
-/// acc[r][c] += a(r, k)·b[k][c] for k = 0, 1, …, KD − 1 in turn.
-///
-/// With C·R accumulators in registers (12 AVX registers for 6 × 16 `f32`), each step
-/// broadcasts R values of `a` and multiplies them with the C contiguous values of `b[k]`.
-#[inline(always)]
-fn tile<T: Float, const R: usize, const C: usize, const KD: usize, const FMA: bool>(
-    acc: &mut [[T; C]; R],
-    a: &impl Lhs<T, R>,
-    b: &[[T; C]; KD],
-) {
-    for (k, bk) in b.iter().enumerate() {
-        let ak = a.col(k);
-        for (row, &ar) in acc.iter_mut().zip(&ak) {
-            for (v, &bkc) in row.iter_mut().zip(bk) {
-                // With FMA (the dispatched AVX2 path) one rounding per term instead of two.
-                *v = if FMA {
-                    ar.mul_add(bkc, *v)
-                } else {
-                    *v + ar * bkc
-                };
+/// The register tile's product, with fused multiply-adds (`FMA`) or without. `FMA` is a
+/// parameter of this (empty) type rather than of the function, so that a kernel names it and
+/// the shapes are inferred from the arguments, `Tile::<FMA>::add_product(&mut acc, &rows,
+/// panel)`: the panel is C or H wide, and inferring const arguments with `_`
+/// (`tile::<_, R, _, _, FMA>`) needs Rust 1.89, above the crates' `rust-version`.
+enum Tile<const FMA: bool> {}
+
+impl<const FMA: bool> Tile<FMA> {
+    /// acc[r][c] += a(r, k)·b[k][c] for k = 0, 1, …, KD − 1 in turn.
+    ///
+    /// With C·R accumulators in registers (12 AVX registers for 6 × 16 `f32`), each step
+    /// broadcasts R values of `a` and multiplies them with the C contiguous values of `b[k]`.
+    #[inline(always)]
+    fn add_product<T: Float, const R: usize, const C: usize, const KD: usize>(
+        acc: &mut [[T; C]; R],
+        a: &impl Lhs<T, R>,
+        b: &[[T; C]; KD],
+    ) {
+        for (k, bk) in b.iter().enumerate() {
+            let ak = a.col(k);
+            for (row, &ar) in acc.iter_mut().zip(&ak) {
+                for (v, &bkc) in row.iter_mut().zip(bk) {
+                    // With FMA (the dispatched AVX2 path) one rounding per term instead of two.
+                    *v = if FMA {
+                        ar.mul_add(bkc, *v)
+                    } else {
+                        *v + ar * bkc
+                    };
+                }
             }
         }
     }
@@ -397,9 +406,9 @@ fn matmul<
             while s0 < B {
                 let rows: [&[T; K]; R] = core::array::from_fn(|r| &x[min(s0 + r, B - 1)]);
                 let mut acc: [_; R] = zero_tile(panel);
-                tile::<_, R, _, _, FMA>(&mut acc, &rows, panel);
+                Tile::<FMA>::add_product(&mut acc, &rows, panel);
                 for (zs, a) in z[s0..].iter_mut().zip(&acc) {
-                    store_row::<_, _, false>(&mut zs[i0..i0 + cw], a);
+                    Row::<false>::store(&mut zs[i0..i0 + cw], a);
                 }
                 s0 += R;
             }
@@ -411,7 +420,7 @@ fn matmul<
             while i0 < M {
                 let rows: [&[T; K]; R] = core::array::from_fn(|r| &w[min(i0 + r, M - 1)]);
                 let mut acc: [_; R] = zero_tile(panel);
-                tile::<_, R, _, _, FMA>(&mut acc, &rows, panel);
+                Tile::<FMA>::add_product(&mut acc, &rows, panel);
                 store_transposed(z, acc, s0, cw, i0);
                 i0 += R;
             }
@@ -419,21 +428,27 @@ fn matmul<
     }
 }
 
-/// dst = src[..dst.len()], or with `ADD`, dst += src[..dst.len()]: a tile row written back
-/// (with whole-width vector operations when the row is full).
-#[inline(always)]
-fn store_row<T: Float, const C: usize, const ADD: bool>(dst: &mut [T], src: &[T; C]) {
+/// A tile row written back, or with `ADD` added back (a type parameter for the reason given
+/// at [`Tile`]: the row's width is inferred).
+enum Row<const ADD: bool> {}
+
+impl<const ADD: bool> Row<ADD> {
+    /// dst = src[..dst.len()], or with `ADD`, dst += src[..dst.len()] (with whole-width vector
+    /// operations when the row is full).
     #[inline(always)]
-    fn put<T: Float, const ADD: bool>(d: &mut T, s: T) {
-        *d = if ADD { *d + s } else { s };
-    }
-    if let Ok(full) = <&mut [T; C]>::try_from(&mut *dst) {
-        for (d, &s) in full.iter_mut().zip(src) {
-            put::<T, ADD>(d, s);
+    fn store<T: Float, const C: usize>(dst: &mut [T], src: &[T; C]) {
+        #[inline(always)]
+        fn put<T: Float, const ADD: bool>(d: &mut T, s: T) {
+            *d = if ADD { *d + s } else { s };
         }
-    } else {
-        for (d, &s) in dst.iter_mut().zip(src) {
-            put::<T, ADD>(d, s);
+        if let Ok(full) = <&mut [T; C]>::try_from(&mut *dst) {
+            for (d, &s) in full.iter_mut().zip(src) {
+                put::<T, ADD>(d, s);
+            }
+        } else {
+            for (d, &s) in dst.iter_mut().zip(src) {
+                put::<T, ADD>(d, s);
+            }
         }
     }
 }
@@ -509,9 +524,9 @@ fn transpose_mul<
         while s0 < B {
             let rows: [&[T; M]; R] = core::array::from_fn(|r| &dz[min(s0 + r, B - 1)]);
             let mut acc: [_; R] = zero_tile(panel);
-            tile::<_, R, _, _, FMA>(&mut acc, &rows, panel);
+            Tile::<FMA>::add_product(&mut acc, &rows, panel);
             for (dxs, a) in dx[s0..].iter_mut().zip(&acc) {
-                store_row::<_, _, false>(&mut dxs[c0..c0 + cw], a);
+                Row::<false>::store(&mut dxs[c0..c0 + cw], a);
             }
             s0 += R;
         }
@@ -558,10 +573,10 @@ fn outer_add<
             pack_columns(panel, x, c0, cw);
             for (t, at) in ap.iter().enumerate().take(tiles) {
                 let mut acc: [_; R] = zero_tile(panel);
-                tile::<_, R, _, _, FMA>(&mut acc, &at, panel);
+                Tile::<FMA>::add_product(&mut acc, &at, panel);
                 let r0 = i0 + t * R;
                 for (gr, a) in g[r0..].iter_mut().zip(&acc) {
-                    store_row::<_, _, true>(&mut gr[c0..c0 + cw], a);
+                    Row::<true>::store(&mut gr[c0..c0 + cw], a);
                 }
             }
         });
