@@ -5,12 +5,15 @@
 //!
 //! The data are split into training and test images by a seeded shuffle, so every run sees
 //! the same split. The example shows a progress bar while it trains, prints the test accuracy
-//! and the confusion matrix, and draws the loss curve as SVG.
+//! and the confusion matrix, and draws the loss curve as SVG: `digits_loss.svg` in the current
+//! directory, or in the directory `--out DIR` names (`--curve FILE` for another name,
+//! `--no-curve` for none).
 //!
 //! ```text
-//! cargo run --release --example digits                       # about a second
+//! cargo run --release --example digits                       # about a second; ./digits_loss.svg
 //! cargo run --release --example digits -- --fast             # 600 images, 15 epochs
-//! cargo run --release --example digits -- --data my.csv --curve loss.svg
+//! cargo run --release --example digits -- --out pictures     # pictures/digits_loss.svg
+//! cargo run --release --example digits -- --data my.csv --curve my_loss.svg
 //! cargo run --release --example digits -- --benchmark-split  # rows 0..1499 train, the rest test
 //! ```
 
@@ -247,9 +250,13 @@ pub struct Options {
     pub seed: u64,
     /// Show a progress bar (on a terminal).
     pub progress: bool,
-    /// Where the loss curve goes (`None`: not drawn).
+    /// Where the loss curve goes (`None`: not drawn): [`CURVE`] in the current directory, or
+    /// in `--out DIR`, or `--curve FILE`.
     pub curve: Option<PathBuf>,
 }
+
+/// The loss curve's file name.
+pub const CURVE: &str = "digits_loss.svg";
 
 impl Options {
     /// All 1797 images, 20% held out, 40 epochs of batches of 16.
@@ -267,7 +274,7 @@ impl Options {
             learning_rate: 0.003,
             seed: 7,
             progress: true,
-            curve: Some(root.join("target/digits_loss.svg")),
+            curve: Some(Path::new(".").join(CURVE)),
         }
     }
 
@@ -281,8 +288,8 @@ impl Options {
     }
 
     /// Reads `--fast`, `--data PATH`, `--rows N`, `--epochs N`, `--batch N`, `--lr X`,
-    /// `--seed N`, `--split-seed N`, `--benchmark-split`, `--curve PATH`, `--no-curve`,
-    /// `--no-progress`.
+    /// `--seed N`, `--split-seed N`, `--benchmark-split`, `--out DIR`, `--curve FILE`,
+    /// `--no-curve`, `--no-progress`.
     pub fn from_args(args: impl IntoIterator<Item = String>) -> Result<Self, String> {
         let mut opts = Options::full();
         let args: Vec<String> = args.into_iter().collect();
@@ -315,6 +322,7 @@ impl Options {
                     };
                 }
                 "--benchmark-split" => opts.split = Split::Benchmark,
+                "--out" => opts.curve = Some(Path::new(&value("--out")?).join(CURVE)),
                 "--curve" => opts.curve = Some(PathBuf::from(value("--curve")?)),
                 "--no-curve" => opts.curve = None,
                 "--no-progress" => opts.progress = false,
@@ -322,7 +330,7 @@ impl Options {
                     return Err(format!(
                     "unknown argument `{other}` (try --fast, --data PATH, --rows N, --epochs N, \
                          --batch N, --lr X, --seed N, --split-seed N, --benchmark-split, \
-                         --curve PATH, --no-curve, --no-progress)"
+                         --out DIR, --curve FILE, --no-curve, --no-progress)"
                 ))
                 }
             }
@@ -464,7 +472,7 @@ pub fn run(opts: &Options, out: &mut dyn Write) -> Result<Report, Box<dyn Error>
             history
                 .plot_svg(path)
                 .map_err(|e| format!("cannot write the loss curve {}: {e}", path.display()))?;
-            writeln!(out, "\nloss curve: {}", path.display())?;
+            writeln!(out, "\nwrote the loss curve to {}", path.display())?;
             Some(path.clone())
         }
         None => None,

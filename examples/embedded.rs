@@ -8,8 +8,13 @@
 //! `opt-level = "s"`, `panic = "abort"`, as for a microcontroller) and reads its object file:
 //! the code size, the static memory, and that no allocator is linked.
 //!
+//! The library is built in `embedded/` of Cargo's target directory — `$CARGO_TARGET_DIR`
+//! when set, else the one this example was built in — or in `--target-dir DIR`; the example
+//! prints the archive's path. It writes no other file.
+//!
 //! ```text
 //! cargo run --release --example embedded
+//! cargo run --release --example embedded -- --target-dir /tmp/embedded
 //! ```
 //!
 //! For a Cortex-M4F, the same library (link `libnn_staticlib_check.a` into the firmware and
@@ -38,10 +43,13 @@ pub struct Options {
 }
 
 impl Options {
-    /// The example's own directory under `target/`.
+    /// `embedded/` in Cargo's target directory (see [`default_target_dir`]).
     pub fn full() -> Options {
         Options {
-            target_dir: Path::new(env!("CARGO_MANIFEST_DIR")).join("target/embedded"),
+            target_dir: default_target_dir(
+                std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from),
+                std::env::current_exe().ok(),
+            ),
         }
     }
 
@@ -58,6 +66,22 @@ impl Options {
         }
         Ok(options)
     }
+}
+
+/// Where the library is built by default: `embedded/` in `cargo_target_dir` (the
+/// `CARGO_TARGET_DIR` variable) when set; else in the target directory that holds the example's
+/// executable `exe` (`<target>/<profile>/examples/embedded`); else in `./target`.
+pub fn default_target_dir(cargo_target_dir: Option<PathBuf>, exe: Option<PathBuf>) -> PathBuf {
+    let from_exe = exe.and_then(|exe| {
+        let examples = exe.parent()?;
+        let profile = examples.parent()?;
+        (examples.file_name()? == "examples").then(|| profile.parent().map(Path::to_path_buf))?
+    });
+    cargo_target_dir
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .or(from_exe)
+        .unwrap_or_else(|| PathBuf::from("target"))
+        .join("embedded")
 }
 
 /// What the example measured.
@@ -119,7 +143,7 @@ pub fn run(options: &Options, out: &mut dyn Write) -> Result<Report, Box<dyn Err
     )?;
     let archive_path = build(&options.target_dir)?;
     let report = measure(&archive_path, predictions)?;
-    writeln!(out, "{}", archive_path.display())?;
+    writeln!(out, "built {}", archive_path.display())?;
     writeln!(
         out,
         "  code:            {:>6} bytes (the two exported functions: {} bytes)",
@@ -155,6 +179,9 @@ pub fn run(options: &Options, out: &mut dyn Write) -> Result<Report, Box<dyn Err
 /// Builds `tests/staticlib_check` as a static library and returns the archive's path.
 fn build(target_dir: &Path) -> Result<PathBuf, Box<dyn Error>> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // Cargo runs in the repository: a relative directory is the current directory's.
+    let target_dir = &std::path::absolute(target_dir)
+        .map_err(|e| format!("cannot find {}: {e}", target_dir.display()))?;
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let output = Command::new(cargo)
         .current_dir(root)

@@ -2,9 +2,12 @@
 //! learnt by a two-layer perceptron: four tanh units, then a sigmoid. The example prints the
 //! truth table the network learnt and draws its decision boundary as an SVG picture.
 //!
+//! The picture goes to `xor.svg` in the current directory, or in the directory `--out DIR`
+//! names (created if missing).
+//!
 //! ```text
-//! cargo run --release --example xor                     # writes target/xor.svg
-//! cargo run --release --example xor -- --out xor.svg    # anywhere else
+//! cargo run --release --example xor                     # writes ./xor.svg
+//! cargo run --release --example xor -- --out pictures   # writes pictures/xor.svg
 //! cargo run --release --example xor -- --fast           # fewer epochs, coarser picture
 //! ```
 
@@ -39,18 +42,21 @@ pub struct Options {
     pub seed: u64,
     /// Cells per side of the decision-boundary picture.
     pub grid: usize,
-    /// Where the SVG goes.
+    /// The SVG file: [`PICTURE`] in the current directory, or in `--out DIR`.
     pub out: PathBuf,
 }
 
+/// The picture's file name.
+pub const PICTURE: &str = "xor.svg";
+
 impl Options {
-    /// The full run: 2000 epochs, a 100 × 100 picture in `target/xor.svg`.
+    /// The full run: 2000 epochs, a 100 × 100 picture in `./xor.svg`.
     pub fn full() -> Self {
         Options {
             epochs: 2000,
             seed: 1,
             grid: 100,
-            out: Path::new(env!("CARGO_MANIFEST_DIR")).join("target/xor.svg"),
+            out: Path::new(".").join(PICTURE),
         }
     }
 
@@ -63,7 +69,7 @@ impl Options {
         }
     }
 
-    /// Reads `--fast`, `--epochs N`, `--seed N` and `--out PATH`.
+    /// Reads `--fast`, `--epochs N`, `--seed N` and `--out DIR` (the picture's directory).
     pub fn from_args(args: impl IntoIterator<Item = String>) -> Result<Self, String> {
         let args: Vec<String> = args.into_iter().collect();
         // `--fast` picks the defaults, wherever it stands; the other arguments override them.
@@ -79,10 +85,10 @@ impl Options {
                 "--fast" => {}
                 "--epochs" => opts.epochs = number(&value("--epochs")?)?,
                 "--seed" => opts.seed = number(&value("--seed")?)?,
-                "--out" => opts.out = PathBuf::from(value("--out")?),
+                "--out" => opts.out = Path::new(&value("--out")?).join(PICTURE),
                 other => {
                     return Err(format!(
-                        "unknown argument `{other}` (try --fast, --epochs N, --seed N, --out PATH)"
+                        "unknown argument `{other}` (try --fast, --epochs N, --seed N, --out DIR)"
                     ))
                 }
             }
@@ -149,7 +155,7 @@ pub fn run(opts: &Options, out: &mut dyn Write) -> Result<Report, Box<dyn Error>
         .map_err(|e| format!("cannot write {}: {e}", opts.out.display()))?;
     writeln!(
         out,
-        "\ndecision boundary (output = 0.5) drawn in {}",
+        "\nwrote the decision boundary (output = 0.5) to {}",
         opts.out.display()
     )?;
 

@@ -188,12 +188,11 @@ fn logistic_step_prints_the_curriculum_numbers() {
 #[test]
 fn xor_learns_the_truth_table_and_draws_it() {
     let dir = scratch("xor");
-    let opts = xor::Options {
-        out: dir.join("boundary.svg"),
-        ..xor::Options::fast()
-    };
+    let opts = xor::Options::from_args(args(&["--fast", "--out", dir.to_str().unwrap()])).unwrap();
+    assert_eq!(opts.out, dir.join("xor.svg"));
     let mut out = Vec::new();
     let report = xor::run(&opts, &mut out).unwrap();
+    assert_eq!(report.svg, dir.join("xor.svg"));
     for ((x, t), y) in xor::DATA.iter().zip(report.outputs) {
         assert_eq!(y.round(), *t, "{x:?} -> {y}");
         assert!((y - t).abs() < 0.1, "{x:?} -> {y}: not confident");
@@ -203,12 +202,27 @@ fn xor_learns_the_truth_table_and_draws_it() {
     let text = String::from_utf8(out).unwrap();
     assert!(text.contains("  1   0 |   1 |"), "{text}");
     assert!(!text.contains("wrong"), "{text}");
+    let wrote = format!(
+        "wrote the decision boundary (output = 0.5) to {}\n",
+        report.svg.display()
+    );
+    assert!(text.contains(&wrote), "{text}");
 
     let svg = std::fs::read_to_string(&report.svg).unwrap();
     assert!(svg.starts_with("<svg"), "{}", &svg[..100.min(svg.len())]);
     assert!(svg.trim_end().ends_with("</svg>"));
     assert_eq!(svg.matches("<circle").count(), 8, "two circles per point");
     assert!(svg.contains("fill=\"#000000\""), "boundary cells are drawn");
+}
+
+#[test]
+fn xor_draws_in_the_current_directory_unless_told() {
+    let full = xor::Options::full();
+    assert_eq!(full.out, Path::new("./xor.svg"));
+    assert_eq!(full.out.display().to_string(), "./xor.svg");
+    let opts = xor::Options::from_args(args(&["--out", "pictures"])).unwrap();
+    assert_eq!(opts.out, Path::new("pictures/xor.svg"));
+    assert!(xor::Options::from_args(args(&["--out"])).is_err());
 }
 
 #[test]
@@ -232,11 +246,14 @@ fn xor_reports_an_unwritable_picture() {
 #[test]
 fn digits_fast_mode_learns() {
     let dir = scratch("digits");
-    let opts = digits::Options {
-        progress: false,
-        curve: Some(dir.join("loss.svg")),
-        ..digits::Options::fast()
-    };
+    let opts = digits::Options::from_args(args(&[
+        "--fast",
+        "--no-progress",
+        "--out",
+        dir.to_str().unwrap(),
+    ]))
+    .unwrap();
+    assert_eq!(opts.curve, Some(dir.join("digits_loss.svg")));
     let mut out = Vec::new();
     let report = digits::run(&opts, &mut out).unwrap();
     assert_eq!((report.train_size, report.test_size), (480, 120));
@@ -255,7 +272,11 @@ fn digits_fast_mode_learns() {
     );
     let text = String::from_utf8(out).unwrap();
     assert!(text.contains("actual \\ predicted"), "{text}");
-    let svg = std::fs::read_to_string(report.curve.unwrap()).unwrap();
+    let curve = report.curve.unwrap();
+    assert_eq!(curve, dir.join("digits_loss.svg"));
+    let wrote = format!("wrote the loss curve to {}\n", curve.display());
+    assert!(text.contains(&wrote), "{text}");
+    let svg = std::fs::read_to_string(curve).unwrap();
     assert!(svg.starts_with("<svg") && svg.contains("epoch"));
 }
 
@@ -350,9 +371,38 @@ fn digits_arguments() {
     assert!(err.contains("--batch"), "{err}");
     let err = digits::Options::from_args(args(&["--rows"])).unwrap_err();
     assert!(err.contains("--rows needs a value"), "{err}");
+    // The loss curve: ./digits_loss.svg, DIR/digits_loss.svg, or the file named.
+    let curve = |list: &[&str]| digits::Options::from_args(args(list)).unwrap().curve;
+    assert_eq!(
+        curve(&[]),
+        Some(Path::new("./digits_loss.svg").to_path_buf())
+    );
+    assert_eq!(
+        curve(&["--out", "pictures"]),
+        Some(Path::new("pictures/digits_loss.svg").to_path_buf())
+    );
+    assert_eq!(curve(&["--curve", "a.svg"]), Some(PathBuf::from("a.svg")));
+    assert_eq!(curve(&["--out", "pictures", "--no-curve"]), None);
 }
 
 // ---- embedded ----
+
+#[test]
+fn embedded_builds_in_cargos_target_directory() {
+    let exe = PathBuf::from("/build/out/release/examples/embedded");
+    assert_eq!(
+        embedded::default_target_dir(Some("/elsewhere".into()), Some(exe.clone())),
+        Path::new("/elsewhere/embedded")
+    );
+    assert_eq!(
+        embedded::default_target_dir(None, Some(exe)),
+        Path::new("/build/out/embedded")
+    );
+    assert_eq!(
+        embedded::default_target_dir(Some("".into()), Some("/somewhere/embedded".into())),
+        Path::new("target/embedded")
+    );
+}
 
 #[test]
 fn embedded_library_classifies_and_links_no_allocator() {

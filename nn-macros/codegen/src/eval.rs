@@ -4,7 +4,8 @@
 //! without compiling generated code, and gives the explain tool the numbers to show.
 
 use crate::ast::Shape;
-use crate::diff::bexpr::{BExpr, WholeKind};
+use crate::diff::bexpr::{BExpr, Whole, WholeKind};
+use crate::diff::rules::{self, Local};
 use crate::diff::{Backward, Target};
 use crate::func::{Func, Value};
 use crate::graph::{Graph, NodeId, Op, PerNode};
@@ -140,12 +141,7 @@ impl Scope<'_> {
     }
 
     /// A step's value: its elementwise share plus its whole-vector shares.
-    fn step(
-        &self,
-        each: Option<&BExpr>,
-        whole: &[crate::diff::bexpr::Whole],
-        n: usize,
-    ) -> Vec<f64> {
+    fn step(&self, each: Option<&BExpr>, whole: &[Whole], n: usize) -> Vec<f64> {
         let mut total = vec![0.0; n];
         if let Some(each) = each {
             let v = self.eval(each);
@@ -263,6 +259,15 @@ pub fn backward(
 /// The value of a backward expression that reads only forward values (a local factor), at
 /// element 0.
 pub fn factor(e: &BExpr, values: &PerNode<Vec<f64>>, customs: &Customs) -> f64 {
+    factor_values(e, values, customs)
+        .first()
+        .copied()
+        .unwrap_or(f64::NAN)
+}
+
+/// Every element of a backward expression that reads only forward values (one number for a
+/// scalar).
+pub fn factor_values(e: &BExpr, values: &PerNode<Vec<f64>>, customs: &Customs) -> Vec<f64> {
     let adjoints = PerNode(values.0.iter().map(|v| vec![f64::NAN; v.len()]).collect());
     let graph = Graph::new();
     let scope = Scope {
@@ -272,5 +277,85 @@ pub fn factor(e: &BExpr, values: &PerNode<Vec<f64>>, customs: &Customs) -> f64 {
         seed: &[f64::NAN],
         customs,
     };
-    scope.eval(e).first().copied().unwrap_or(f64::NAN)
+    scope.eval(e)
+}
+
+/// The local factor ∂node/∂(operand `slot`) of `rules::local` at forward `values`, as
+/// `text::Text::factor` writes it, with its shape: a factor of numbers element by element (one
+/// number for a scalar); for a whole-vector operation the matrix it applies, row by row — `xᵀ`
+/// the elements of `x`, `Wᵀ` the transpose of `W`, `diag(y) − y·yᵀ` and `I − exp(y)·1ᵀ`
+/// n×n.
+pub fn local_factor(
+    graph: &Graph,
+    id: NodeId,
+    slot: usize,
+    values: &PerNode<Vec<f64>>,
+    customs: &Customs,
+) -> (Vec<f64>, Shape) {
+    let (kind, read) = match rules::local(graph, id, slot) {
+        Local::Each(e) => {
+            let v = factor_values(&e, values, customs);
+            let shape = match v.len() {
+                1 => Shape::Scalar,
+                n => Shape::Vector(n),
+            };
+            return (v, shape);
+        }
+        Local::Whole(kind, read) => (kind, read),
+    };
+    let v = &values[read];
+    let n = v.len();
+    let square = |f: &dyn Fn(usize, usize) -> f64| {
+        let m = (0..n * n).map(|k| f(k / n, k % n)).collect();
+        (m, Shape::Matrix(n, n))
+    };
+    let delta = |i: usize, j: usize| if i == j { 1.0 } else { 0.0 };
+    match kind {
+        WholeKind::Outer => (v.clone(), Shape::Vector(n)),
+        WholeKind::TransposeMul => {
+            let Shape::Matrix(rows, cols) = graph.shape(read) else {
+                return (v.clone(), graph.shape(read));
+            };
+            let t = (0..n).map(|k| v[(k % rows) * cols + k / rows]).collect();
+            (t, Shape::Matrix(cols, rows))
+        }
+        WholeKind::SoftmaxBackward => square(&|i, j| delta(i, j) * v[i] - v[i] * v[j]),
+        WholeKind::LogSoftmaxBackward => square(&|i, j| delta(i, j) - v[i].exp()),
+    }
+}
+
+/// What flows back along the edge from operand `slot` of node `id` to that operand: ∂L/∂node ·
+/// ∂node/∂operand, one number per element of the operand (a scalar broadcast over a vector
+/// receives the sum), given every node's value and adjoint.
+pub fn flow(
+    graph: &Graph,
+    id: NodeId,
+    slot: usize,
+    values: &PerNode<Vec<f64>>,
+    adjoints: &PerNode<Vec<f64>>,
+    customs: &Customs,
+) -> Vec<f64> {
+    let operand = graph[id].op.operands().as_slice()[slot];
+    let n = graph.shape(operand).elements();
+    let scope = Scope {
+        graph,
+        values,
+        adjoints,
+        seed: &[f64::NAN],
+        customs,
+    };
+    match rules::local(graph, id, slot) {
+        Local::Each(factor) => {
+            let term = scope.eval(&BExpr::Mul(BExpr::Adj(id).boxed(), factor.boxed()));
+            if n == 1 && term.len() > 1 {
+                vec![term.iter().sum()]
+            } else {
+                (0..n).map(|i| at(&term, i)).collect()
+            }
+        }
+        Local::Whole(kind, value) => {
+            let dy = BExpr::Adj(id);
+            scope.step(None, &[Whole { kind, value, dy }], n)
+        }
+    }
 }

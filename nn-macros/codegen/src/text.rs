@@ -107,27 +107,42 @@ impl Text<'_> {
         }
     }
 
+    /// The name of a node, or for a node without one its expression, in parentheses unless
+    /// it is one term: `a3`, `(w3·x3)`, `σ(z)`. What `∂L/∂…` of any node is written with.
+    pub fn named(&self, id: NodeId) -> String {
+        match self.names.value(id) {
+            Some(name) => name.to_string(),
+            None => {
+                let (text, precedence) = self.forward(id, true);
+                wrap(text, precedence, 4)
+            }
+        }
+    }
+
     /// `∂L/∂a3`.
     pub fn partial_l(&self, id: NodeId) -> String {
         format!("∂L/∂{}", self.name(id))
     }
 
-    fn precedence(e: &BExpr) -> u8 {
+    fn precedence(&self, e: &BExpr) -> u8 {
         match e {
             BExpr::Add(..) | BExpr::Sub(..) => 1,
             BExpr::Mul(..) | BExpr::Div(..) => 2,
             BExpr::Neg(_) => 3,
             BExpr::Const(c) if *c < 0.0 => 3,
+            // A value without a name is written as its expression.
+            BExpr::Val(id) if self.names.value(*id).is_none() => self.forward(*id, true).1,
             _ => 4,
         }
     }
 
     /// A backward expression.
     pub fn backward(&self, e: &BExpr) -> String {
-        let sub = |x: &BExpr| (self.backward(x), Self::precedence(x));
+        let sub = |x: &BExpr| (self.backward(x), self.precedence(x));
         match e {
             BExpr::Seed => self.partial_l(self.graph.output),
             BExpr::Adj(id) => self.partial_l(*id),
+            BExpr::Val(id) if self.names.value(*id).is_none() => self.forward(*id, true).0,
             BExpr::Val(id) => self.name(*id).to_string(),
             BExpr::Const(c) => number(*c),
             BExpr::Add(a, b) => binary(sub(a), " + ", sub(b), 1).0,

@@ -1,10 +1,12 @@
-//! The teaching view: the numbers it prints are the chain rule's, the graph it writes is
-//! valid Graphviz (rendered by the real `dot` when installed; `.ci/run` installs it and sets
-//! `NN_REQUIRE_GRAPHVIZ=1`), and bad input gives the compiler's message.
+//! The teaching view: the numbers it prints are the chain rule's, for scalars, vectors and
+//! matrices; the graph it writes is valid Graphviz (rendered by the real `dot` when
+//! installed; `.ci/run` installs it and sets `NN_REQUIRE_GRAPHVIZ=1`), with the local factors
+//! on its edges and the circuit's graph held in a snapshot; every option given is used or
+//! refused; and bad input gives the compiler's message.
 
 use std::process::Command;
 
-use nn_codegen::explain::{explain, Request};
+use nn_codegen::explain::{explain, parse_values, Request, Value};
 
 fn sigmoid(z: f64) -> f64 {
     1.0 / (1.0 + (-z).exp())
@@ -24,18 +26,70 @@ fn number(lines: &[String], name: &str) -> f64 {
         .unwrap()
 }
 
+fn values(pairs: &[(&str, f64)]) -> Vec<(String, Value)> {
+    pairs
+        .iter()
+        .map(|(n, v)| (n.to_string(), Value::Number(*v)))
+        .collect()
+}
+
+/// The numbers of a line `name = [a, b, …]` (or `name = a`) of the numbers.
+fn numbers(lines: &[String], name: &str) -> Vec<f64> {
+    let line = lines
+        .iter()
+        .find(|l| l.starts_with(&format!("{name} = ")))
+        .unwrap_or_else(|| panic!("no `{name}` in {lines:#?}"));
+    let value = line[name.len() + 3..].split(" (").next().unwrap();
+    value
+        .split(['[', ']', ',', ' '])
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse().unwrap_or_else(|_| panic!("`{s}` in `{line}`")))
+        .collect()
+}
+
+/// Whether `got` is `want` to the 6 significant digits the numbers print.
+fn close(got: f64, want: f64) -> bool {
+    (got - want).abs() <= 1e-5 * want.abs().max(1e-12)
+}
+
+/// The number after `prefix` in `text` (up to `<`, `"`, `\` or a space).
+fn number_after(text: &str, prefix: &str) -> f64 {
+    let at = text
+        .find(prefix)
+        .unwrap_or_else(|| panic!("no `{prefix}` in {text}"));
+    let rest = &text[at + prefix.len()..];
+    let end = rest.find(['<', '"', '\\', ' ']).unwrap_or(rest.len());
+    rest[..end].parse().unwrap()
+}
+
 fn chain() -> Request {
     Request {
         body: "y = f3(w3·f2(w2·f1(w1·x + b1)))".into(),
         with: "f1 = sigmoid, f2 = sigmoid, f3 = sigmoid".into(),
-        at: vec![
-            ("x".into(), 1.0),
-            ("w1".into(), 0.5),
-            ("b1".into(), 0.1),
-            ("w2".into(), -0.3),
-            ("w3".into(), 0.8),
-        ],
+        at: values(&[
+            ("x", 1.0),
+            ("w1", 0.5),
+            ("b1", 0.1),
+            ("w2", -0.3),
+            ("w3", 0.8),
+        ]),
         name: Some("chain".into()),
+        ..Request::default()
+    }
+}
+
+/// The lecture's circuit, f = (x3 + x5) − σ(w3·x3 + w4·x4).
+fn circuit() -> Request {
+    Request {
+        body: "let net2 = w3·x3 + w4·x4; f = (x3 + x5) - sigmoid(net2)".into(),
+        inputs: vec!["x3".into(), "x4".into(), "x5".into()],
+        at: values(&[
+            ("x3", 1.0),
+            ("x4", 2.0),
+            ("x5", -1.0),
+            ("w3", 0.5),
+            ("w4", -0.25),
+        ]),
         ..Request::default()
     }
 }
@@ -67,34 +121,36 @@ fn chain_numbers_are_the_chain_rule() {
     assert!(e
         .source
         .contains("let dl_df2 = dl_da3 * w3; // ∂a3/∂f2 = w3"));
-    // Forward values on the nodes, gradients on the edges.
+    // Forward values and gradients on the nodes.
     assert!(
         e.dot.contains("label=\"y = σ\\n0.589375\\n∂L/∂y = 1\""),
         "{}",
         e.dot
     );
+    // On each edge child → parent, the local factor ∂parent/∂child with its value, then
+    // (in red) what flows back along it, ∂L/∂parent · ∂parent/∂child.
+    let da2 = y * (1.0 - y) * 0.8 * f2 * (1.0 - f2);
     assert!(
-        e.dot.contains(&format!("[label=\"{}\"", "0.109323")),
+        e.dot.contains(
+            "n7 -> n8 [label=<∂a2/∂f1 = w2 = -0.3<br/><font color=\"#b91c1c\">∂L/∂a2 · ∂a2/∂f1 = "
+        ),
         "{}",
         e.dot
     );
+    let flow = number_after(&e.dot, "∂L/∂a2 · ∂a2/∂f1 = ");
+    assert!(close(flow, da2 * -0.3), "{flow} vs {}", da2 * -0.3);
+    assert!(close(number_after(&e.dot, "∂a2/∂w2 = f1 = "), f1));
+    assert!(close(
+        number_after(&e.dot, "∂f1/∂a1 = f1·(1 − f1) = "),
+        f1 * (1.0 - f1)
+    ));
+    // The gradient that flows back is no longer an edge's only label.
+    assert!(!e.dot.contains("[label=\"0.109323\""), "{}", e.dot);
 }
 
 #[test]
 fn circuit_gradient_is_one_minus_sigma_prime_times_w3() {
-    let e = explain(&Request {
-        body: "let net2 = w3·x3 + w4·x4; f = (x3 + x5) - sigmoid(net2)".into(),
-        inputs: vec!["x3".into(), "x4".into(), "x5".into()],
-        at: vec![
-            ("x3".into(), 1.0),
-            ("x4".into(), 2.0),
-            ("x5".into(), -1.0),
-            ("w3".into(), 0.5),
-            ("w4".into(), -0.25),
-        ],
-        ..Request::default()
-    })
-    .unwrap();
+    let e = explain(&circuit()).unwrap();
     let s = sigmoid(0.5 - 0.5);
     let want = 1.0 - s * (1.0 - s) * 0.5;
     let got = number(&e.numbers, "∂L/∂x3");
@@ -117,20 +173,293 @@ fn argument_names_are_found_in_the_expression() {
 }
 
 #[test]
-fn vector_networks_are_explained_without_numbers() {
+fn vector_networks_have_their_numbers() {
     let e = explain(&Request {
         body:
             "fn layer(x: [f32; 3], W: [[f32; 3]; 2], b: [f32; 2]) -> [f32; 2] { softmax(W·x + b) }"
                 .into(),
+        at: parse_values("x=[1, 2, 3], W=[[0.1,0.2,0.3],[-0.1,0,0.1]]").unwrap(),
         ..Request::default()
     })
     .unwrap();
-    assert!(e.numbers.is_empty());
     assert!(e.dot.contains("a 2×3 matrix"), "{}", e.dot);
     assert!(
         e.source.contains("softmax_backward(y, &dl_dy)"),
         "{}",
         e.source
+    );
+    // b is not given: 0.5 everywhere, and said so.
+    assert_eq!(e.defaults, ["b"]);
+    assert!(
+        e.numbers
+            .contains(&"b = [0.5, 0.5] (not given: --at sets it)".to_string()),
+        "{:#?}",
+        e.numbers
+    );
+    assert!(
+        e.numbers.contains(&"z = [1.9, 0.7]".to_string()),
+        "{:#?}",
+        e.numbers
+    );
+    let y = numbers(&e.numbers, "y");
+    let softmax = [
+        1.2f64.exp() / (1.2f64.exp() + 1.0),
+        1.0 / (1.2f64.exp() + 1.0),
+    ];
+    assert!(close(y[0], softmax[0]) && close(y[1], softmax[1]), "{y:?}");
+    assert!(e
+        .numbers
+        .contains(&"∂L/∂y = 1 for every element (the seed)".to_string()));
+    // The DOT: values on the nodes, the Jacobians' values on the edges.
+    assert!(
+        e.dot.contains("\\n[1.9, 0.7]\\n∂L/∂z = [0, 0]"),
+        "{}",
+        e.dot
+    );
+    assert!(
+        e.dot
+            .contains("∂(W·x)/∂x = Wᵀ = [[0.1, -0.1], [0.2, 0], [0.3, 0.1]]"),
+        "{}",
+        e.dot
+    );
+    assert!(
+        e.dot.contains("∂(W·x)/∂W = xᵀ (outer product) = [1, 2, 3]"),
+        "{}",
+        e.dot
+    );
+}
+
+#[test]
+fn vector_gradients_are_the_chain_rule() {
+    // y = v·tanh(W·x + b): ∂L/∂W = (v ⊙ (1 − h²)) xᵀ.
+    let e = explain(&Request {
+        body: "fn net(x: [f64; 6], W: [[f64; 6]; 2], b: [f64; 2], v: [f64; 2]) -> f64 { let h = tanh(W·x + b); y = v·h }".into(),
+        at: parse_values("x=[1,2,3,4,5,6], W=[[0.1,0,0,0,0,0],[0,-0.1,0,0,0,0.05]], b=0, v=[2,-1]").unwrap(),
+        ..Request::default()
+    })
+    .unwrap();
+    let x = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
+    let h = [0.1f64.tanh(), (-0.2f64 + 0.3).tanh()];
+    let v = [2.0, -1.0];
+    let got = numbers(&e.numbers, "h");
+    assert!(
+        close(got[0], h[0]) && close(got[1], h[1]),
+        "{got:?} vs {h:?}"
+    );
+    let dz: Vec<f64> = (0..2).map(|i| v[i] * (1.0 - h[i] * h[i])).collect();
+    let dw = numbers(&e.numbers, "∂L/∂W");
+    assert_eq!(dw.len(), 12, "{:#?}", e.numbers);
+    for i in 0..2 {
+        for j in 0..6 {
+            assert!(
+                close(dw[i * 6 + j], dz[i] * x[j]),
+                "∂L/∂W[{i}][{j}]: {dw:?}"
+            );
+        }
+    }
+    assert_eq!(numbers(&e.numbers, "b"), [0.0, 0.0]);
+    assert!(e.defaults.is_empty());
+    // Long vectors are shortened on the graph: the first, …, the last.
+    assert!(e.dot.contains("\\n[1, 2, …, 6]\\n"), "{}", e.dot);
+}
+
+#[test]
+fn values_are_read_with_their_shapes() {
+    let at = parse_values("x = 1.5, v=[1, 2,3], W=[[1,2],[3,4]],  b=-2e-3").unwrap();
+    assert_eq!(
+        at,
+        [
+            ("x".to_string(), Value::Number(1.5)),
+            ("v".to_string(), vec![1.0, 2.0, 3.0].into()),
+            ("W".to_string(), vec![vec![1.0, 2.0], vec![3.0, 4.0]].into()),
+            ("b".to_string(), Value::Number(-0.002)),
+        ]
+    );
+    for (text, message) in [
+        ("x=[1,2", "a list in `x=[1,2` is not closed by `]`"),
+        ("x", "`x` is not `name=value`"),
+        ("x=[1,a]", "`a` in `x=[1,a]` is not a number"),
+    ] {
+        assert_eq!(parse_values(text).unwrap_err(), message);
+    }
+    let layer = |at: &str| {
+        explain(&Request {
+            body: "fn layer(x: [f64; 3], W: [[f64; 3]; 2]) -> [f64; 2] { W·x }".into(),
+            at: parse_values(at).unwrap(),
+            ..Request::default()
+        })
+    };
+    // One number fills a whole vector or matrix.
+    let e = layer("x=1, W=2").unwrap();
+    assert_eq!(numbers(&e.numbers, "W"), [2.0; 6]);
+    let err = layer("W=[[1,2],[3,4]]").unwrap_err();
+    assert!(
+        err.contains("W is a 2×3 matrix: give 2 rows of 3 numbers, like W=[[1,2,3],[4,5,6]]"),
+        "{err}"
+    );
+    let err = layer("x=[1,2]").unwrap_err();
+    assert!(err.contains("x is a vector of 3: give 3 numbers"), "{err}");
+}
+
+#[test]
+fn values_of_names_that_are_no_arguments_are_refused() {
+    let mut request = chain();
+    request.at.push(("w4".into(), Value::Number(1.0)));
+    let err = explain(&request).unwrap_err();
+    assert_eq!(
+        err,
+        "`w4` (in --at) is no argument of the network; --at sets the arguments: x, w1, b1, w2, w3"
+    );
+    let mut request = chain();
+    request.at.push(("a1".into(), Value::Number(1.0)));
+    let err = explain(&request).unwrap_err();
+    assert!(
+        err.starts_with("`a1` (in --at) is computed by the network"),
+        "{err}"
+    );
+    let mut request = chain();
+    request.at.push(("x".into(), Value::Number(2.0)));
+    assert_eq!(explain(&request).unwrap_err(), "`x` is given twice in --at");
+}
+
+#[test]
+fn arguments_not_given_are_one_half_and_said_so() {
+    let mut request = chain();
+    request.at.retain(|(name, _)| name == "x" || name == "w1");
+    let e = explain(&request).unwrap();
+    assert_eq!(e.defaults, ["b1", "w2", "w3"]);
+    for name in ["b1", "w2", "w3"] {
+        let line = format!("{name} = 0.5 (not given: --at sets it)");
+        assert!(e.numbers.contains(&line), "{line} in {:#?}", e.numbers);
+    }
+    assert!(
+        e.numbers.contains(&"w1 = 0.5".to_string()),
+        "{:#?}",
+        e.numbers
+    );
+    assert!(e.numbers.contains(&"x = 1".to_string()));
+}
+
+#[test]
+fn inputs_apply_to_a_whole_function() {
+    let body = "fn fit(x: f64, w: f64, c: f64) -> f64 { l = powi(w·x - c, 2) }";
+    let e = explain(&Request {
+        body: body.into(),
+        inputs: vec!["x".into(), "c".into()],
+        ..Request::default()
+    })
+    .unwrap();
+    // c is data: its gradient is an input's, and it is no parameter.
+    assert!(
+        e.derivation
+            .iter()
+            .any(|l| l.starts_with("(input) ∂L/∂c = ")),
+        "{:#?}",
+        e.derivation
+    );
+    assert!(
+        e.source
+            .contains("pub struct Params {\n        pub w: f64,\n    }"),
+        "{}",
+        e.source
+    );
+    // Without --inputs, the first argument is the only input.
+    let e = explain(&Request {
+        body: body.into(),
+        ..Request::default()
+    })
+    .unwrap();
+    assert!(e
+        .derivation
+        .iter()
+        .any(|l| l.starts_with("(parameter) ∂L/∂c = ")));
+    // Given twice, differently: refused.
+    let err = explain(&Request {
+        body: format!("#[network(inputs(x))] {body}"),
+        inputs: vec!["x".into(), "c".into()],
+        ..Request::default()
+    })
+    .unwrap_err();
+    assert!(
+        err.starts_with("the data arguments are given twice"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_pasted_attribute_gives_the_bindings() {
+    let body = "#[network(f1 = relu, inputs(x, t))]\nfn net(x: f64, w: f64, t: f64) -> f64 { let y = f1(w·x); l = powi(y - t, 2) }";
+    let e = explain(&Request {
+        body: body.into(),
+        ..Request::default()
+    })
+    .unwrap();
+    assert!(
+        e.equations.contains(&"y = relu(a1)".to_string()),
+        "{:#?}",
+        e.equations
+    );
+    assert!(e
+        .derivation
+        .iter()
+        .any(|l| l.starts_with("(input) ∂L/∂t = ")));
+    assert!(e.function.starts_with("fn net("), "{}", e.function);
+    // --with replaces the pasted binding of the same name.
+    let e = explain(&Request {
+        body: body.replace("#[network", "#[nn::network"),
+        with: "f1 = tanh".into(),
+        ..Request::default()
+    })
+    .unwrap();
+    assert!(
+        e.equations.contains(&"y = tanh(a1)".to_string()),
+        "{:#?}",
+        e.equations
+    );
+    // Without arguments, and beside other attributes.
+    let e = explain(&Request {
+        body:
+            "/// A line.\n#[network]\n#[allow(unused)]\nfn line(x: f64, w: f64) -> f64 { y = w·x }"
+                .into(),
+        ..Request::default()
+    })
+    .unwrap();
+    assert!(
+        e.equations.contains(&"y = w·x".to_string()),
+        "{:#?}",
+        e.equations
+    );
+    let err = explain(&Request {
+        body: format!("#[network(f1 = relu)] {body}"),
+        ..Request::default()
+    })
+    .unwrap_err();
+    assert!(err.contains("`#[network(...)]` is given twice"), "{err}");
+}
+
+#[test]
+fn unnamed_nodes_are_named_by_their_expression() {
+    let e = explain(&circuit()).unwrap();
+    assert!(!e.dot.contains("∂L/∂ ="), "{}", e.dot);
+    assert!(!e.dot.contains('?'), "{}", e.dot);
+    assert!(e.dot.contains("\\n∂L/∂(w3·x3) = -0.25\""), "{}", e.dot);
+    assert!(e.dot.contains("∂(w3·x3)/∂w3 = x3 = 1<br/>"), "{}", e.dot);
+}
+
+#[test]
+fn users_own_functions_have_no_numbers_and_say_why() {
+    let e = explain(&Request {
+        body: "y = act(w·x)".into(),
+        with: "act = custom(swish, swish_derivative)".into(),
+        ..Request::default()
+    })
+    .unwrap();
+    assert_eq!(e.numbers.len(), 1, "{:#?}", e.numbers);
+    assert!(e.numbers[0].starts_with("no numbers: the network calls the user's own function `act`"));
+    assert!(
+        e.dot.contains("[label=<∂y/∂act_in = act′(act_in)>]"),
+        "{}",
+        e.dot
     );
 }
 
@@ -147,27 +476,9 @@ fn mistakes_give_the_compilers_message() {
 #[test]
 fn the_graph_renders_with_graphviz() {
     let e = explain(&chain()).unwrap();
-    let path = std::env::temp_dir().join(format!("nn-explain-{}.dot", std::process::id()));
-    std::fs::write(&path, &e.dot).unwrap();
-    let output = Command::new("dot").arg("-Tsvg").arg(&path).output();
-    let _ = std::fs::remove_file(&path);
-    match output {
-        Ok(out) => {
-            assert!(
-                out.status.success(),
-                "dot rejected the graph: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            let svg = String::from_utf8_lossy(&out.stdout);
-            assert!(svg.contains("<svg") && svg.contains("0.589375"), "{svg}");
-        }
-        Err(err) => {
-            assert!(
-                std::env::var_os("NN_REQUIRE_GRAPHVIZ").is_none(),
-                "Graphviz `dot` is required but cannot run: {err}"
-            );
-            eprintln!("Graphviz `dot` not installed; the DOT text was not rendered");
-        }
+    if let Some(svg) = render(&e.dot, "chain") {
+        assert!(svg.contains("<svg") && svg.contains("0.589375"), "{svg}");
+        assert!(svg.contains("∂a2/∂f1 = w2 = "), "{svg}");
     }
 }
 
@@ -189,4 +500,121 @@ fn the_tool_runs_from_the_command_line() {
         .unwrap();
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("`one` in `x=one` is not a number"));
+}
+
+/// Renders DOT with Graphviz when it is installed (required when `NN_REQUIRE_GRAPHVIZ` is set);
+/// the SVG, or `None` without Graphviz.
+fn render(dot: &str, name: &str) -> Option<String> {
+    let path = std::env::temp_dir().join(format!("nn-explain-{name}-{}.dot", std::process::id()));
+    std::fs::write(&path, dot).unwrap();
+    let output = Command::new("dot").arg("-Tsvg").arg(&path).output();
+    let _ = std::fs::remove_file(&path);
+    match output {
+        Ok(out) => {
+            assert!(
+                out.status.success(),
+                "dot rejected the graph: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            Some(String::from_utf8_lossy(&out.stdout).into_owned())
+        }
+        Err(err) => {
+            assert!(
+                std::env::var_os("NN_REQUIRE_GRAPHVIZ").is_none(),
+                "Graphviz `dot` is required but cannot run: {err}"
+            );
+            eprintln!("Graphviz `dot` not installed; the DOT text was not rendered");
+            None
+        }
+    }
+}
+
+/// The circuit's graph as `explain --example circuit --dot FILE` writes it, byte for byte
+/// against `tests/snapshots/circuit.dot` (`UPDATE_SNAPSHOTS=1` rewrites it): the local factors
+/// on the edges, the values and gradients on the nodes.
+#[test]
+fn circuit_graph_matches_its_snapshot() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("explain-circuit");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("circuit.dot");
+    let _ = std::fs::remove_file(&path);
+    let out = Command::new(env!("CARGO_BIN_EXE_explain"))
+        .args(["--example", "circuit", "--dot"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains(&format!(
+        "Wrote the computational graph to {}",
+        path.display()
+    )));
+    let dot = std::fs::read_to_string(&path).unwrap();
+    let snapshot = format!("{}/tests/snapshots/circuit.dot", env!("CARGO_MANIFEST_DIR"));
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&snapshot, &dot).unwrap();
+    }
+    let expected =
+        std::fs::read_to_string(&snapshot).expect("snapshot missing: run with UPDATE_SNAPSHOTS=1");
+    assert_eq!(
+        dot, expected,
+        "the circuit's graph changed; review, then UPDATE_SNAPSHOTS=1"
+    );
+    // The lecture's local factors, whatever the snapshot says.
+    for factor in [
+        "∂a/∂net2 = a·(1 − a) = 0.25",
+        "∂f/∂a = -1",
+        "∂(w3·x3)/∂x3 = w3 = 0.5",
+        "∂(w4·x4)/∂x4 = w4 = -0.25",
+        "∂net2/∂(w3·x3) = 1",
+    ] {
+        assert!(
+            dot.contains(&format!("[label=<{factor}<br/>")),
+            "`{factor}` in {dot}"
+        );
+    }
+    if let Some(svg) = render(&dot, "circuit") {
+        assert!(svg.contains("∂a/∂net2 = a·(1 − a) = 0.25"), "{svg}");
+    }
+}
+
+#[test]
+fn the_command_line_reads_vectors_and_refuses_unknown_names() {
+    let out = Command::new(env!("CARGO_BIN_EXE_explain"))
+        .args([
+            "fn layer(x: [f64; 3], W: [[f64; 3]; 2]) -> [f64; 2] { W·x }",
+            "--at",
+            "x=[1,2,3]",
+            "--at",
+            "W=[[1,0,0],[0,1,1]]",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("\nW = [[1, 0, 0], [0, 1, 1]]\n"), "{text}");
+    assert!(text.contains("\ny = [1, 5]\n"), "{text}");
+    // The example's values, with one replaced and a name that is no argument refused.
+    let out = Command::new(env!("CARGO_BIN_EXE_explain"))
+        .args(["--example", "chain", "--at", "w2=0.25"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("\nw2 = 0.25\nw3 = 0.8\n"), "{text}");
+    assert!(!text.contains("not given"), "{text}");
+    let bad = Command::new(env!("CARGO_BIN_EXE_explain"))
+        .args(["--example", "chain", "--at", "w9=1"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("`w9` (in --at) is no argument of the network; --at sets the arguments: x, w1, b1, w2, w3"), "{err}");
 }

@@ -4,26 +4,39 @@
 //! ```text
 //! cargo run -p nn-codegen --bin explain -- 'y = f3(w3·f2(w2·f1(w1·x + b1)))' \
 //!     --with 'f1 = sigmoid, f2 = sigmoid, f3 = sigmoid' --at x=1,w1=0.5 --dot chain.dot
-//! dot -Tsvg chain.dot > chain.svg
+//! dot -Tsvg chain.dot > chain.svg      # Graphviz; both files in the current directory
 //! ```
 
 use std::process::ExitCode;
 
-use nn_codegen::explain::{explain, Request};
+use nn_codegen::explain::{explain, merge_bindings, parse_values, Request, Value};
 
 const USAGE: &str = "usage: explain [OPTIONS] NETWORK
+       explain [OPTIONS] --example chain | circuit | h | logistic
 
 NETWORK is the body of a network, like 'y = sigmoid(w·x + b)' or
-'let a1 = w1·x + b1; y = f1(a1)', or a whole 'fn' item, or one of the
-curriculum's networks: --example chain | circuit | h | logistic.
+'let a1 = w1·x + b1; y = f1(a1)' (every argument a number), or a whole 'fn'
+item with its types (for vectors and matrices), pasted with or without its
+'#[network(...)]' attribute, whose arguments are taken as bindings.
 
 Options:
-  --with 'f1 = relu, f2 = sigmoid'   placeholder bindings, as in #[network(...)]
-  --inputs x,t                       the data arguments (default: x, else the first name)
-  --at x=1.5,w1=0.5                  values of the arguments (others are 0.5)
-  --seed 1.0                         ∂L/∂output to start the backward pass from
-  --dot FILE                         write the computational graph as Graphviz DOT
-  --example NAME                     a network of the lecture notes, docs/lectures.md";
+  --with 'f1 = relu, f2 = sigmoid'   bindings, as in #[network(...)]; they replace those of
+                                     the same name of a pasted attribute or an example
+  --inputs x,t                       the data arguments (default: inputs(...) of the
+                                     bindings, else x or the first name; for a whole fn,
+                                     its first argument)
+  --at x=1.5,w1=0.5                  values of the arguments; each one not given is 0.5
+                                     (every element), and the numbers say so
+  --at 'x=[1,2,3],W=[[1,2],[3,4]]'   a vector in brackets, a matrix row by row; one number
+                                     fills a whole vector or matrix (quote the brackets
+                                     for the shell)
+  --seed 1.0                         ∂L/∂output to start the backward pass from (for every
+                                     element of a vector output)
+  --dot FILE                         write the computational graph as Graphviz DOT to FILE,
+                                     a path from the current directory; Graphviz turns it
+                                     into a picture: dot -Tsvg FILE > graph.svg
+  --example NAME                     a network of the lecture notes, docs/lectures.md, at
+                                     its values (--at replaces some of them)";
 
 fn main() -> ExitCode {
     match run(std::env::args().skip(1).collect()) {
@@ -91,74 +104,108 @@ fn example(name: &str) -> Result<Request, String> {
         body: body.into(),
         with: with.into(),
         inputs: inputs.iter().map(|s| s.to_string()).collect(),
-        at: at.iter().map(|(n, v)| (n.to_string(), *v)).collect(),
+        at: at
+            .iter()
+            .map(|(n, v)| (n.to_string(), Value::Number(*v)))
+            .collect(),
         seed: None,
         name: Some(name.to_string()),
     })
 }
 
-fn parse_values(text: &str) -> Result<Vec<(String, f64)>, String> {
-    text.split(',')
-        .filter(|s| !s.trim().is_empty())
-        .map(|pair| {
-            let (name, value) = pair
-                .split_once('=')
-                .ok_or_else(|| format!("`{pair}` is not `name=value`"))?;
-            let value: f64 = value
-                .trim()
-                .parse()
-                .map_err(|_| format!("`{value}` in `{pair}` is not a number"))?;
-            Ok((name.trim().to_string(), value))
-        })
-        .collect()
+/// The command line, read.
+#[derive(Default)]
+struct Cli {
+    body: Option<String>,
+    example: Option<String>,
+    with: Option<String>,
+    inputs: Option<Vec<String>>,
+    at: Vec<(String, Value)>,
+    seed: Option<f64>,
+    dot: Option<String>,
+}
+
+impl Cli {
+    /// Reads the arguments; `None` for `--help`.
+    fn read(args: Vec<String>) -> Result<Option<Cli>, String> {
+        let mut cli = Cli::default();
+        let mut args = args.into_iter();
+        while let Some(arg) = args.next() {
+            let mut value = |what: &str| {
+                args.next()
+                    .ok_or_else(|| format!("{arg} needs {what}\n\n{USAGE}"))
+            };
+            match arg.as_str() {
+                "--with" => cli.with = Some(value("bindings")?),
+                "--inputs" => {
+                    let names = value("names")?
+                        .split(',')
+                        .map(|s| s.trim().to_string())
+                        .filter(|s| !s.is_empty())
+                        .collect();
+                    cli.inputs = Some(names);
+                }
+                "--at" => cli.at.extend(parse_values(&value("values")?)?),
+                "--seed" => {
+                    let v = value("a number")?;
+                    cli.seed = Some(v.parse().map_err(|_| format!("`{v}` is not a number"))?);
+                }
+                "--dot" => cli.dot = Some(value("a file name")?),
+                "--example" => cli.example = Some(value("a name")?),
+                "-h" | "--help" => return Ok(None),
+                other if other.starts_with("--") => {
+                    return Err(format!("unknown option `{other}`\n\n{USAGE}"))
+                }
+                _ if cli.body.is_some() => {
+                    return Err(format!(
+                        "two networks given: `{}` and `{arg}`; quote the network as one argument\n\n{USAGE}",
+                        cli.body.as_deref().unwrap_or_default()
+                    ))
+                }
+                _ => cli.body = Some(arg),
+            }
+        }
+        Ok(Some(cli))
+    }
+
+    /// The request: the example's or the network's, with the options over it.
+    fn request(self) -> Result<Request, String> {
+        let mut request = match (self.example, self.body) {
+            (Some(name), None) => example(&name)?,
+            (None, Some(body)) => Request {
+                body,
+                ..Request::default()
+            },
+            (Some(name), Some(body)) => {
+                return Err(format!(
+                    "give a network or --example, not both (`{body}` and --example {name})"
+                ))
+            }
+            (None, None) => return Err(format!("no network given\n\n{USAGE}")),
+        };
+        if let Some(with) = self.with {
+            request.with = merge_bindings(&request.with, &with)?;
+        }
+        if let Some(inputs) = self.inputs {
+            request.inputs = inputs;
+        }
+        // The values given replace the example's of the same name.
+        request
+            .at
+            .retain(|(name, _)| !self.at.iter().any(|(given, _)| given == name));
+        request.at.extend(self.at);
+        request.seed = self.seed.or(request.seed);
+        Ok(request)
+    }
 }
 
 fn run(args: Vec<String>) -> Result<(), String> {
-    let mut request = Request::default();
-    let mut dot_path = None;
-    let mut body = None;
-    let mut args = args.into_iter();
-    while let Some(arg) = args.next() {
-        let mut value = |what: &str| {
-            args.next()
-                .ok_or_else(|| format!("{arg} needs {what}\n\n{USAGE}"))
-        };
-        match arg.as_str() {
-            "--with" => request.with = value("bindings")?,
-            "--inputs" => {
-                request.inputs = value("names")?
-                    .split(',')
-                    .map(|s| s.trim().to_string())
-                    .filter(|s| !s.is_empty())
-                    .collect();
-            }
-            "--at" => request.at = parse_values(&value("values")?)?,
-            "--seed" => {
-                let v = value("a number")?;
-                request.seed = Some(v.parse().map_err(|_| format!("`{v}` is not a number"))?);
-            }
-            "--dot" => dot_path = Some(value("a file name")?),
-            "--example" => {
-                let name = value("a name")?;
-                let at = std::mem::take(&mut request.at);
-                request = example(&name)?;
-                if !at.is_empty() {
-                    request.at = at;
-                }
-                body = Some(request.body.clone());
-            }
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                return Ok(());
-            }
-            other if other.starts_with("--") => {
-                return Err(format!("unknown option `{other}`\n\n{USAGE}"))
-            }
-            _ => body = Some(arg),
-        }
-    }
-    request.body = body.ok_or_else(|| format!("no network given\n\n{USAGE}"))?;
-    let e = explain(&request)?;
+    let Some(cli) = Cli::read(args)? else {
+        println!("{USAGE}");
+        return Ok(());
+    };
+    let dot_path = cli.dot.clone();
+    let e = explain(&cli.request()?)?;
     println!("// The network\n{}\n", e.function);
     println!("// Forward\n{}\n", e.equations.join("\n"));
     println!(
@@ -171,8 +218,10 @@ fn run(args: Vec<String>) -> Result<(), String> {
     println!("// The generated code\n{}", e.source);
     if let Some(path) = dot_path {
         std::fs::write(&path, &e.dot).map_err(|err| format!("cannot write {path}: {err}"))?;
+        let svg = std::path::Path::new(&path).with_extension("svg");
         println!(
-            "\nWrote the computational graph to {path} (render it: dot -Tsvg {path} > graph.svg)"
+            "\nWrote the computational graph to {path}; turn it into a picture with Graphviz: dot -Tsvg {path} > {}",
+            svg.display()
         );
     }
     Ok(())

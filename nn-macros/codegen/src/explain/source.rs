@@ -1,0 +1,349 @@
+//! The `#[network(...)]` attribute and the `fn` item a request stands for: a body wrapped in a
+//! signature, or a whole `fn` item, with a pasted `#[network(...)]` attribute taken as bindings.
+
+use std::collections::BTreeSet;
+
+use proc_macro2::{Delimiter, TokenStream, TokenTree};
+
+use super::Request;
+use crate::func::Builtin;
+
+/// The attribute and `fn` item for the request, and the item as text.
+pub(super) fn network_source(
+    request: &Request,
+) -> Result<(TokenStream, TokenStream, String), String> {
+    let (pasted, body) = pasted_attribute(request.body.trim())?;
+    let mut bindings = Bindings::parse(pasted.as_deref().unwrap_or(""), "#[network(...)]")?;
+    bindings.override_with(Bindings::parse(&request.with, "--with")?);
+    let given = bindings.take_inputs()?;
+    let requested = (!request.inputs.is_empty()).then(|| request.inputs.clone());
+    let inputs = match (given, requested) {
+        (Some(given), Some(requested)) if given != requested => {
+            return Err(format!(
+                "the data arguments are given twice: --inputs {} and inputs({}) in the bindings; give them once",
+                requested.join(","),
+                given.join(", ")
+            ))
+        }
+        (given, requested) => requested.or(given),
+    };
+    let body_tokens: TokenStream = body
+        .parse()
+        .map_err(|e| format!("the network `{body}` is not valid tokens: {e}"))?;
+    let (function, inputs) = if is_fn_item(&body_tokens) {
+        // The item's own signature: without `inputs(...)`, its first argument is the input.
+        (body.to_string(), inputs)
+    } else {
+        let (function, inputs) = wrapped(request, &body, &body_tokens, &bindings, inputs)?;
+        (function, Some(inputs))
+    };
+    let item: TokenStream = function
+        .parse()
+        .map_err(|e| format!("`{function}` is not valid tokens: {e}"))?;
+    if let Some(inputs) = inputs {
+        bindings.entries.push(Entry {
+            key: "inputs".into(),
+            text: format!("inputs({})", inputs.join(", ")),
+        });
+    }
+    let attr: TokenStream = bindings.to_string().parse().map_err(|e| format!("{e}"))?;
+    Ok((attr, item, function))
+}
+
+/// The function for a body of `let` statements and an output: its free names are the
+/// arguments, the inputs first (`x` when the body uses it, else the first name), then the
+/// parameters by layer; and the inputs.
+fn wrapped(
+    request: &Request,
+    body: &str,
+    tokens: &TokenStream,
+    bindings: &Bindings,
+    inputs: Option<Vec<String>>,
+) -> Result<(String, Vec<String>), String> {
+    let names = free_names(tokens, &bindings.placeholders());
+    if names.is_empty() {
+        return Err(format!(
+            "the network `{body}` has no arguments; write it with names, like `y = sigmoid(w·x + b)`"
+        ));
+    }
+    let inputs = inputs.unwrap_or_else(|| {
+        let first = if names.iter().any(|n| n == "x") {
+            "x".to_string()
+        } else {
+            names[0].clone()
+        };
+        vec![first]
+    });
+    // Inputs first, in the order given, then the parameters by layer (the number they end
+    // in: w1, b1, w2, …), in order of appearance within a layer.
+    let layer = |n: &str| -> u64 {
+        let digits: String = n.chars().rev().take_while(char::is_ascii_digit).collect();
+        digits
+            .chars()
+            .rev()
+            .collect::<String>()
+            .parse()
+            .unwrap_or(u64::MAX)
+    };
+    let mut params: Vec<&String> = names.iter().filter(|n| !inputs.contains(n)).collect();
+    params.sort_by_key(|n| layer(n));
+    let args: Vec<String> = inputs
+        .iter()
+        .chain(params)
+        .map(|n| format!("{n}: f64"))
+        .collect();
+    let name = request.name.as_deref().unwrap_or("network");
+    let function = format!("fn {name}({}) -> f64 {{\n    {body}\n}}", args.join(", "));
+    Ok((function, inputs))
+}
+
+/// Whether the tokens are a `fn` item: attributes, `pub` or `pub(…)`, then `fn`.
+fn is_fn_item(tokens: &TokenStream) -> bool {
+    let trees: Vec<TokenTree> = tokens.clone().into_iter().collect();
+    let mut rest = trees.as_slice();
+    // Attributes, doc comments included: `#` and `[…]`.
+    while let [TokenTree::Punct(p), TokenTree::Group(g), tail @ ..] = rest {
+        if p.as_char() != '#' || g.delimiter() != Delimiter::Bracket {
+            break;
+        }
+        rest = tail;
+    }
+    if let [TokenTree::Ident(i), tail @ ..] = rest {
+        if i == "pub" {
+            rest = match tail {
+                [TokenTree::Group(g), tail @ ..] if g.delimiter() == Delimiter::Parenthesis => tail,
+                _ => tail,
+            };
+        }
+    }
+    matches!(rest.first(), Some(TokenTree::Ident(i)) if i == "fn")
+}
+
+/// A `#[network(...)]` (or `#[nn::network(...)]`) attribute pasted before the network: its
+/// arguments, and the text without it (other attributes and comments kept).
+fn pasted_attribute(text: &str) -> Result<(Option<String>, String), String> {
+    let mut kept = String::new();
+    let mut rest = text;
+    let mut found: Option<String> = None;
+    loop {
+        let trimmed = rest.trim_start();
+        kept.push_str(&rest[..rest.len() - trimmed.len()]);
+        rest = trimmed;
+        if rest.starts_with("//") {
+            let end = rest.find('\n').map_or(rest.len(), |k| k + 1);
+            kept.push_str(&rest[..end]);
+            rest = &rest[end..];
+            continue;
+        }
+        if !rest.starts_with("#[") {
+            break;
+        }
+        let end = closing_bracket(rest)
+            .ok_or_else(|| format!("the attribute `{}` is not closed by `]`", rest.trim()))?;
+        let attribute = &rest[..=end];
+        rest = &rest[end + 1..];
+        match network_arguments(&attribute[2..end]) {
+            Some(_) if found.is_some() => {
+                return Err("`#[network(...)]` is given twice; give the bindings once".into())
+            }
+            Some(arguments) => found = Some(arguments),
+            None => kept.push_str(attribute),
+        }
+    }
+    kept.push_str(rest);
+    Ok((found, kept.trim().to_string()))
+}
+
+/// The byte index of the `]` that closes the `[` at index 1 of `text`.
+fn closing_bracket(text: &str) -> Option<usize> {
+    let mut depth = 0;
+    for (k, c) in text.char_indices().skip(1) {
+        match c {
+            '[' => depth += 1,
+            ']' if depth == 1 => return Some(k),
+            ']' => depth -= 1,
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The arguments of an attribute's contents if it is `network`, `nn::network` or
+/// `::nn::network`, with or without `(...)`.
+fn network_arguments(contents: &str) -> Option<String> {
+    let tokens: TokenStream = contents.parse().ok()?;
+    let trees: Vec<TokenTree> = tokens.into_iter().collect();
+    let (path, arguments) = match trees.split_last() {
+        Some((TokenTree::Group(g), path)) if g.delimiter() == Delimiter::Parenthesis => {
+            (path, g.stream().to_string())
+        }
+        _ => (&trees[..], String::new()),
+    };
+    let is_path = path.iter().all(|t| {
+        matches!(t, TokenTree::Ident(_)) || matches!(t, TokenTree::Punct(p) if p.as_char() == ':')
+    });
+    let last = path.iter().rev().find_map(|t| match t {
+        TokenTree::Ident(i) => Some(i.to_string()),
+        _ => None,
+    });
+    (is_path && last.as_deref() == Some("network")).then_some(arguments)
+}
+
+/// One argument of the attribute: `f1 = relu`, `inputs(x, t)`, `crate = ::nn`.
+#[derive(Clone, Debug)]
+struct Entry {
+    /// What it sets: `f1`, `inputs`, `crate`, `predict`.
+    key: String,
+    /// Its text.
+    text: String,
+}
+
+/// The attribute's arguments, one entry per key.
+#[derive(Clone, Debug, Default)]
+struct Bindings {
+    entries: Vec<Entry>,
+}
+
+impl Bindings {
+    /// Reads `f1 = relu, inputs(x, t)`; `source` names where the text came from.
+    fn parse(text: &str, source: &str) -> Result<Bindings, String> {
+        let tokens: TokenStream = text
+            .parse()
+            .map_err(|e| format!("the bindings `{text}` ({source}) are not valid tokens: {e}"))?;
+        let mut entries = Vec::new();
+        let mut current: Vec<TokenTree> = Vec::new();
+        let trees =
+            tokens
+                .into_iter()
+                .chain(std::iter::once(TokenTree::Punct(proc_macro2::Punct::new(
+                    ',',
+                    proc_macro2::Spacing::Alone,
+                ))));
+        for tree in trees {
+            if matches!(&tree, TokenTree::Punct(p) if p.as_char() == ',') {
+                if let Some(first) = current.first() {
+                    entries.push(Entry {
+                        key: first.to_string(),
+                        text: current.drain(..).collect::<TokenStream>().to_string(),
+                    });
+                }
+                continue;
+            }
+            current.push(tree);
+        }
+        Ok(Bindings { entries })
+    }
+
+    /// Entries of `other` replace those of the same key here (`--with` over a pasted
+    /// attribute, a user's bindings over an example's).
+    fn override_with(&mut self, other: Bindings) {
+        for entry in other.entries {
+            self.entries.retain(|e| e.key != entry.key);
+            self.entries.push(entry);
+        }
+    }
+
+    /// Removes `inputs(...)` and returns its names.
+    fn take_inputs(&mut self) -> Result<Option<Vec<String>>, String> {
+        let Some(k) = self.entries.iter().position(|e| e.key == "inputs") else {
+            return Ok(None);
+        };
+        let entry = self.entries.remove(k);
+        let tokens: TokenStream = entry.text.parse().map_err(|e| format!("{e}"))?;
+        let group = tokens.into_iter().nth(1);
+        let Some(TokenTree::Group(g)) = group else {
+            return Err(format!("`{}`: expected `inputs(x, t)`", entry.text));
+        };
+        let names = g.stream().to_string();
+        Ok(Some(
+            names
+                .split(',')
+                .map(|n| n.trim().to_string())
+                .filter(|n| !n.is_empty())
+                .collect(),
+        ))
+    }
+
+    /// The names bound to functions: `f1` in `f1 = relu`.
+    fn placeholders(&self) -> BTreeSet<String> {
+        self.entries
+            .iter()
+            .filter(|e| e.text.starts_with(&format!("{} =", e.key)))
+            .map(|e| e.key.clone())
+            .collect()
+    }
+}
+
+impl std::fmt::Display for Bindings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let texts: Vec<&str> = self.entries.iter().map(|e| e.text.as_str()).collect();
+        write!(f, "{}", texts.join(", "))
+    }
+}
+
+/// Merges two bindings' texts: those of `over` replace those of `base` with the same name
+/// (`f1 = relu` over `f1 = sigmoid`, `inputs(x, t)` over `inputs(x)`).
+pub fn merge_bindings(base: &str, over: &str) -> Result<String, String> {
+    let mut bindings = Bindings::parse(base, "the first")?;
+    bindings.override_with(Bindings::parse(over, "the second")?);
+    Ok(bindings.to_string())
+}
+
+/// The names a body reads without defining them, in order of first appearance: the
+/// arguments of the network.
+fn free_names(body: &TokenStream, placeholders: &BTreeSet<String>) -> Vec<String> {
+    let mut defined = BTreeSet::new();
+    let mut names = Vec::new();
+    collect_names(body, placeholders, &mut defined, &mut names);
+    names.retain(|n| !defined.contains(n));
+    names
+}
+
+fn collect_names(
+    tokens: &TokenStream,
+    placeholders: &BTreeSet<String>,
+    defined: &mut BTreeSet<String>,
+    names: &mut Vec<String>,
+) {
+    let trees: Vec<TokenTree> = tokens.clone().into_iter().collect();
+    let mut statement_start = true;
+    for (k, tree) in trees.iter().enumerate() {
+        match tree {
+            TokenTree::Group(g) => {
+                collect_names(&g.stream(), placeholders, defined, names);
+                statement_start = false;
+            }
+            TokenTree::Punct(p) => statement_start = p.as_char() == ';',
+            TokenTree::Literal(_) => statement_start = false,
+            TokenTree::Ident(ident) => {
+                let text = ident.to_string();
+                let next_is_eq =
+                    matches!(trees.get(k + 1), Some(TokenTree::Punct(p)) if p.as_char() == '=');
+                let after_let = k > 0 && matches!(&trees[k - 1], TokenTree::Ident(i) if i == "let");
+                if text == "let" {
+                    continue;
+                }
+                if after_let || (statement_start && next_is_eq) {
+                    defined.insert(text);
+                    statement_start = false;
+                    continue;
+                }
+                statement_start = false;
+                let called = matches!(trees.get(k + 1), Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis);
+                let parts: Vec<&str> = text.split('·').collect();
+                for (j, part) in parts.iter().enumerate() {
+                    let is_callee = called && j + 1 == parts.len();
+                    let is_function =
+                        Builtin::from_name(part).is_some() || placeholders.contains(*part);
+                    let is_name = part
+                        .chars()
+                        .next()
+                        .is_some_and(|c| c.is_alphabetic() || c == '_');
+                    if is_name && !(is_callee && is_function) && !names.iter().any(|n| n == part) {
+                        names.push(part.to_string());
+                    }
+                }
+            }
+        }
+    }
+}
