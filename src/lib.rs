@@ -30,10 +30,33 @@
 //!     Ok(())
 //! }
 //! ```
+//!
+//! # The language
+//!
+//! The whole language is described, rule by rule with an example of each, on the
+//! [`network`](macro@network) attribute:
+//!
+//! - [arguments, types and shapes](macro@network#arguments-types-and-shapes): `f32`, `f64` or
+//!   `T: nn::Float`, as scalars, `[T; n]` and `[[T; n]; m]` with literal lengths;
+//! - [which arguments are data](macro@network#which-arguments-are-data): the first, or those
+//!   named by `inputs(...)`; a later argument named like data (`x`, `t`, `input`, …) is an error;
+//! - [the body](macro@network#the-body): `let` bindings and an output expression;
+//! - [operators](macro@network#operators): `+ - * /` elementwise, `·` by the shapes (dot,
+//!   matrix-vector, scaling);
+//! - [functions](macro@network#functions): `sigmoid`, `tanh`, `relu`, `softmax`, `ln`, … with
+//!   their derivatives;
+//! - [the attribute](macro@network#the-attribute): placeholders `f1 = relu`,
+//!   `custom(f, df)`, `inputs(x, t)`, `predict = a`, `crate = path`;
+//! - [what is generated](macro@network#what-is-generated): `Params`, `forward`, `backward`, …
+//!
+//! The runtime (losses, optimizers, initialisers, the [`Trainer`]) is re-exported from
+//! `nn-runtime`; [`prelude`] has what a training program usually needs.
 #![no_std]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[doc = ""]
+#[doc = include_str!("../docs/language.md")]
 pub use nn_macros::network;
 pub use nn_runtime::*;
 

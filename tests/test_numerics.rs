@@ -158,3 +158,66 @@ fn a_nan_made_inside_a_network_stops_training() {
     );
     assert!(trained.W.as_flattened().iter().all(|w| w.is_finite()));
 }
+
+/// A network that ends in softmax, as a classifier's last layer is often written.
+#[network]
+fn probabilities(x: [f64; 2], W: [[f64; 2]; 3]) -> [f64; 3] {
+    softmax(W·x)
+}
+
+/// A network that ends in sigmoid.
+#[network]
+fn probability(x: [f64; 2], w: [f64; 2]) -> f64 {
+    sigmoid(w·x)
+}
+
+/// SoftmaxCrossEntropy applies a softmax itself: fed probabilities, it would train silently
+/// and much worse. The Trainer and evaluate refuse it, and say what to do.
+#[test]
+fn a_loss_on_logits_refuses_a_network_that_ends_in_softmax() {
+    let data = [([1.0, 0.0], 0_usize), ([0.0, 1.0], 2)];
+    let mut net = probabilities::Params {
+        W: [[0.1, 0.2], [0.3, -0.1], [0.0, 0.5]],
+    };
+    let before = net;
+    let error = Trainer::new(Sgd::new(0.1), SoftmaxCrossEntropy)
+        .fit(&mut net, &data)
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::LogitsExpected {
+                output: nn::OutputKind::Softmax
+            }
+        ),
+        "{error:?}"
+    );
+    assert_eq!(net, before, "nothing trained");
+    assert_eq!(
+        error.to_string(),
+        "the network's output is already a softmax, but this loss applies a softmax itself and expects logits: end the network before its final `softmax(…)`"
+    );
+    assert!(evaluate(&net, &SoftmaxCrossEntropy, &data).is_err());
+
+    let data = [([1.0, 0.0], 1.0), ([0.0, 1.0], 0.0)];
+    let mut net = probability::Params { w: [0.5, -0.5] };
+    let result = Trainer::new(Sgd::new(0.1), BinaryCrossEntropyWithLogits).fit(&mut net, &data);
+    assert!(
+        matches!(
+            result,
+            Err(Error::LogitsExpected {
+                output: nn::OutputKind::Sigmoid
+            })
+        ),
+        "{result:?}"
+    );
+    assert_eq!(
+        result.unwrap_err().to_string(),
+        "the network's output is already a sigmoid, but this loss applies a sigmoid itself and expects logits: end the network before its final `sigmoid(…)`, or keep it and train with `BinaryCrossEntropy`, which takes probabilities"
+    );
+    // On probabilities, the loss that takes probabilities trains.
+    assert!(Trainer::new(Sgd::new(0.1), BinaryCrossEntropy)
+        .epochs(10)
+        .fit(&mut net, &data)
+        .is_ok());
+}

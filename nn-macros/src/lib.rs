@@ -3,8 +3,10 @@
 
 use proc_macro::TokenStream;
 
-/// Turns a function whose body is a network expression into a forward function, a chain-rule
-/// backward function and the types that go with them. See the `nn` crate's documentation.
+/// *The `#[network]` attribute: a function whose body is a network expression becomes a
+/// forward function, a chain-rule backward function and the types that go with them. This
+/// crate only hands the tokens to the engine, `nn-codegen`; the language is described where
+/// the attribute is re-exported, `nn::network`.*
 #[proc_macro_attribute]
 pub fn network(attr: TokenStream, item: TokenStream) -> TokenStream {
     nn_codegen::expand(attr.into(), item.into()).into()

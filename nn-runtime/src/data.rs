@@ -21,6 +21,12 @@
 use crate::error::Error;
 
 /// Samples of an input `I` and a target `Y`, indexed from 0.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a data set of (`{I}`, `{Y}`) samples",
+    label = "expected (input, target) pairs of types (`{I}`, `{Y}`)",
+    note = "the input type is the network's `Input`: its data argument's type, or the generated `Inputs` struct (`my_net::Inputs {{ x, t }}`) when the network has several data arguments",
+    note = "the target type is the one the loss takes: the output's type for element-wise losses, a class index `usize` or a one-hot array for `SoftmaxCrossEntropy`, `()` for `Objective` (make the data with `data::objective`); if the targets are right, the loss is the wrong one"
+)]
 pub trait Dataset<I, Y> {
     /// Number of samples.
     fn len(&self) -> usize;

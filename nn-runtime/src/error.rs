@@ -42,6 +42,12 @@ pub enum Error {
     },
     /// Training or evaluation on a data set without samples.
     EmptyData,
+    /// A loss that applies a softmax or a sigmoid itself (it expects logits) for a network
+    /// whose output is one already.
+    LogitsExpected {
+        /// What the network's output is.
+        output: crate::network::OutputKind,
+    },
     /// A setting that cannot work, such as a batch size of 0; the text names it.
     InvalidSetting(&'static str),
     /// A class index outside `0..classes`.
@@ -117,6 +123,20 @@ pub enum Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Error::LogitsExpected { output } => {
+                let (last, squash, instead) = match output {
+                    crate::network::OutputKind::Sigmoid => (
+                        "sigmoid",
+                        "a sigmoid",
+                        ", or keep it and train with `BinaryCrossEntropy`, which takes probabilities",
+                    ),
+                    _ => ("softmax", "a softmax", ""),
+                };
+                write!(
+                    f,
+                    "the network's output is already {squash}, but this loss applies {squash} itself and expects logits: end the network before its final `{last}(…)`{instead}"
+                )
+            }
             Error::LengthMismatch { inputs, targets } => write!(
                 f,
                 "{inputs} inputs but {targets} targets; every input needs exactly one target"

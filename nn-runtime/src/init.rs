@@ -33,6 +33,11 @@ pub type DefaultRng = Xoshiro256PlusPlus;
 ///
 /// It is object safe, so one closure can pick different rules per tensor
 /// (see [`InitExt::init_each`]).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an initialiser",
+    label = "not a rule for starting values",
+    note = "use one of `nn::init`'s rules (`Xavier`, `He`, `Normal::new(0.0, 0.1)`, `Uniform::new(-0.5, 0.5)`, `Constant(0.1)`, `Zeros`), or implement `Initializer`"
+)]
 pub trait Initializer {
     /// The next starting value for an element of the tensor described by `info`.
     fn sample(&self, info: &TensorInfo, rng: &mut dyn Rng) -> f64;

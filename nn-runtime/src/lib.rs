@@ -73,7 +73,7 @@ pub mod weights;
 pub use error::{Error, Quantity};
 pub use init::InitExt;
 pub use loss::Loss;
-pub use network::{Network, Parameters, TensorInfo};
+pub use network::{Network, OutputKind, Parameters, TensorInfo};
 pub use num_traits::{self, Float};
 pub use optim::Optimizer;
 pub use tensor::{Real, Tensor};

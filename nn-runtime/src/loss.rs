@@ -44,7 +44,17 @@ use crate::math::{lit, max, minus_max, relu, sigmoid, sign};
 use crate::tensor::{Real, Tensor};
 
 /// A loss: how far a prediction `O` is from a target `Y`, and which way to move the prediction.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a loss of a `{O}` prediction against a `{Y}` target",
+    label = "this loss does not compare a `{O}` output with a `{Y}` target",
+    note = "element-wise losses (`HalfSquaredError`, `MeanSquaredError`, `BinaryCrossEntropy`, …) take a target of the output's type; `SoftmaxCrossEntropy` takes a class index `usize` or a one-hot array for an array output; `Objective` takes `()`, for a network whose output is its own loss",
+    note = "the target type comes from the data set's samples: check that they are (input, target) pairs with the target the loss expects"
+)]
 pub trait Loss<O: Tensor, Y = O> {
+    /// Whether the loss expects logits, the values before a softmax or sigmoid, which it
+    /// applies itself; the [`Trainer`](crate::Trainer) then refuses a network whose output is
+    /// a softmax or a sigmoid already ([`Network::OUTPUT`](crate::Network::OUTPUT)).
+    const LOGITS: bool = false;
     /// The loss of one prediction.
     fn value(&self, prediction: &O, target: &Y) -> O::Scalar;
     /// ∂L/∂prediction, of the prediction's shape.
@@ -84,7 +94,11 @@ fn map_elements<O: Tensor>(p: &O, y: &O, f: impl Fn(O::Scalar, O::Scalar) -> O::
 /// Declares an element-wise loss from its per-element value and derivative.
 macro_rules! elementwise {
     ($ty:ty, |$s:ident, $p:ident, $y:ident| value: $value:expr, gradient: $grad:expr) => {
+        elementwise!($ty, false, |$s, $p, $y| value: $value, gradient: $grad);
+    };
+    ($ty:ty, $logits:expr, |$s:ident, $p:ident, $y:ident| value: $value:expr, gradient: $grad:expr) => {
         impl<O: Tensor> Loss<O> for $ty {
+            const LOGITS: bool = $logits;
             #[inline]
             fn value(&self, prediction: &O, target: &O) -> O::Scalar {
                 let $s = self;
@@ -232,7 +246,7 @@ gradient: {
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct BinaryCrossEntropyWithLogits;
-elementwise!(BinaryCrossEntropyWithLogits, |_s, z, y| value: logit_cross_entropy(z, y),
+elementwise!(BinaryCrossEntropyWithLogits, true, |_s, z, y| value: logit_cross_entropy(z, y),
     gradient: sigmoid(z) - y);
 
 /// softplus(z) − y·z as max(z, 0) − y·z + ln(1 + e^−|z|), the first two terms as one product,
@@ -320,6 +334,7 @@ fn log_probability<T: Float>(z: T, max: T, sum: T) -> T {
 }
 
 impl<T: Real, const N: usize> Loss<[T; N], usize> for SoftmaxCrossEntropy {
+    const LOGITS: bool = true;
     fn value(&self, logits: &[T; N], class: &usize) -> T {
         let (max, sum) = softmax_parts(logits);
         match logits.get(*class) {
@@ -341,6 +356,7 @@ impl<T: Real, const N: usize> Loss<[T; N], usize> for SoftmaxCrossEntropy {
 }
 
 impl<T: Real, const N: usize> Loss<[T; N]> for SoftmaxCrossEntropy {
+    const LOGITS: bool = true;
     fn value(&self, logits: &[T; N], target: &[T; N]) -> T {
         let (max, sum) = softmax_parts(logits);
         if max.is_nan() {

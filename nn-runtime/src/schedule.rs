@@ -17,6 +17,11 @@
 use num_traits::Float;
 
 /// A learning-rate schedule: the factor by which epoch `t` scales the initial rate.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a learning-rate schedule",
+    label = "not a schedule",
+    note = "use one of `nn::schedule`'s (`ConstantRate`, `StepDecay::new(10, 0.5)`, `ExponentialDecay::new(0.9)`, `CosineDecay::new(epochs)`, `LinearWarmup::new(4, ConstantRate)`); the initial rate is the optimizer's"
+)]
 pub trait Schedule {
     /// The factor for epoch `t` (counted from 0).
     fn factor(&self, t: usize) -> f64;

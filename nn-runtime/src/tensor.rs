@@ -28,6 +28,11 @@ mod sealed {
 ///
 /// The trait is sealed; it exists so that [`Tensor`] can cover scalars and arrays without
 /// overlapping implementations, and so that weights can be written as bytes and as source.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not `f32` or `f64`",
+    label = "expected `f32` or `f64`, or a fixed-size array `[T; N]` or `[[T; N]; M]` of them",
+    note = "networks, losses and optimizers compute with `f32` and `f64`; outputs and targets are those or arrays of a size known at compile time, which a `Vec` or a slice has not"
+)]
 pub trait Real: Float + Debug + Display + Default + Send + Sync + 'static + sealed::Sealed {
     /// The type's name as Rust source spells it: `"f32"` or `"f64"`.
     const NAME: &'static str;
@@ -80,6 +85,11 @@ impl Real for f64 {
 ///
 /// Network outputs and loss targets have these types; the flat views let losses and metrics
 /// treat every shape alike, without allocating.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a tensor of fixed shape",
+    label = "outputs and targets are `f32`/`f64`, `[T; N]` or `[[T; N]; M]`",
+    note = "a network's output and a loss's prediction have a shape known at compile time; a `Vec` or a slice has none, and integers are not trained"
+)]
 pub trait Tensor: Copy {
     /// The element type.
     type Scalar: Real;

@@ -37,7 +37,7 @@ use crate::data::Dataset;
 use crate::error::{Error, Quantity};
 use crate::loss::Loss;
 use crate::math::lit;
-use crate::network::{Network, Parameters};
+use crate::network::{Network, OutputKind, Parameters};
 use crate::optim::{all_finite, clip_global_norm, scale, Optimizer};
 use crate::schedule::{ConstantRate, Schedule};
 use crate::shuffle::Permutation;
@@ -101,6 +101,11 @@ pub struct Summary<T> {
 }
 
 /// What a per-epoch callback may return: `()` to go on, or a [`ControlFlow`] to stop early.
+#[diagnostic::on_unimplemented(
+    message = "a per-epoch callback returns `()` or `ControlFlow<()>`, not `{Self}`",
+    label = "the callback's return type",
+    note = "return `ControlFlow::Break(())` to stop after this epoch and `ControlFlow::Continue(())` (or nothing) to go on"
+)]
 pub trait EpochFlow {
     /// Whether training should stop after this epoch.
     fn should_stop(self) -> bool;
@@ -305,6 +310,7 @@ where
     if data.is_empty() {
         return Err(Error::EmptyData);
     }
+    logits_match::<N, Y, L>()?;
     let n = lit::<N::Scalar>(data.len() as f64);
     let mut mean = N::Scalar::zero();
     for i in 0..data.len() {
@@ -313,6 +319,20 @@ where
         mean = mean + loss.value(&params.forward(x), y) / n;
     }
     Ok(mean)
+}
+
+/// A loss that expects logits cannot take a network whose output is a softmax or a sigmoid
+/// already ([`Error::LogitsExpected`]).
+fn logits_match<N: Network, Y, L: Loss<N::Output, Y>>() -> Result<(), Error>
+where
+    N::Output: Tensor,
+{
+    match N::OUTPUT {
+        OutputKind::Softmax | OutputKind::Sigmoid if L::LOGITS => {
+            Err(Error::LogitsExpected { output: N::OUTPUT })
+        }
+        _ => Ok(()),
+    }
 }
 
 impl<O, L, S: Schedule> Trainer<O, L, S> {
@@ -373,6 +393,7 @@ impl<O, L, S: Schedule> Trainer<O, L, S> {
         if n == 0 {
             return Err(Error::EmptyData);
         }
+        logits_match::<N, Y, L>()?;
         let batch = match self.batch {
             Batch::One => 1,
             Batch::Size(0) => return Err(Error::InvalidSetting("batch size must be at least 1")),

@@ -336,12 +336,49 @@ fn assign_roles(cx: &Ctxt, item: &syn::ItemFn, attr: &Attr, args: &mut [Arg]) {
             }
         }
         None => match args.first_mut() {
-            Some(first) => first.role = Role::Input,
+            Some(first) => {
+                first.role = Role::Input;
+                data_not_first(cx, args);
+            }
             None if item.sig.inputs.is_empty() => cx.error_at(
                 item.sig.paren_token.span.join(),
                 "a network needs arguments: the input first, then the parameters, like `(x: f32, w: f32, b: f32)`",
             ),
             None => {}
         },
+    }
+}
+
+/// Whether a name reads as data rather than as a trainable parameter: `x`, `X`, `x1`, `x_b`,
+/// `t`, `y`, `input`, `target`, `label`, `data`, `sample`, `features`, `image` (and plurals).
+pub fn looks_like_data(name: &str) -> bool {
+    let lower = name.to_lowercase();
+    let base = lower.trim_end_matches(|c: char| c.is_ascii_digit());
+    let base = base.split('_').next().unwrap_or(base);
+    matches!(base, "x" | "t" | "y")
+        || [
+            "input", "target", "label", "data", "sample", "feature", "image",
+        ]
+        .iter()
+        .any(|word| base == *word || base == format!("{word}s"))
+}
+
+/// By default only the first argument is data. Another argument named like data would be
+/// trained as a parameter while the first (a weight, perhaps) is fed the data: refused, so
+/// that the mistake cannot train silently.
+fn data_not_first(cx: &Ctxt, args: &[Arg]) {
+    let first = &args[0].name;
+    for arg in &args[1..] {
+        let text = arg.name.to_string();
+        // A reserved name is refused for that reason (one error).
+        if looks_like_data(&text) && !crate::reserved::is_reserved(&text) {
+            let name = &arg.name;
+            cx.error_spanned_by(
+                name,
+                format!(
+                    "`{name}` looks like data, but only the first argument (`{first}`) is an input unless the attribute says otherwise: put the data first, or name the inputs with `#[network(inputs({name}))]` (`inputs({first}, {name})` if both are data)"
+                ),
+            );
+        }
     }
 }

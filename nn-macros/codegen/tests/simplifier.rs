@@ -58,7 +58,7 @@ fn network() -> impl Strategy<Value = String> {
 /// simplifier.
 fn evaluate(item: &str, inputs: &[Vec<f64>], params: &[Vec<f64>], simplify: bool) -> Vec<f64> {
     let tokens: TokenStream = item.parse().unwrap();
-    let c = nn_codegen::compile_with(TokenStream::new(), tokens, simplify)
+    let c = nn_codegen::compile_with(attr_of(item), tokens, simplify)
         .unwrap_or_else(|e| panic!("{item}: {e}"));
     let g = &c.graph;
     let values = eval::forward(g, inputs, params, &Customs::NONE);
@@ -102,6 +102,16 @@ proptest! {
     }
 }
 
+/// `inputs(x, t)` for the networks that take a target, none for the others.
+fn attr_of(item: &str) -> TokenStream {
+    let attr = if item.contains("t: [") {
+        "inputs(x, t)"
+    } else {
+        ""
+    };
+    attr.parse().unwrap()
+}
+
 /// The vector rules: `ln(softmax)`, `exp(log_softmax)`, `mean(−v)`, `sum(−v)`, and the
 /// logistic loss written in the body, at random points.
 #[test]
@@ -121,7 +131,7 @@ fn vector_rules_never_change_a_value() {
     };
     for item in networks {
         let tokens: TokenStream = item.parse().unwrap();
-        let c = nn_codegen::compile(TokenStream::new(), tokens).unwrap();
+        let c = nn_codegen::compile(attr_of(item), tokens).unwrap();
         for _ in 0..50 {
             let mut vector = |n: usize| (0..n).map(|_| random()).collect::<Vec<f64>>();
             let inputs: Vec<Vec<f64>> = c

@@ -42,6 +42,11 @@ use crate::network::Parameters;
 /// sgd.step(&mut line, &grads);
 /// assert_eq!((line.w, line.b), (0.8, 0.1));
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an optimizer",
+    label = "expected an optimizer such as `Sgd::new(0.1)`",
+    note = "the optimizers are in `nn::optim` (`Sgd::new(0.1)`, `Adam::new(0.01)`, …); an optimizer's float type must be the network's: an `Sgd<f64>` cannot step an `f32` network"
+)]
 pub trait Optimizer<P: Parameters> {
     /// Updates `params` from `grads`, the gradient of the loss at `params`.
     fn step(&mut self, params: &mut P, grads: &P);

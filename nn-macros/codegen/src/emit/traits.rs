@@ -8,6 +8,8 @@ use super::expr::{Mode, Render};
 use super::plan::{ident, input_type, Generics, Plan, Recorder};
 use super::source::Item;
 use crate::ast::Shape;
+use crate::func::{Builtin, Func};
+use crate::graph::Op;
 
 /// `impl Parameters` and `impl Network` (none for a network without parameters); with
 /// `batch`, `Network::gradient_batch` calls the generated `gradient_batch`.
@@ -102,11 +104,19 @@ fn network(plan: &Plan, batch: bool, uses: &Recorder) -> Item {
         "input"
     });
     let batch_method = batch.then(|| gradient_batch(plan, &out_ty, uses));
+    // A loss that expects logits refuses an output that is a softmax or a sigmoid already.
+    let output_kind = match g[g.output].op {
+        Op::Call(Func::Builtin(Builtin::Softmax, _), _) => Some(quote!(Softmax)),
+        Op::Call(Func::Builtin(Builtin::Sigmoid, _), _) => Some(quote!(Sigmoid)),
+        _ => None,
+    }
+    .map(|kind| quote!(const OUTPUT: #krate::OutputKind = #krate::OutputKind::#kind;));
     Item::Plain(quote! {
         impl #ig #krate::Network for #params_ty #wc {
             type Input = #input_ty;
             type Output = #out_ty;
             type Tape = #tape_ty;
+            #output_kind
             #[inline]
             fn forward(&self, #input: &Self::Input) -> #out_ty {
                 forward(self, #call_args)
