@@ -188,6 +188,9 @@ fn boundary_svg(params: &xor::Params, grid: usize) -> Result<String, Box<dyn Err
         chart
             .configure_mesh()
             .disable_mesh()
+            // Tenths, and 0 rather than plotters' "-0.0".
+            .x_label_formatter(&|v| format!("{}", (v * 10.0).round() / 10.0 + 0.0))
+            .y_label_formatter(&|v| format!("{}", (v * 10.0).round() / 10.0 + 0.0))
             .x_desc("x1")
             .y_desc("x2")
             .draw()?;

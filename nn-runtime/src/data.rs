@@ -24,7 +24,8 @@ use crate::error::Error;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a data set of (`{I}`, `{Y}`) samples",
     label = "expected (input, target) pairs of types (`{I}`, `{Y}`)",
-    note = "the input type is the network's `Input`: its data argument's type, or the generated `Inputs` struct (`my_net::Inputs {{ x, t }}`) when the network has several data arguments",
+    note = "the input type is the network's `Input`: its data argument's type, or, when the network has several data arguments, the struct `Inputs` it generates: make each sample `my_net::Inputs {{ x, t }}` (from tuples: `.map(|(x, t)| my_net::Inputs {{ x, t }})`)",
+    note = "a slice or array of (input, target) pairs is a data set, and so is `nn::data::zip(&inputs, &targets)` of two slices",
     note = "the target type is the one the loss takes: the output's type for element-wise losses, a class index `usize` or a one-hot array for `SoftmaxCrossEntropy`, `()` for `Objective` (make the data with `data::objective`); if the targets are right, the loss is the wrong one"
 )]
 pub trait Dataset<I, Y> {

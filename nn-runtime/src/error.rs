@@ -29,8 +29,9 @@ impl fmt::Display for Quantity {
 /// use nn_runtime::Error;
 /// let e = Error::LengthMismatch { inputs: 4, targets: 3 };
 /// assert_eq!(e.to_string(), "4 inputs but 3 targets; every input needs exactly one target");
+/// // `Debug` prints the same sentence, so `fn main() -> Result<(), nn::Error>` shows it.
+/// assert_eq!(format!("{e:?}"), e.to_string());
 /// ```
-#[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
     /// Input and target slices of different lengths.
@@ -118,6 +119,14 @@ pub enum Error {
     /// Drawing a plot failed; the text is the plotting library's message.
     #[cfg(feature = "plot")]
     Plot(std::string::String),
+}
+
+/// The message, not the variant's fields: `fn main() -> Result<(), Error>` prints an error with
+/// `Debug`, and the message is what says what to do.
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
 }
 
 impl fmt::Display for Error {

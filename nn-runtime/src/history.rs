@@ -13,7 +13,7 @@
 //!     .unwrap();
 //! assert_eq!(history.len(), 50);
 //! assert!(history.last().unwrap() < history.losses()[0]);
-//! assert!(history.to_csv().starts_with("epoch,loss\n0,"));
+//! assert!(history.to_csv().starts_with("epoch,loss\n1,"));
 //! ```
 
 use std::string::String;
@@ -82,13 +82,14 @@ impl<T: Real> History<T> {
             .min_by(|a, b| a.1.partial_cmp(&b.1).unwrap_or(core::cmp::Ordering::Equal))
     }
 
-    /// The history as CSV: a header `epoch,loss`, then one line per epoch.
+    /// The history as CSV: a header `epoch,loss`, then one line per epoch, counted from 1 (the
+    /// loss after the first pass over the data is epoch 1).
     pub fn to_csv(&self) -> String {
         use core::fmt::Write;
         let mut s = String::from("epoch,loss\n");
         for (i, l) in self.losses.iter().enumerate() {
             // Writing to a String cannot fail.
-            let _ = writeln!(s, "{i},{l:?}");
+            let _ = writeln!(s, "{},{l:?}", i + 1);
         }
         s
     }

@@ -290,7 +290,7 @@ fn draw(
 }
 
 impl<T: Real> History<T> {
-    /// The loss curve as an SVG document: loss against epoch (from 0, as in
+    /// The loss curve as an SVG document: loss against epoch (from 1, as in
     /// [`History::to_csv`]).
     ///
     /// Errors: [`Error::EmptyData`] when nothing is recorded or no loss is a finite number;
@@ -306,7 +306,7 @@ impl<T: Real> History<T> {
                     runs.push(Vec::new());
                 }
                 if let Some(run) = runs.last_mut() {
-                    run.push((i as f64, l));
+                    run.push(((i + 1) as f64, l));
                 }
             }
             previous_finite = l.is_finite();
@@ -318,7 +318,7 @@ impl<T: Real> History<T> {
             return Err(Error::EmptyData);
         }
         let y = Axis::for_losses(lo, hi);
-        let x = Axis::linear(0.0, (losses.len().max(2) - 1) as f64, Some(0));
+        let x = Axis::linear(1.0, losses.len().max(2) as f64, Some(0));
         let skipped = losses.len() - drawn.len();
         let note = (skipped > 0).then(|| {
             format!(
@@ -418,7 +418,7 @@ mod tests {
             tick_texts(&svg, &y),
             ["0.01", "0.02", "0.05", "0.1", "0.2", "0.5", "1", "2"]
         );
-        let x = Axis::linear(0.0, 39.0, Some(0));
+        let x = Axis::linear(1.0, 40.0, Some(0));
         assert_eq!(tick_texts(&svg, &x), ["0", "10", "20", "30", "40"]);
         let texts = texts(&svg);
         for title in ["training loss", "epoch", "loss (log scale)"] {
@@ -470,8 +470,8 @@ mod tests {
         let svg = history(&[0.7]).to_svg().unwrap();
         assert_eq!(svg.matches("<circle").count(), 1, "{svg}");
         assert_eq!(
-            tick_texts(&svg, &Axis::linear(0.0, 1.0, Some(0))),
-            ["0", "1"]
+            tick_texts(&svg, &Axis::linear(1.0, 2.0, Some(0))),
+            ["1", "2"]
         );
     }
 

@@ -14,7 +14,7 @@
 //! };
 //! let e = explain(&request).unwrap();
 //! assert!(e.source.contains("let dl_da3 = dl_dy * y * (1.0 - y);"));
-//! assert!(e.numbers.contains(&"w2 = 0.5 (not given: --at sets it)".to_string()));
+//! assert!(e.numbers.contains(&"w2 = 0.5 (the default: not in --at)".to_string()));
 //! assert_eq!(e.defaults, ["w1", "b1", "w2", "w3"]);
 //! assert!(e.dot.starts_with("digraph"));
 //! ```
@@ -68,7 +68,7 @@ pub struct Explanation {
     /// The derivation, one line per chain-rule step.
     pub derivation: Vec<String>,
     /// Every named value and every gradient at the chosen point, vectors as `[0.1, 0.2]`;
-    /// an argument not given in [`Request::at`] is marked `(not given: --at sets it)`. For a
+    /// an argument not given in [`Request::at`] is marked `(the default: not in --at)`. For a
     /// network with the user's own activations, one line saying why there are no numbers.
     pub numbers: Vec<String>,
     /// The arguments not given in [`Request::at`], which the numbers take as 0.5 (every
@@ -91,7 +91,7 @@ fn explained(
     item: TokenStream,
     function: String,
 ) -> Result<Explanation, String> {
-    let compiled = compile(attr, item).map_err(|e| render_errors(&e))?;
+    let compiled = compile(attr, item).map_err(|e| render_errors(&e, &function))?;
     let source = emit::emit(&compiled)
         .sections
         .lecture("… impl nn::Parameters and nn::Network for Params …");
@@ -149,10 +149,30 @@ fn explained(
     })
 }
 
-fn render_errors(e: &syn::Error) -> String {
+/// Every error with where it points in `source` (the `fn` the request stands for), as rustc
+/// shows it: the line, and `^` under the offending tokens (no line number: `source` is the
+/// network as compiled, without the pasted attribute and imports).
+fn render_errors(e: &syn::Error, source: &str) -> String {
     e.clone()
         .into_iter()
-        .map(|e| format!("error: {e}"))
+        .map(|e| {
+            let (start, end) = (e.span().start(), e.span().end());
+            let line = start
+                .line
+                .checked_sub(1)
+                .and_then(|k| source.lines().nth(k));
+            match line {
+                Some(line) => {
+                    let width = match end.line == start.line {
+                        true => end.column.saturating_sub(start.column).max(1),
+                        false => 1,
+                    };
+                    let under = format!("{}{}", " ".repeat(start.column), "^".repeat(width));
+                    format!("error: {e}\n   | {line}\n   | {under}")
+                }
+                None => format!("error: {e}"),
+            }
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }

@@ -192,7 +192,7 @@ fn vector_networks_have_their_numbers() {
     assert_eq!(e.defaults, ["b"]);
     assert!(
         e.numbers
-            .contains(&"b = [0.5, 0.5] (not given: --at sets it)".to_string()),
+            .contains(&"b = [0.5, 0.5] (the default: not in --at)".to_string()),
         "{:#?}",
         e.numbers
     );
@@ -329,7 +329,7 @@ fn arguments_not_given_are_one_half_and_said_so() {
     let e = explain(&request).unwrap();
     assert_eq!(e.defaults, ["b1", "w2", "w3"]);
     for name in ["b1", "w2", "w3"] {
-        let line = format!("{name} = 0.5 (not given: --at sets it)");
+        let line = format!("{name} = 0.5 (the default: not in --at)");
         assert!(e.numbers.contains(&line), "{line} in {:#?}", e.numbers);
     }
     assert!(
@@ -471,6 +471,45 @@ fn mistakes_give_the_compilers_message() {
     })
     .unwrap_err();
     assert!(err.starts_with("error: unknown function `swoosh`"), "{err}");
+}
+
+/// The error says where: the line of the network and `^` under the offending tokens, also in
+/// a whole snippet pasted with its `use` line and attribute.
+#[test]
+fn mistakes_are_shown_where_they_are() {
+    let err = explain(&Request {
+        body: "use nn::prelude::*;\n#[network(f = tanh)]\nfn net(x: f64, w: f64) -> f64 {\n    let h = f(w·x);\n    sigmod(h) + h.exp()\n}".into(),
+        ..Request::default()
+    })
+    .unwrap_err();
+    assert_eq!(
+        err,
+        "error: unknown function `sigmod`; did you mean `sigmoid`?\n   |     sigmod(h) + h.exp()\n   |     ^^^^^^\n\
+         error: method calls are not in the network language; write `exp(h)` instead of `h.exp()`\n   |     sigmod(h) + h.exp()\n   |                   ^^^"
+    );
+}
+
+/// What Rust's lexer refuses (a look-alike of `·`, a `·` after `)` or a number) is explained as
+/// the macro explains it, not as "cannot parse string into token stream".
+#[test]
+fn characters_rust_cannot_read_are_explained() {
+    let err = |body: &str| {
+        explain(&Request {
+            body: body.into(),
+            ..Request::default()
+        })
+        .unwrap_err()
+    };
+    assert_eq!(
+        err("y = sigmoid(w⋅x + b)"),
+        "error: `⋅` (U+22C5) is not the lecture's `·` (U+00B7, middle dot), which Rust accepts inside names: write `·`\n   | y = sigmoid(w⋅x + b)\n   |              ^"
+    );
+    assert!(err("y = w∙x").starts_with("error: `∙` (U+2219) is not the lecture's `·`"));
+    assert_eq!(
+        err("let h = w·x;\ny = (h + b)·w"),
+        "error: `·` cannot follow `)` or a number in Rust (its lexer reads it as `.`): write `*` there, or name the value with `let` and write `name·…`\n   | y = (h + b)·w\n   |            ^"
+    );
+    assert!(err("y = 2·w·x").starts_with("error: `·` cannot follow `)` or a number"));
 }
 
 #[test]

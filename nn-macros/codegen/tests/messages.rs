@@ -65,7 +65,12 @@ const CONSTRUCTS: &[(&str, &str)] = &[
     ("(x, w)", "tuples are not in the network language"),
     ("_", "`_` is not a value"),
     ("x.y", "field access is not in the network language"),
-    ("x.exp()", "write `exp(z)` instead of `z.exp()`"),
+    ("x.exp()", "write `exp(x)` instead of `x.exp()`"),
+    (
+        "(w·x).powi(2)",
+        "write `powi(w·x, 2)` instead of `(w·x).powi(2)`",
+    ),
+    ("max(0.0, x)", "write `relu(z)` for `max(0, z)`"),
     ("\"one\"", "a string is not a number"),
     ("true", "a boolean is not a number"),
     ("'c'", "a character is not a number"),

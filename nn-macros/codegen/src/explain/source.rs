@@ -27,9 +27,7 @@ pub(super) fn network_source(
         }
         (given, requested) => requested.or(given),
     };
-    let body_tokens: TokenStream = body
-        .parse()
-        .map_err(|e| format!("the network `{body}` is not valid tokens: {e}"))?;
+    let body_tokens: TokenStream = body.parse().map_err(|e| not_tokens(&body, &e))?;
     let (function, inputs) = if is_fn_item(&body_tokens) {
         // The item's own signature: without `inputs(...)`, its first argument is the input.
         (body.to_string(), inputs)
@@ -48,6 +46,37 @@ pub(super) fn network_source(
     }
     let attr: TokenStream = bindings.to_string().parse().map_err(|e| format!("{e}"))?;
     Ok((attr, item, function))
+}
+
+/// Why `text` is not Rust tokens, as the macro says it where rustc's lexer lets it: a `·` after
+/// `)` or a number, a look-alike of `·`; else the lexer's own words.
+fn not_tokens(text: &str, error: &proc_macro2::LexError) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    for (k, &c) in chars.iter().enumerate() {
+        let before = chars[..k].iter().rev().find(|c| !c.is_whitespace());
+        let why = match c {
+            '⋅' | '∙' => format!(
+                "`{c}` (U+{:04X}) is not the lecture's `·` (U+00B7, middle dot), which Rust accepts inside names: write `·`",
+                c as u32
+            ),
+            '·' if matches!(before, Some(')' | ']')) || before.is_some_and(char::is_ascii_digit) => {
+                "`·` cannot follow `)` or a number in Rust (its lexer reads it as `.`): write `*` there, or name the value with `let` and write `name·…`".to_string()
+            }
+            _ => continue,
+        };
+        // The line of `text` holding the character, and the character's column in it.
+        let line_start = chars[..k]
+            .iter()
+            .rposition(|&c| c == '\n')
+            .map_or(0, |p| p + 1);
+        let line: String = chars[line_start..]
+            .iter()
+            .take_while(|&&c| c != '\n')
+            .collect();
+        let under = " ".repeat(k - line_start);
+        return format!("error: {why}\n   | {line}\n   | {under}^");
+    }
+    format!("the network `{text}` is not valid Rust tokens: {error}")
 }
 
 /// The function for a body of `let` statements and an output: its free names are the
@@ -132,6 +161,12 @@ fn pasted_attribute(text: &str) -> Result<(Option<String>, String), String> {
         if rest.starts_with("//") {
             let end = rest.find('\n').map_or(rest.len(), |k| k + 1);
             kept.push_str(&rest[..end]);
+            rest = &rest[end..];
+            continue;
+        }
+        // A snippet pasted whole starts with its imports (`use nn::prelude::*;`): not needed.
+        if rest.starts_with("use ") {
+            let end = rest.find(';').map_or(rest.len(), |k| k + 1);
             rest = &rest[end..];
             continue;
         }

@@ -163,7 +163,7 @@ impl Value {
         found.ok_or_else(|| {
             let like = match shape {
                 Shape::Scalar => format!(
-                    "{name} is a number (f64) here; give one number, like {name}=0.5 (to make it a vector, write the whole `fn` with its type, like `{name}: [f64; 3]`)"
+                    "{name} is a number (f64): give one number, like {name}=0.5 (to make it a vector, write the whole `fn` with its type, like `{name}: [f64; 3]`)"
                 ),
                 Shape::Vector(n) => format!(
                     "{name} is a vector of {n}: give {n} numbers, like {name}=[{}], or one number for every element",
@@ -177,7 +177,7 @@ impl Value {
                         .join(",")
                 ),
             };
-            format!("the value {self} given for {like}")
+            format!("--at gives {name} = {self}, but {like}")
         })
     }
 }

@@ -464,7 +464,8 @@ impl Func {
 /// The language's functions as a list for messages: `` `step`, `sigmoid`, … ``.
 pub fn language_list() -> String {
     Builtin::language()
-        .map(|b| format!("`{}`", b.spec().name))
+        .flat_map(|b| std::iter::once(b.spec().name).chain(b.spec().aliases.iter().copied()))
+        .map(|name| format!("`{name}`"))
         .collect::<Vec<_>>()
         .join(", ")
 }

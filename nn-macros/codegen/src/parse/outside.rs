@@ -84,10 +84,10 @@ fn field(f: &syn::ExprField) -> String {
             "`·` cannot follow `)` or a number in Rust (its lexer reads it as `.`): write `*` here, `{base} * {member}`, or name the value with `let` and write `name·{member}`"
         ),
         "⋅" | "∙" => format!(
-            "`{dot}` is not the lecture's `·` (U+00B7, middle dot), which Rust accepts inside names: write `{base}·{member}` or `{base} * {member}`"
+            "`{dot}` is not the lecture's `·` (U+00B7, middle dot), which Rust accepts inside names: write `{base}·{member}`"
         ),
         _ => format!(
-            "field access is not in the network language; for the product of `{base}` and `{member}` write `{base}·{member}` or `{base} * {member}`"
+            "field access is not in the network language; for the product of `{base}` and `{member}` write `{base}·{member}`"
         ),
     }
 }
@@ -101,10 +101,22 @@ fn method_call(m: &syn::ExprMethodCall) -> String {
         );
     }
     let hint = match func::Builtin::from_name(&method) {
-        Some(_) => format!("write `{method}(z)` instead of `z.{method}()`"),
+        Some(_) => {
+            // `h.exp()` → `exp(h)`, `(w·x + b).powi(2)` → `powi(w·x + b, 2)`.
+            let receiver = match &*m.receiver {
+                syn::Expr::Paren(p) => &*p.expr,
+                other => other,
+            };
+            let text = |e: &Expr| e.to_token_stream().to_string();
+            let given: Vec<String> = m.args.iter().map(text).collect();
+            let call = format!("{}.{method}({})", text(&m.receiver), given.join(", "));
+            let mut args = vec![text(receiver)];
+            args.extend(given);
+            format!("write `{method}({})` instead of `{call}`", args.join(", "))
+        }
         None => format!("the functions are {}", func::language_list()),
     };
-    format!("method calls are not in the network language; {hint} (a `·` can only follow a name: after `)` write `*`)")
+    format!("method calls are not in the network language; {hint}")
 }
 
 /// For a literal that is not a number.
@@ -171,6 +183,8 @@ pub fn unknown_function(name: &Ident) -> String {
     let foreign = match text.as_str() {
         "pow" | "powf" => Some("powi(z, n)` with an integer constant `n"),
         "log" | "log_e" => Some("ln(z)"),
+        "max" | "maximum" | "fmax" => Some("relu(z)` for `max(0, z)"),
+        "log_sigmoid" | "logsigmoid" => Some("-softplus(-z)"),
         _ => None,
     };
     if let Some(instead) = foreign {
@@ -184,7 +198,7 @@ pub fn unknown_function(name: &Ident) -> String {
         [one] => format!("unknown function `{text}`; did you mean `{one}`?"),
         [one, two, ..] => format!("unknown function `{text}`; did you mean `{one}` or `{two}`?"),
         [] => format!(
-            "unknown function `{text}`; expected one of {}, or a placeholder bound in `#[network({text} = sigmoid)]`",
+            "unknown function `{text}`; expected one of {}; or write your own with `#[network({text} = custom(f, df))]`",
             func::language_list()
         ),
     }
