@@ -399,10 +399,12 @@ macro_rules! mlp_workloads {
             const O: usize = $o;
             const B: usize = $b;
             fn hand_of(p: &$net::Params) -> Box<HandMlp<I, H, O>> {
+                // `W1` of 256-256-10 is `nn::storage::Large` (a `Box`); `&` coerces either.
+                let (w1, w2): (&[[f32; I]; H], &[[f32; H]; O]) = (&p.W1, &p.W2);
                 Box::new(HandMlp {
-                    w1: p.W1,
+                    w1: *w1,
                     b1: p.b1,
-                    w2: p.W2,
+                    w2: *w2,
                     b2: p.b2,
                 })
             }

@@ -19,7 +19,7 @@ fn relative_error(a: f64, b: f64) -> f64 {
 /// front (`f(w·z)`) so that the parameter's gradient is checked too.
 fn check<P>(name: &str, params: P, points: &[f64])
 where
-    P: Network<Input = f64, Output = f64, Scalar = f64>,
+    P: Network<Input = f64, Output = f64, Scalar = f64> + Copy,
 {
     for &z in points {
         let (_, tape) = params.forward_tape(&z);

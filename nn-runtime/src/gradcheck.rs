@@ -93,7 +93,7 @@ where
     }
 
     let mut worst: Option<GradCheck<N::Scalar>> = None;
-    let mut probe = *net;
+    let mut probe = net.clone();
     let two_eps = lit::<N::Scalar>(2.0) * epsilon;
     for (k, info) in N::TENSORS.iter().enumerate() {
         for element in 0..probe.tensor(k).len() {

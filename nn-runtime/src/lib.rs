@@ -16,6 +16,7 @@
 //! | [`metrics`] | accuracy, confusion matrix |
 //! | [`gradcheck`] | backward pass vs. finite differences |
 //! | [`weights`] | weights as Rust source and as checksummed bytes/files |
+//! | [`storage`] | large parameter tensors on the heap under `std` |
 //! | `history` (`std`), `plot` (`plot`) | loss history, loss-curve SVG |
 //! | [`toy`] | three networks written by hand, for examples and tests |
 //!
@@ -65,6 +66,7 @@ pub mod optim;
 pub mod plot;
 pub mod schedule;
 pub mod shuffle;
+pub mod storage;
 mod tensor;
 pub mod toy;
 pub mod train;

@@ -43,10 +43,55 @@ use crate::schedule::{ConstantRate, Schedule};
 use crate::shuffle::Permutation;
 use crate::tensor::Tensor;
 
-/// Samples per call of [`Network::gradient_batch`] within a mini-batch: enough rows for the
-/// matrix products of generated networks to pay, few enough that every intermediate value of
-/// the chunk fits a small stack (16 × the widest layer × a few values).
+/// The most samples per call of [`Network::gradient_batch`] within a mini-batch: enough rows
+/// for the matrix products of generated networks to pay.
 pub const CHUNK: usize = 16;
+
+/// The stack the batched path may use: a chunk of `c` samples is sent through
+/// [`Network::gradient_batch`] only if `c` × ([`Network::STACK_PER_SAMPLE`] + the input's size)
+/// is at most this (512 KiB); the chunk is the largest of 16, 8, 4 and 2 that fits, and a
+/// network for which even 2 do not fit trains sample by sample. So the batched path of any
+/// network needs at most about this much stack beyond the per-sample path's (debug builds
+/// keep some temporaries besides: the tests train 784-512-10 on a 2 MiB thread).
+pub const BATCH_STACK_LIMIT: usize = 512 * 1024;
+
+/// The chunk for `N`: see [`BATCH_STACK_LIMIT`]; 1 means sample by sample.
+pub fn chunk_for<N: Network>() -> usize {
+    let per_sample = N::STACK_PER_SAMPLE + core::mem::size_of::<N::Input>();
+    [CHUNK, 8, 4, 2]
+        .into_iter()
+        .find(|&c| c * per_sample <= BATCH_STACK_LIMIT)
+        .unwrap_or(1)
+}
+
+/// What the [`Trainer`] keeps from step to step of a fit: the gradient being accumulated and
+/// the parameters before the last optimizer step (restored when the step makes them
+/// non-finite). Two values of the parameters' type, made once: [`Trainer::fit`] makes one per
+/// call; [`Trainer::fit_in`] takes one the caller owns, which is how a `no_std` program keeps a
+/// large network's state where it chooses (a `static`, say) and how repeated fits under `std`
+/// avoid allocating again.
+#[derive(Clone, Debug)]
+pub struct Workspace<P> {
+    grads: P,
+    before: P,
+}
+
+impl<P: Parameters> Workspace<P> {
+    /// Room for the gradient and the rollback copy of a `P` (allocated now under `std` for a
+    /// network with [large](crate::storage) tensors; nothing is allocated afterwards).
+    pub fn new() -> Self {
+        Workspace {
+            grads: P::zeros(),
+            before: P::zeros(),
+        }
+    }
+}
+
+impl<P: Parameters> Default for Workspace<P> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 
 /// How many samples each optimizer step averages over.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -379,6 +424,41 @@ impl<O, L, S: Schedule> Trainer<O, L, S> {
         &mut self,
         params: &mut N,
         data: &D,
+        on_epoch: impl FnMut(&Epoch<'_, N>) -> R,
+    ) -> Result<Summary<N::Scalar>, Error>
+    where
+        N: Network,
+        N::Output: Tensor<Scalar = N::Scalar>,
+        L: Loss<N::Output, Y>,
+        O: Optimizer<N>,
+        D: Dataset<N::Input, Y> + ?Sized,
+        R: EpochFlow,
+    {
+        self.fit_in(&mut Workspace::new(), params, data, on_epoch)
+    }
+
+    /// Like [`Trainer::fit_with`], keeping the gradient and the rollback copy in `workspace`
+    /// instead of making them: nothing of the size of the parameters is made, on the stack or
+    /// the heap.
+    ///
+    /// ```
+    /// use nn_runtime::prelude::*;
+    /// use nn_runtime::toy::Line;
+    /// use nn_runtime::train::Workspace;
+    ///
+    /// let data = [(1.0_f64, 3.0), (2.0, 5.0), (3.0, 7.0)];
+    /// let mut line = Line::<f64>::zeros();
+    /// let mut workspace = Workspace::new();
+    /// let mut trainer = Trainer::new(Sgd::new(0.05), HalfSquaredError).epochs(500);
+    /// trainer.fit_in(&mut workspace, &mut line, &data, |_| ()).unwrap();
+    /// trainer.fit_in(&mut workspace, &mut line, &data, |_| ()).unwrap(); // the same room again
+    /// assert!((line.w - 2.0).abs() < 1e-3);
+    /// ```
+    pub fn fit_in<N, Y, D, R>(
+        &mut self,
+        workspace: &mut Workspace<N>,
+        params: &mut N,
+        data: &D,
         mut on_epoch: impl FnMut(&Epoch<'_, N>) -> R,
     ) -> Result<Summary<N::Scalar>, Error>
     where
@@ -411,6 +491,8 @@ impl<O, L, S: Schedule> Trainer<O, L, S> {
             stop: Stop::Completed,
         };
         let mut stale = 0usize;
+        let chunk = chunk_for::<N>();
+        let Workspace { grads, before } = workspace;
         #[cfg(feature = "std")]
         let bar = self.progress.then(|| progress_bar(self.epochs));
 
@@ -432,63 +514,54 @@ impl<O, L, S: Schedule> Trainer<O, L, S> {
             let mut start = 0;
             while start < n {
                 let end = (start + batch).min(n);
-                let mut grads = N::zeros();
+                grads.set_zero();
                 // Whole chunks through the network's batched gradient (one matrix product
                 // per layer for the chunk), the rest of the batch one sample at a time.
+                let sample = |i: usize| data.sample(order.get(i)).ok_or(Error::EmptyData);
                 let mut chunk_start = start;
-                while chunk_start + CHUNK <= end {
-                    let (x0, y0) = data
-                        .sample(order.get(chunk_start))
-                        .ok_or(Error::EmptyData)?;
-                    let mut xs = [*x0; CHUNK];
-                    let mut ys = [y0; CHUNK];
-                    for j in 1..CHUNK {
-                        let (x, y) = data
-                            .sample(order.get(chunk_start + j))
-                            .ok_or(Error::EmptyData)?;
-                        xs[j] = *x;
-                        ys[j] = y;
-                    }
-                    let mut finite = true;
-                    let loss = &self.loss;
-                    params.gradient_batch(
-                        &xs,
-                        |s, out| {
-                            let (l, dl_dout) = loss.value_and_gradient(out, ys[s]);
-                            finite &= l.is_finite();
-                            mean = mean + l / n_samples;
-                            dl_dout
-                        },
-                        &mut grads,
-                    );
+                while chunk > 1 && chunk_start + chunk <= end {
+                    let finite = match chunk {
+                        16 => chunk_gradient::<N, Y, L, 16>(
+                            params, &self.loss, &sample, chunk_start, grads, &mut mean, n_samples,
+                        )?,
+                        8 => chunk_gradient::<N, Y, L, 8>(
+                            params, &self.loss, &sample, chunk_start, grads, &mut mean, n_samples,
+                        )?,
+                        4 => chunk_gradient::<N, Y, L, 4>(
+                            params, &self.loss, &sample, chunk_start, grads, &mut mean, n_samples,
+                        )?,
+                        _ => chunk_gradient::<N, Y, L, 2>(
+                            params, &self.loss, &sample, chunk_start, grads, &mut mean, n_samples,
+                        )?,
+                    };
                     if !finite {
                         return Err(non_finite(Quantity::Loss, epoch, step));
                     }
-                    chunk_start += CHUNK;
+                    chunk_start += chunk;
                 }
                 for i in chunk_start..end {
-                    let (x, y) = data.sample(order.get(i)).ok_or(Error::EmptyData)?;
+                    let (x, y) = sample(i)?;
                     let (out, tape) = params.forward_tape(x);
                     let (l, dl_dout) = self.loss.value_and_gradient(&out, y);
                     if !l.is_finite() {
                         return Err(non_finite(Quantity::Loss, epoch, step));
                     }
                     mean = mean + l / n_samples;
-                    params.backward_params(&tape, &dl_dout, &mut grads);
+                    params.backward_params(&tape, &dl_dout, grads);
                 }
                 if end - start > 1 {
-                    scale(&mut grads, lit::<N::Scalar>(1.0 / (end - start) as f64));
+                    scale(grads, lit::<N::Scalar>(1.0 / (end - start) as f64));
                 }
                 if let Some(max) = clip {
-                    clip_global_norm(&mut grads, max);
+                    clip_global_norm(grads, max);
                 }
-                if !all_finite(&grads) {
+                if !all_finite(grads) {
                     return Err(non_finite(Quantity::Gradient, epoch, step));
                 }
-                let before = *params;
-                self.optimizer.step(params, &grads);
+                before.copy_from(params);
+                self.optimizer.step(params, grads);
                 if !all_finite(params) {
-                    *params = before;
+                    params.copy_from(before);
                     return Err(non_finite(Quantity::Parameters, epoch, step));
                 }
                 step += 1;
@@ -546,6 +619,47 @@ impl<O, L, S: Schedule> Trainer<O, L, S> {
         }
         Ok(summary)
     }
+}
+
+/// Adds the gradient of the `B` samples from `start` (in the epoch's order, read by `sample`)
+/// to `grads` through [`Network::gradient_batch`], and their losses / `n` to `mean`; whether
+/// every loss was finite.
+#[allow(clippy::too_many_arguments)]
+fn chunk_gradient<'d, N, Y, L, const B: usize>(
+    params: &N,
+    loss: &L,
+    sample: &impl Fn(usize) -> Result<(&'d N::Input, &'d Y), Error>,
+    start: usize,
+    grads: &mut N,
+    mean: &mut N::Scalar,
+    n: N::Scalar,
+) -> Result<bool, Error>
+where
+    N: Network + 'd,
+    N::Output: Tensor<Scalar = N::Scalar>,
+    L: Loss<N::Output, Y>,
+    Y: 'd,
+{
+    let (x0, y0) = sample(start)?;
+    let mut xs = [*x0; B];
+    let mut ys = [y0; B];
+    for j in 1..B {
+        let (x, y) = sample(start + j)?;
+        xs[j] = *x;
+        ys[j] = y;
+    }
+    let mut finite = true;
+    params.gradient_batch(
+        &xs,
+        |s, out| {
+            let (l, dl_dout) = loss.value_and_gradient(out, ys[s]);
+            finite &= l.is_finite();
+            *mean = *mean + l / n;
+            dl_dout
+        },
+        grads,
+    );
+    Ok(finite)
 }
 
 fn non_finite(quantity: Quantity, epoch: usize, step: usize) -> Error {

@@ -107,8 +107,8 @@ impl<P: Parameters> Optimizer<P> for Adam<P> {
     }
     fn reset(&mut self) {
         self.t = 0;
-        self.m = P::zeros();
-        self.v = P::zeros();
+        self.m.set_zero();
+        self.v.set_zero();
     }
 }
 

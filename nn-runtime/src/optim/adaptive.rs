@@ -65,7 +65,7 @@ impl<P: Parameters> Optimizer<P> for RmsProp<P> {
         self.lr = lr;
     }
     fn reset(&mut self) {
-        self.square_avg = P::zeros();
+        self.square_avg.set_zero();
     }
 }
 
@@ -119,6 +119,6 @@ impl<P: Parameters> Optimizer<P> for AdaGrad<P> {
         self.lr = lr;
     }
     fn reset(&mut self) {
-        self.sum_sq = P::zeros();
+        self.sum_sq.set_zero();
     }
 }

@@ -96,7 +96,7 @@ impl<P: Parameters> Optimizer<P> for Momentum<P> {
         self.lr = lr;
     }
     fn reset(&mut self) {
-        self.velocity = P::zeros();
+        self.velocity.set_zero();
     }
 }
 
@@ -139,6 +139,6 @@ impl<P: Parameters> Optimizer<P> for Nesterov<P> {
         self.inner.lr = lr;
     }
     fn reset(&mut self) {
-        self.inner.velocity = P::zeros();
+        self.inner.velocity.set_zero();
     }
 }

@@ -85,7 +85,15 @@ fn wrapper(plan: &Plan) -> Item {
     let attrs = &net.item.attrs;
     let vis = &net.item.vis;
     let sig = &net.item.sig;
-    let params: Vec<Ident> = g.params.iter().map(|&p| plan.name(p)).collect();
+    let params = g.params.iter().map(|&p| {
+        let n = plan.name(p);
+        // A large tensor's field is `Large<array>`: `Box::from` the array under `std`.
+        if plan.is_large(p) {
+            quote!(#n: ::core::convert::Into::into(#n))
+        } else {
+            quote!(#n)
+        }
+    });
     let inputs: Vec<Ident> = g.inputs.iter().map(|&i| plan.name(i)).collect();
     Item::Plain(quote! {
         #(#attrs)*
@@ -120,14 +128,29 @@ fn types(plan: &Plan) -> Vec<Item> {
         let (n, t) = (plan.name(*id), plan.ty(plan.shape(*id)));
         quote!(pub #n: #t)
     };
-    let params = g.params.iter().map(field);
+    let params = g.params.iter().map(|&id| {
+        let (n, t) = (plan.name(id), plan.param_ty(id));
+        quote!(pub #n: #t)
+    });
     let params_ty = generics.ty("Params", !g.params.is_empty());
+    let large = g.params.iter().any(|&id| plan.is_large(id));
     let params_doc = doc(&format!(
-        "The trainable parameters of `{fn_str}`. The same type holds their gradients, ∂L/∂θ per field."
+        "The trainable parameters of `{fn_str}`. The same type holds their gradients, ∂L/∂θ per field.{}",
+        if large {
+            " Tensors of 4,096 elements or more are `nn::storage::Large`: on the heap under `std`."
+        } else {
+            ""
+        }
     ));
+    // A `Box` is not `Copy`: with large tensors, `Params` is `Clone` only.
+    let derives = if large {
+        quote!(#[derive(Clone, Debug, PartialEq)])
+    } else {
+        quote!(#[derive(Clone, Copy, Debug, PartialEq)])
+    };
     let mut items = vec![Item::Plain(quote! {
         #params_doc
-        #[derive(Clone, Copy, Debug, PartialEq)]
+        #derives
         pub struct #params_ty { #(#params),* }
     })];
     if g.inputs.len() > 1 {

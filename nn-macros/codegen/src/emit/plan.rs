@@ -11,6 +11,12 @@ use crate::compiled::Compiled;
 use crate::func::Kernel;
 use crate::graph::{NodeId, Op, PerNode};
 
+/// Parameter tensors of this many elements or more live in the runtime's `storage::Large`: on
+/// the heap under `std`, so that networks of any size train on a default stack. The runtime's
+/// `storage::LARGE` is the same number (the root test `test_large_networks.rs` checks the
+/// fields on both sides of it).
+pub const LARGE: usize = 4096;
+
 /// What every part of emission reads about one network.
 pub struct Plan<'a> {
     /// The compiled network.
@@ -89,6 +95,24 @@ impl<'a> Plan<'a> {
     /// The Rust type of a value of `shape`.
     pub fn ty(&self, shape: Shape) -> TokenStream {
         repeat(self.scalar.clone(), shape)
+    }
+
+    /// Whether parameter `id` is a tensor of at least [`LARGE`] elements, kept in the runtime's
+    /// `storage::Large` (on the heap under `std`) rather than in place.
+    pub fn is_large(&self, id: NodeId) -> bool {
+        let shape = self.shape(id);
+        shape != Shape::Scalar && shape.elements() >= LARGE
+    }
+
+    /// The type of parameter `id`'s field in `Params`: its array, or `Large<array>`.
+    pub fn param_ty(&self, id: NodeId) -> TokenStream {
+        let ty = self.ty(self.shape(id));
+        if self.is_large(id) {
+            let krate = &self.c.network.krate;
+            quote!(#krate::storage::Large<#ty>)
+        } else {
+            ty
+        }
     }
 
     /// The names of the custom activations, by index.

@@ -39,7 +39,12 @@ fn parameters(plan: &Plan, uses: &Recorder) -> Item {
         quote!(#krate::TensorInfo { name: #n, shape: &[#(#dims),*] })
     });
     let names: Vec<_> = params.iter().map(|&p| plan.name(p)).collect();
-    let zeros = params.iter().map(|&p| r.zero(plan.shape(p)));
+    let zeros = params.iter().map(|&p| match plan.shape(p) {
+        // Made where they live, never whole on the stack.
+        Shape::Vector(_) if plan.is_large(p) => quote!(#krate::storage::zero_vector()),
+        Shape::Matrix(..) if plan.is_large(p) => quote!(#krate::storage::zero_matrix()),
+        shape => r.zero(shape),
+    });
     let views = |mutable: bool| -> Vec<TokenStream> {
         params
             .iter()
@@ -48,6 +53,9 @@ fn parameters(plan: &Plan, uses: &Recorder) -> Item {
                 match (plan.shape(p), mutable) {
                     (Shape::Scalar, false) => quote!(::core::slice::from_ref(&self.#n)),
                     (Shape::Scalar, true) => quote!(::core::slice::from_mut(&mut self.#n)),
+                    // A large vector is a `Box`: `[..]` reaches the slice through it.
+                    (Shape::Vector(_), false) if plan.is_large(p) => quote!(&self.#n[..]),
+                    (Shape::Vector(_), true) if plan.is_large(p) => quote!(&mut self.#n[..]),
                     (Shape::Vector(_), false) => quote!(&self.#n),
                     (Shape::Vector(_), true) => quote!(&mut self.#n),
                     (Shape::Matrix(..), false) => quote!(self.#n.as_flattened()),
@@ -111,12 +119,25 @@ fn network(plan: &Plan, batch: bool, uses: &Recorder) -> Item {
         _ => None,
     }
     .map(|kind| quote!(const OUTPUT: #krate::OutputKind = #krate::OutputKind::#kind;));
+    let stack_per_sample = batch.then(|| {
+        // Every value and every gradient of one sample, as the batched code keeps them: an
+        // upper bound (it keeps fewer), for the Trainer's choice of chunk.
+        let elements: usize = g
+            .ids()
+            .filter(|&id| !matches!(g[id].op, Op::Param(_) | Op::Const(_) | Op::Input(_)))
+            .map(|id| 2 * plan.shape(id).elements())
+            .sum();
+        let elements = Literal::usize_unsuffixed(elements);
+        let s = &plan.scalar;
+        quote!(const STACK_PER_SAMPLE: usize = #elements * ::core::mem::size_of::<#s>();)
+    });
     Item::Plain(quote! {
         impl #ig #krate::Network for #params_ty #wc {
             type Input = #input_ty;
             type Output = #out_ty;
             type Tape = #tape_ty;
             #output_kind
+            #stack_per_sample
             #[inline]
             fn forward(&self, #input: &Self::Input) -> #out_ty {
                 forward(self, #call_args)
