@@ -11,6 +11,10 @@ mod digits;
 mod embedded;
 #[path = "../examples/logistic_step.rs"]
 mod logistic_step;
+// Needs the IDX reader: `cargo test --test examples --features idx`.
+#[cfg(feature = "idx")]
+#[path = "../examples/mnist.rs"]
+mod mnist;
 #[path = "../examples/perceptron.rs"]
 mod perceptron;
 #[path = "../examples/smallest.rs"]
@@ -383,6 +387,250 @@ fn digits_arguments() {
     );
     assert_eq!(curve(&["--curve", "a.svg"]), Some(PathBuf::from("a.svg")));
     assert_eq!(curve(&["--out", "pictures", "--no-curve"]), None);
+}
+
+// ---- mnist (feature `idx`) ----
+
+/// Writes the four MNIST files (plain) to `dir`: `train` and `test` images of 28×28 pixels of
+/// noise with a bright 10×4 block whose place is the label's; the labels cycle 0 to 9 from a
+/// seeded generator. Returns the test labels.
+#[cfg(feature = "idx")]
+fn synthetic_mnist(dir: &Path, train: usize, test: usize) -> Vec<usize> {
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut write_set = |images_name: &str, labels_name: &str, n: usize| -> Vec<usize> {
+        let mut images = [0x0803_u32, n as u32, 28, 28]
+            .iter()
+            .flat_map(|v| v.to_be_bytes())
+            .collect::<Vec<u8>>();
+        let mut labels = [0x0801_u32, n as u32]
+            .iter()
+            .flat_map(|v| v.to_be_bytes())
+            .collect::<Vec<u8>>();
+        let mut classes = Vec::new();
+        for _ in 0..n {
+            let k = (next() % 10) as usize;
+            let (r0, c0) = (2 + (k / 5) * 12, 1 + (k % 5) * 5);
+            for r in 0..28 {
+                for c in 0..28 {
+                    let ink = (r0..r0 + 10).contains(&r) && (c0..c0 + 4).contains(&c);
+                    let noise = (next() % 60) as u8;
+                    images.push(if ink { 195 + noise } else { noise });
+                }
+            }
+            labels.push(k as u8);
+            classes.push(k);
+        }
+        std::fs::write(dir.join(images_name), images).unwrap();
+        std::fs::write(dir.join(labels_name), labels).unwrap();
+        classes
+    };
+    write_set("train-images-idx3-ubyte", "train-labels-idx1-ubyte", train);
+    write_set("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte", test)
+}
+
+#[cfg(feature = "idx")]
+#[test]
+fn mnist_trains_one_epoch_on_synthetic_idx_files() {
+    let data = scratch("mnist_data");
+    let pictures = scratch("mnist_out");
+    let test_labels = synthetic_mnist(&data, 160, 40);
+    let opts = mnist::Options::from_args(args(&[
+        data.to_str().unwrap(),
+        "--epochs",
+        "1",
+        "--batch",
+        "16",
+        "--no-progress",
+        "--out",
+        pictures.to_str().unwrap(),
+    ]))
+    .unwrap();
+    assert_eq!(opts.curve, Some(pictures.join("mnist_loss.svg")));
+    let mut out = Vec::new();
+    let report = mnist::run(&opts, &mut out).unwrap();
+    assert_eq!((report.train_size, report.test_size), (160, 40));
+    assert_eq!(report.losses.len(), 1);
+    assert!(report.losses[0].is_finite(), "{:?}", report.losses);
+    assert_eq!(report.test_accuracy_per_epoch.len(), 1);
+    // The blocks are far apart: one epoch learns them.
+    assert!(
+        report.test_accuracy >= 0.9,
+        "test accuracy {}",
+        report.test_accuracy
+    );
+    assert_eq!(report.confusion.total(), 40);
+    for k in 0..10 {
+        let actual = test_labels.iter().filter(|&&l| l == k).count() as u64;
+        let row: u64 = (0..10).map(|p| report.confusion.count(k, p)).sum();
+        assert_eq!(row, actual, "class {k}");
+    }
+
+    let text = String::from_utf8(out).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0],
+        format!(
+            "MNIST from {}: 160 images to train, 40 to test",
+            data.display()
+        )
+    );
+    assert_eq!(
+        lines[1],
+        "784-512-10 MLP, 407050 parameters; Adam(lr 0.001 cosine-annealed to 0), batches of 16, \
+         1 epochs, softmax cross-entropy"
+    );
+    assert_eq!(lines[3], "epoch   train loss   test accuracy");
+    assert_eq!(
+        lines[4],
+        format!(
+            "    1   {:>10.5}   {:>12.2}%",
+            report.losses[0],
+            100.0 * report.test_accuracy_per_epoch[0]
+        )
+    );
+    let correct = report.confusion.correct();
+    assert!(
+        lines[6].starts_with("trained in ")
+            && lines[6].ends_with(&format!(
+                " s: test accuracy {:.2}% ({correct} of 40)",
+                100.0 * report.test_accuracy
+            )),
+        "{}",
+        lines[6]
+    );
+    assert_eq!(lines[8], "confusion matrix on the test images:");
+    assert!(lines[9].starts_with("actual \\ predicted"), "{text}");
+    let curve = report.curve.unwrap();
+    assert_eq!(curve, pictures.join("mnist_loss.svg"));
+    assert_eq!(
+        lines.last().copied(),
+        Some(format!("wrote the loss curve to {}", curve.display()).as_str())
+    );
+    let svg = std::fs::read_to_string(curve).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("epoch"));
+}
+
+#[cfg(feature = "idx")]
+#[test]
+fn mnist_without_its_files_says_where_to_get_them() {
+    let help = |err: &str| {
+        for name in [
+            "train-images-idx3-ubyte.gz",
+            "train-labels-idx1-ubyte.gz",
+            "t10k-images-idx3-ubyte.gz",
+            "t10k-labels-idx1-ubyte.gz",
+            "https://ossci-datasets.s3.amazonaws.com/mnist/",
+        ] {
+            assert!(err.contains(name), "{name} missing from\n{err}");
+        }
+    };
+    let no_path = mnist::Options::from_args(args(&["--no-progress"])).unwrap();
+    assert_eq!(no_path.data, None);
+    let err = mnist::run(&no_path, &mut std::io::sink())
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with("no MNIST directory given\n"), "{err}");
+    help(&err);
+
+    let dir = scratch("mnist_missing");
+    let opts = mnist::Options {
+        data: Some(dir.clone()),
+        ..no_path
+    };
+    let err = mnist::run(&opts, &mut std::io::sink())
+        .unwrap_err()
+        .to_string();
+    let first = format!(
+        "file not found: tried {} and {}\n",
+        dir.join("train-images-idx3-ubyte").display(),
+        dir.join("train-images-idx3-ubyte.gz").display()
+    );
+    assert!(err.starts_with(&first), "{err}");
+    help(&err);
+
+    // A file that is there but wrong: its own message, no download advice.
+    synthetic_mnist(&dir, 3, 2);
+    std::fs::copy(
+        dir.join("t10k-labels-idx1-ubyte"),
+        dir.join("t10k-images-idx3-ubyte"),
+    )
+    .unwrap();
+    let err = mnist::run(&opts, &mut std::io::sink())
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        format!(
+            "{}: wrong magic number: expected 0x00000803 (an IDX image file), found 0x00000801, \
+             the magic number of an IDX label file: are the image and label files swapped?",
+            dir.join("t10k-images-idx3-ubyte").display()
+        )
+    );
+}
+
+#[cfg(feature = "idx")]
+#[test]
+fn mnist_arguments() {
+    let opts = mnist::Options::from_args(args(&[])).unwrap();
+    assert_eq!(
+        (opts.data, opts.epochs, opts.batch, opts.learning_rate),
+        (None, 10, 64, 0.001)
+    );
+    assert_eq!(
+        opts.curve,
+        Some(Path::new("./mnist_loss.svg").to_path_buf())
+    );
+    let opts = mnist::Options::from_args(args(&[
+        "--epochs",
+        "3",
+        "data/mnist",
+        "--train",
+        "100",
+        "--test",
+        "20",
+        "--lr",
+        "0.01",
+        "--seed",
+        "5",
+        "--no-curve",
+    ]))
+    .unwrap();
+    assert_eq!(opts.data, Some(PathBuf::from("data/mnist")));
+    assert_eq!(
+        (
+            opts.epochs,
+            opts.train,
+            opts.test,
+            opts.learning_rate,
+            opts.seed
+        ),
+        (3, Some(100), Some(20), 0.01, 5)
+    );
+    assert_eq!(opts.curve, None);
+    let curve = |list: &[&str]| mnist::Options::from_args(args(list)).unwrap().curve;
+    assert_eq!(
+        curve(&["--out", "pictures"]),
+        Some(Path::new("pictures/mnist_loss.svg").to_path_buf())
+    );
+    assert_eq!(curve(&["--curve", "a.svg"]), Some(PathBuf::from("a.svg")));
+    let err = |list: &[&str]| mnist::Options::from_args(args(list)).unwrap_err();
+    assert_eq!(err(&["--batch", "0"]), "--batch needs at least 1");
+    assert_eq!(err(&["--epochs"]), "--epochs needs a value");
+    assert_eq!(
+        err(&["--lr", "-1"]),
+        "--lr needs a positive number, not `-1`"
+    );
+    assert_eq!(
+        err(&["a", "b"]),
+        "one directory of MNIST files, please: `a` and `b` given"
+    );
+    assert!(err(&["--bogus"]).starts_with("unknown argument `--bogus`"));
 }
 
 // ---- embedded ----

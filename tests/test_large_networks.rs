@@ -40,7 +40,12 @@ fn deep_mlp(
 
 /// One tensor on each side of the threshold: 64 × 64 = 4,096 elements and 63 × 65 = 4,095.
 #[network]
-fn threshold(x: [f32; 64], W: [[f32; 64]; 64], V: [[f32; 64]; 63], U: [[f32; 63]; 65]) -> [f32; 65] {
+fn threshold(
+    x: [f32; 64],
+    W: [[f32; 64]; 64],
+    V: [[f32; 64]; 63],
+    U: [[f32; 63]; 65],
+) -> [f32; 65] {
     U·(V·(W·x))
 }
 

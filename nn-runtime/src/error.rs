@@ -119,6 +119,11 @@ pub enum Error {
     /// Drawing a plot failed; the text is the plotting library's message.
     #[cfg(feature = "plot")]
     Plot(std::string::String),
+    /// An MNIST IDX file that cannot be read: missing, truncated, of the wrong kind or size,
+    /// corrupt gzip data, or image and label files of different lengths; the message names
+    /// the file (feature `idx`, [`crate::idx`]).
+    #[cfg(feature = "idx")]
+    Idx(crate::idx::IdxError),
 }
 
 /// The message, not the variant's fields: `fn main() -> Result<(), Error>` prints an error with
@@ -196,6 +201,8 @@ impl fmt::Display for Error {
             Error::Io(e) => write!(f, "i/o error: {e}"),
             #[cfg(feature = "plot")]
             Error::Plot(e) => write!(f, "plotting failed: {e}"),
+            #[cfg(feature = "idx")]
+            Error::Idx(e) => fmt::Display::fmt(e, f),
         }
     }
 }
@@ -205,6 +212,9 @@ impl core::error::Error for Error {
         match self {
             #[cfg(feature = "std")]
             Error::Io(e) => Some(e),
+            // The `IdxError`'s message is this error's; its cause is the I/O or gzip error.
+            #[cfg(feature = "idx")]
+            Error::Idx(e) => std::error::Error::source(e),
             _ => None,
         }
     }

@@ -18,6 +18,7 @@
 //! | [`weights`] | weights as Rust source and as checksummed bytes/files |
 //! | [`storage`] | large parameter tensors on the heap under `std` |
 //! | `history` (`std`), `plot` (`plot`) | loss history, loss-curve SVG |
+//! | `idx` (`idx`) | the MNIST data set from its IDX files, plain or gzipped |
 //! | [`toy`] | three networks written by hand, for examples and tests |
 //!
 //! Training XOR from nothing:
@@ -42,7 +43,8 @@
 //!
 //! The crate is `#![no_std]`; the default `std` feature switches the float functions from
 //! `libm` to the platform's and adds what needs an operating system: weight files, a progress
-//! bar and a loss [`history`]. The `plot` feature draws the history as SVG.
+//! bar and a loss [`history`]. The `plot` feature draws the history as SVG; the `idx` feature
+//! reads the MNIST data set from its IDX files (`idx`).
 #![no_std]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -56,6 +58,8 @@ mod error;
 pub mod gradcheck;
 #[cfg(feature = "std")]
 pub mod history;
+#[cfg(feature = "idx")]
+pub mod idx;
 pub mod init;
 pub mod loss;
 pub mod math;

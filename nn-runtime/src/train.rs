@@ -522,16 +522,40 @@ impl<O, L, S: Schedule> Trainer<O, L, S> {
                 while chunk > 1 && chunk_start + chunk <= end {
                     let finite = match chunk {
                         16 => chunk_gradient::<N, Y, L, 16>(
-                            params, &self.loss, &sample, chunk_start, grads, &mut mean, n_samples,
+                            params,
+                            &self.loss,
+                            &sample,
+                            chunk_start,
+                            grads,
+                            &mut mean,
+                            n_samples,
                         )?,
                         8 => chunk_gradient::<N, Y, L, 8>(
-                            params, &self.loss, &sample, chunk_start, grads, &mut mean, n_samples,
+                            params,
+                            &self.loss,
+                            &sample,
+                            chunk_start,
+                            grads,
+                            &mut mean,
+                            n_samples,
                         )?,
                         4 => chunk_gradient::<N, Y, L, 4>(
-                            params, &self.loss, &sample, chunk_start, grads, &mut mean, n_samples,
+                            params,
+                            &self.loss,
+                            &sample,
+                            chunk_start,
+                            grads,
+                            &mut mean,
+                            n_samples,
                         )?,
                         _ => chunk_gradient::<N, Y, L, 2>(
-                            params, &self.loss, &sample, chunk_start, grads, &mut mean, n_samples,
+                            params,
+                            &self.loss,
+                            &sample,
+                            chunk_start,
+                            grads,
+                            &mut mean,
+                            n_samples,
                         )?,
                     };
                     if !finite {

@@ -5,7 +5,6 @@
 //!
 //! A counting global allocator (`counting/mod.rs`) wraps the system allocator, per thread.
 
-
 use nn_runtime::data::{objective, zip};
 use nn_runtime::gradcheck::check_gradients;
 use nn_runtime::init::{Constant, Normal, Uniform};

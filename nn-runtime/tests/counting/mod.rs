@@ -70,4 +70,3 @@ pub fn assert_no_allocation<R>(what: &str, f: impl FnOnce() -> R) -> R {
     assert_eq!(n, 0, "{what} allocated {n} times");
     r
 }
-
