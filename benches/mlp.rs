@@ -4,19 +4,20 @@
 //! cargo bench --bench mlp
 //! ```
 //!
-//! Three networks, all `f32`:
+//! Four networks, all `f32`:
 //!
 //! | group | network | objective | batch |
 //! |---|---|---|---|
 //! | `xor_2-4-1` | tanh hidden, sigmoid out | ½(y − t)² | 1 |
 //! | `mlp_64-32-10` | ReLU hidden, logits | softmax cross-entropy, one-hot t | 32 |
 //! | `mlp_256-256-10` | ReLU hidden, logits | softmax cross-entropy, one-hot t | 64 |
+//! | `mlp_784-512-10` | ReLU hidden, logits | softmax cross-entropy, one-hot t | 64 |
 //!
 //! For each: `ours_*` is the code `#[network]` generates (the whole objective, loss included, is
 //! one network with inputs `x` and `t`); `hand_*` is the same network written by hand the way a
 //! competent Rust programmer would (plain loops over fixed arrays, a dot product with eight
 //! partial sums, no SIMD intrinsics, no `unsafe`, no ∂L/∂x since training does not need it);
-//! `hand_batched_*` (the two batched MLPs) keeps the batch as a matrix, features × samples,
+//! `hand_batched_*` (the three batched MLPs) keeps the batch as a matrix, features × samples,
 //! `Z = W·X + b`, with matrix-matrix products in the backward pass; `ours_batch_sgd_step` is the
 //! generated `gradient_batch` (through `Network::gradient_batch`), whose matrix products are the
 //! runtime's batch kernels.
@@ -29,6 +30,11 @@
 //! median estimates of this run (`<criterion dir>/<group>/<id>/new/estimates.json`), and the
 //! same ratios measured paired (ours and hand-written alternating in 41 short rounds, median of
 //! the per-round ratios), which a machine shared with other work disturbs much less.
+//!
+//! 784-512-10 (1.6 MB of `W1`) lives on the heap on both sides: ours through
+//! `nn::storage::Large` (a `Box`), the hand-written network, its gradient and the batch matrices
+//! in `Box`es made in place (zeros, then filled), never whole on the stack. A step there takes
+//! milliseconds, so its criterion group takes 10 samples instead of 30.
 
 // The hand-written networks index their loops the way the formulas read (hᵢ, zₖ).
 #![allow(clippy::needless_range_loop)]
@@ -207,6 +213,18 @@ impl<const H: usize, const O: usize, const B: usize> BatchScratch<H, O, B> {
             dh: [[0.0; B]; H],
         })
     }
+}
+
+/// A hand-written network of zeros, made in the `Box`: a literal of constants boxed at once,
+/// which an optimised build writes in place. (784-512-10's `W1` alone is 1.6 MB; the benchmark
+/// runs under `ulimit -s 1536`, of which ours' `gradient_batch` of 64 samples takes 0.9 MB.)
+fn hand_zeros<const I: usize, const H: usize, const O: usize>() -> Box<HandMlp<I, H, O>> {
+    Box::new(HandMlp {
+        w1: [[0.0; I]; H],
+        b1: [0.0; H],
+        w2: [[0.0; H]; O],
+        b2: [0.0; O],
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -390,7 +408,7 @@ fn xor_workloads(rng: &mut XorShift) -> Vec<Workload> {
     ]
 }
 
-/// The two softmax MLPs: `$net` is the generated module, I-H-O the sizes, B the batch.
+/// The softmax MLPs: `$net` is the generated module, I-H-O the sizes, B the batch.
 macro_rules! mlp_workloads {
     ($fn_name:ident, $net:ident, $group:literal, $i:literal, $h:literal, $o:literal, $b:literal) => {
         fn $fn_name(rng: &mut XorShift) -> Vec<Workload> {
@@ -399,14 +417,15 @@ macro_rules! mlp_workloads {
             const O: usize = $o;
             const B: usize = $b;
             fn hand_of(p: &$net::Params) -> Box<HandMlp<I, H, O>> {
-                // `W1` of 256-256-10 is `nn::storage::Large` (a `Box`); `&` coerces either.
+                // Tensors of 4,096 elements or more (`W1` of 256-256-10, both matrices of
+                // 784-512-10) are `nn::storage::Large` (a `Box`); `&` coerces either way.
                 let (w1, w2): (&[[f32; I]; H], &[[f32; H]; O]) = (&p.W1, &p.W2);
-                Box::new(HandMlp {
-                    w1: *w1,
-                    b1: p.b1,
-                    w2: *w2,
-                    b2: p.b2,
-                })
+                let mut hand = hand_zeros();
+                hand.w1.copy_from_slice(w1);
+                hand.b1 = p.b1;
+                hand.w2.copy_from_slice(w2);
+                hand.b2 = p.b2;
+                hand
             }
             let ours: Box<$net::Params> = random_params(rng);
             let hand = hand_of(&ours);
@@ -419,9 +438,9 @@ macro_rules! mlp_workloads {
                 .zip(&ts)
                 .map(|(&x, &t)| $net::Inputs { x, t })
                 .collect();
-            // The batch as features × samples, for the batched layout.
-            let mut xb: Box<[[f32; B]; I]> = Box::new([[0.0; B]; I]);
-            let mut tb: Box<[[f32; B]; O]> = Box::new([[0.0; B]; O]);
+            // The batch as features × samples, for the batched layout (made on the heap).
+            let mut xb: Box<[[f32; B]; I]> = nn::storage::zero_matrix();
+            let mut tb: Box<[[f32; B]; O]> = nn::storage::zero_matrix();
             for b in 0..B {
                 for i in 0..I {
                     xb[i][b] = xs[b][i];
@@ -449,7 +468,10 @@ macro_rules! mlp_workloads {
             }
             let mut p = ours.clone();
             let lo = ours_sgd_step(&mut *p, &mut *g, &inputs, LR);
-            let batch: Box<[$net::Inputs; B]> = Box::new(core::array::from_fn(|b| inputs[b]));
+            let batch: Box<[$net::Inputs; B]> = match inputs.clone().into_boxed_slice().try_into() {
+                Ok(batch) => batch,
+                Err(_) => unreachable!("a batch of {B} samples"),
+            };
             let mut pa = ours.clone();
             let mut ga = g.clone();
             let la = ours_batch_sgd_step(&mut *pa, &mut *ga, &batch, LR);
@@ -523,11 +545,20 @@ macro_rules! mlp_workloads {
 
 mlp_workloads!(digits_workloads, digits, "mlp_64-32-10", 64, 32, 10, 32);
 mlp_workloads!(wide_workloads, wide, "mlp_256-256-10", 256, 256, 10, 64);
+mlp_workloads!(large_workloads, large, "mlp_784-512-10", 784, 512, 10, 64);
 
 // ---------------------------------------------------------------------------------------------
 // The ratios: from criterion's medians, and from a paired, interleaved measurement.
 
-const GROUPS: [&str; 3] = ["xor_2-4-1", "mlp_64-32-10", "mlp_256-256-10"];
+const GROUPS: [&str; 4] = [
+    "xor_2-4-1",
+    "mlp_64-32-10",
+    "mlp_256-256-10",
+    "mlp_784-512-10",
+];
+/// Criterion samples per benchmark of each group: 784-512-10's steps take milliseconds, and 30
+/// linearly growing samples of them (465 iterations at least) would take seconds each.
+const SAMPLE_SIZES: [usize; 4] = [30, 30, 30, 10];
 
 /// Where criterion writes: `$CRITERION_HOME`, else `criterion/` in the target directory, which is
 /// three levels above this executable (`<target>/release/deps/mlp-…`).
@@ -690,9 +721,11 @@ fn main() {
         (GROUPS[0], xor_workloads(&mut rng)),
         (GROUPS[1], digits_workloads(&mut rng)),
         (GROUPS[2], wide_workloads(&mut rng)),
+        (GROUPS[3], large_workloads(&mut rng)),
     ];
-    for (name, workloads) in &mut groups {
+    for ((name, workloads), samples) in groups.iter_mut().zip(SAMPLE_SIZES) {
         let mut group = c.benchmark_group(*name);
+        group.sample_size(samples);
         for w in workloads.iter_mut() {
             group.bench_function(w.id, |b| {
                 b.iter_custom(|n| {

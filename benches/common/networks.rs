@@ -34,3 +34,16 @@ fn wide(
     let h = relu(W1·x + b1);
     l = -sum(t * log_softmax(W2·h + b2))
 }
+
+#[network(inputs(x, t))]
+fn large(
+    x: [f32; 784],
+    t: [f32; 10],
+    W1: [[f32; 784]; 512],
+    b1: [f32; 512],
+    W2: [[f32; 512]; 10],
+    b2: [f32; 10],
+) -> f32 {
+    let h = relu(W1·x + b1);
+    l = -sum(t * log_softmax(W2·h + b2))
+}

@@ -53,6 +53,11 @@ def main():
     write("wide_params.bin", params(rng, 256, 256, 10))
     write("wide_x.bin", [rng.uniform(-1.0, 1.0) for _ in range(512 * 256)])
     write("wide_y.bin", [float(rng.randrange(10)) for _ in range(512)])
+    # 784-512-10 (MNIST-sized, random data): 512 samples = 8 batches of 64, x uniform in
+    # [-1, 1], labels uniform in 0..9. Drawn after the others, so their files do not change.
+    write("large_params.bin", params(rng, 784, 512, 10))
+    write("large_x.bin", [rng.uniform(-1.0, 1.0) for _ in range(512 * 784)])
+    write("large_y.bin", [float(rng.randrange(10)) for _ in range(512)])
     print("wrote", OUT, file=sys.stderr)
 
 

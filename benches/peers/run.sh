@@ -7,7 +7,8 @@
 #
 # Env: ROUNDS (default 3); SYSTEMS (default: all of ours ours-native hand hand-native candle dfdx
 # burn pytorch jax); THREADS (default 1: every system single-threaded, as ours is);
-# CARGO_TARGET_DIR (default rust/target; the native build goes to "$CARGO_TARGET_DIR-native");
+# CARGO_TARGET_DIR (default rust/target; the native build goes to "$CARGO_TARGET_DIR/native",
+# inside it, so that .gitignore's `**/target` covers it);
 # PEERS_BLOCK_MS / PEERS_BLOCKS (timing blocks per measurement, default 100 ms × 5, median).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -19,7 +20,7 @@ TARGET=${CARGO_TARGET_DIR:-$HERE/rust/target}
 has() { [[ " $SYSTEMS " == *" $1 "* ]]; }
 
 # 1. The shared weights and data (fixed seed, standard-library Python).
-[ -f data/wide_y.bin ] || python3 gen_data.py
+[ -f data/large_y.bin ] || python3 gen_data.py
 
 # 2. Release builds, one cargo at a time.
 features=()
@@ -29,7 +30,7 @@ has burn && features+=(burn)
 feat=$(IFS=,; echo "${features[*]:-}")
 (cd rust && CARGO_TARGET_DIR=$TARGET cargo build --release --bins ${feat:+--features $feat})
 if has ours-native || has hand-native; then
-    (cd rust && CARGO_TARGET_DIR=$TARGET-native RUSTFLAGS="-C target-cpu=native" cargo build --release --bin ours --bin hand)
+    (cd rust && CARGO_TARGET_DIR=$TARGET/native RUSTFLAGS="-C target-cpu=native" cargo build --release --bin ours --bin hand)
 fi
 
 # 3. The Python environment.
@@ -40,6 +41,10 @@ fi
 
 # 4. Interleaved rounds: every system once per round, the order rotated each round.
 export PEERS_THREADS=$THREADS RAYON_NUM_THREADS=$THREADS OMP_NUM_THREADS=$THREADS MKL_NUM_THREADS=$THREADS
+# JAX's CPU client sizes its thread pool from NPROC (else from the CPUs it may run on), whatever
+# XLA_FLAGS say: without it JAX ran a step of 784-512-10 on both cores (0.76 ms; 1.2 ms with
+# NPROC=1 or under `taskset -c 1`).
+export NPROC=$THREADS
 if [ "$THREADS" = 1 ]; then
     export XLA_FLAGS="--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
 fi
@@ -49,7 +54,7 @@ RAW=results/raw.jsonl
 run_one() {
     case $1 in
         ours|hand|candle|dfdx|burn) "$TARGET/release/$1" ;;
-        ours-native|hand-native) "$TARGET-native/release/${1%-native}" | sed "s/\"system\":\"${1%-native}\"/\"system\":\"$1\"/" ;;
+        ours-native|hand-native) "$TARGET/native/release/${1%-native}" | sed "s/\"system\":\"${1%-native}\"/\"system\":\"$1\"/" ;;
         pytorch) .venv/bin/python python/torch_eager.py ;;
         jax) .venv/bin/python python/jax_bench.py ;;
     esac

@@ -8,7 +8,7 @@ from common import Data, report, selected, time_ns
 
 jax.config.update("jax_platforms", "cpu")
 
-SCAN_STEPS = {"xor": 256, "digits": 112, "wide": 32}  # multiples of the batches per epoch
+SCAN_STEPS = {"xor": 256, "digits": 112, "wide": 32, "large": 32}  # multiples of the batches per epoch
 
 
 def run(name):

@@ -45,7 +45,16 @@ pub const WIDE: Workload = Workload {
     lr: 0.1,
     sanity_steps: 40,
 };
-pub const ALL: [Workload; 3] = [XOR, DIGITS, WIDE];
+pub const LARGE: Workload = Workload {
+    name: "large",
+    i: 784,
+    h: 512,
+    o: 10,
+    batch: 64,
+    lr: 0.1,
+    sanity_steps: 40,
+};
+pub const ALL: [Workload; 4] = [XOR, DIGITS, WIDE, LARGE];
 
 /// The data of one workload, as written by `gen_data.py`.
 pub struct Data {

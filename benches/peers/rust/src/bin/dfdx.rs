@@ -159,7 +159,9 @@ fn main() {
         match w.name {
             "xor" => run_xor(&w),
             "digits" => run_mlp::<64, 32, 10, 32>(&w),
-            _ => run_mlp::<256, 256, 10, 64>(&w),
+            "wide" => run_mlp::<256, 256, 10, 64>(&w),
+            "large" => run_mlp::<784, 512, 10, 64>(&w),
+            other => unreachable!("no workload {other}"),
         }
     }
 }

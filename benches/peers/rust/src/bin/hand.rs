@@ -131,7 +131,9 @@ fn main() {
         match w.name {
             "xor" => run_xor(&w),
             "digits" => run_mlp::<64, 32, 10>(&w),
-            _ => run_mlp::<256, 256, 10>(&w),
+            "wide" => run_mlp::<256, 256, 10>(&w),
+            "large" => run_mlp::<784, 512, 10>(&w),
+            other => unreachable!("no workload {other}"),
         }
     }
 }

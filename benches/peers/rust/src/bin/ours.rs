@@ -1,9 +1,9 @@
-//! Our generated code: the three networks written with `#[network]`, the whole objective (loss
+//! Our generated code: the four networks written with `#[network]`, the whole objective (loss
 //! included) one expression. A training step of a batch is the generated `gradient_batch` (one
 //! matrix product per layer for the whole batch; Σ ∂L/∂θ into one gradient), then
 //! `p -= lr/B · g` over every tensor; inference is `forward_batch`. XOR's batch is one sample:
 //! per-sample `forward_tape` + `backward_params`. `ours-per-sample` (default build only) runs
-//! digits and 256-256-10 that way too, for comparison.
+//! digits, 256-256-10 and 784-512-10 that way too, for comparison.
 #![allow(non_snake_case)]
 
 use std::hint::black_box;
@@ -37,6 +37,18 @@ fn wide_out(
     W1: [[f32; 256]; 256],
     b1: [f32; 256],
     W2: [[f32; 256]; 10],
+    b2: [f32; 10],
+) -> [f32; 10] {
+    let h = relu(W1·x + b1);
+    z = W2·h + b2
+}
+
+#[network]
+fn large_out(
+    x: [f32; 784],
+    W1: [[f32; 784]; 512],
+    b1: [f32; 512],
+    W2: [[f32; 512]; 10],
     b2: [f32; 10],
 ) -> [f32; 10] {
     let h = relu(W1·x + b1);
@@ -182,6 +194,7 @@ macro_rules! run_classifier {
 
 run_classifier!(run_digits, digits, digits_out, 64, 10, 32);
 run_classifier!(run_wide, wide, wide_out, 256, 10, 64);
+run_classifier!(run_large, large, large_out, 784, 10, 64);
 
 fn nn_version() -> &'static str {
     if cfg!(target_feature = "avx2") {
@@ -196,7 +209,9 @@ fn main() {
         match w.name {
             "xor" => run_xor(&w),
             "digits" => run_digits(&w),
-            _ => run_wide(&w),
+            "wide" => run_wide(&w),
+            "large" => run_large(&w),
+            other => unreachable!("no workload {other}"),
         }
     }
 }
