@@ -67,9 +67,10 @@ fn the_lecture_form_trains_too() {
     });
     let data = objective(&samples);
     let mut params = logistic_lecture::Params { w: 0.0, b: 0.0 };
+    // An f32 network's trainer takes its settings in f32.
     let summary = Trainer::new(Sgd::new(2.0), Objective)
         .epochs(1_000_000)
-        .stop_below(TARGET_LOSS)
+        .stop_below(TARGET_LOSS as f32)
         .fit(&mut params, &data)
         .unwrap();
     assert_eq!(summary.stop, Stop::TargetLoss, "{summary:?}");

@@ -5,7 +5,9 @@
 //! `[[T; n]; m]` fan-in is n and fan-out m; a vector `[T; n]` counts as fan-in 1, fan-out n;
 //! a scalar as 1 and 1. Random numbers come from xoshiro256++ (`rand_xoshiro`) seeded through
 //! SplitMix64, so the same seed gives the same parameters on every run and target, up to the
-//! last bit of the platform's `ln`/`cos`/`sqrt` used by the normal initialisers.
+//! last bit of the platform's `ln`/`cos`/`sqrt` used by the normal initialisers. Samples are
+//! computed in the network's float type: an `f32` network draws 24-bit uniforms and never
+//! touches `f64`.
 //!
 //! ```
 //! use nn_runtime::init::{InitExt, Xavier, Zeros};
@@ -38,85 +40,97 @@ pub type DefaultRng = Xoshiro256PlusPlus;
     label = "not a rule for starting values",
     note = "use one of `nn::init`'s rules (`Xavier`, `He`, `Normal::new(0.0, 0.1)`, `Uniform::new(-0.5, 0.5)`, `Constant(0.1)`, `Zeros`), or implement `Initializer`"
 )]
-pub trait Initializer {
-    /// The next starting value for an element of the tensor described by `info`.
-    fn sample(&self, info: &TensorInfo, rng: &mut dyn Rng) -> f64;
+pub trait Initializer<T> {
+    /// The next starting value for an element of the tensor described by `info`, in the
+    /// network's float type (an `f32` network is initialised without `f64` arithmetic).
+    fn sample(&self, info: &TensorInfo, rng: &mut dyn Rng) -> T;
 }
 
-/// A uniform sample from [0, 1) with 53 random bits.
-pub fn uniform01(rng: &mut dyn Rng) -> f64 {
-    (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+/// `n` as a float of type `T` (an integer conversion).
+fn count<T: Float, N: num_traits::ToPrimitive>(n: N) -> T {
+    T::from(n).unwrap_or_else(T::nan)
+}
+
+/// A uniform sample from [0, 1): 24 random bits for a 4-byte float (`f32`), 53 otherwise
+/// (`f64`), the top bits of one 64-bit draw, so every value is exact.
+pub fn uniform01<T: Float>(rng: &mut dyn Rng) -> T {
+    let draw = rng.next_u64();
+    if core::mem::size_of::<T>() == 4 {
+        count::<T, u32>((draw >> 40) as u32) * lit(1.0 / (1u64 << 24) as f64)
+    } else {
+        count::<T, u64>(draw >> 11) * lit(1.0 / (1u64 << 53) as f64)
+    }
 }
 
 /// A standard normal sample (Box–Muller; one uniform pair per sample, for simplicity).
-pub fn standard_normal(rng: &mut dyn Rng) -> f64 {
+pub fn standard_normal<T: Float>(rng: &mut dyn Rng) -> T {
     // 1 − u lies in (0, 1], so its logarithm is finite.
-    let u1 = 1.0 - uniform01(rng);
-    let u2 = uniform01(rng);
-    Float::sqrt(-2.0 * Float::ln(u1)) * Float::cos(core::f64::consts::TAU * u2)
+    let u1 = T::one() - uniform01::<T>(rng);
+    let u2 = uniform01::<T>(rng);
+    (lit::<T>(-2.0) * u1.ln()).sqrt() * (lit::<T>(core::f64::consts::TAU) * u2).cos()
 }
 
 /// Every value 0. (Symmetric: use it for biases, not for the weights of hidden layers.)
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Zeros;
 
-impl Initializer for Zeros {
-    fn sample(&self, _: &TensorInfo, _: &mut dyn Rng) -> f64 {
-        0.0
+impl<T: Float> Initializer<T> for Zeros {
+    fn sample(&self, _: &TensorInfo, _: &mut dyn Rng) -> T {
+        T::zero()
     }
 }
 
 /// Every value the given constant.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Constant(pub f64);
+pub struct Constant<T>(pub T);
 
-impl Initializer for Constant {
-    fn sample(&self, _: &TensorInfo, _: &mut dyn Rng) -> f64 {
+impl<T: Float> Initializer<T> for Constant<T> {
+    fn sample(&self, _: &TensorInfo, _: &mut dyn Rng) -> T {
         self.0
     }
 }
 
 /// Uniform on `[low, high)`.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Uniform {
+pub struct Uniform<T> {
     /// Smallest value.
-    pub low: f64,
+    pub low: T,
     /// Bound of the largest value.
-    pub high: f64,
+    pub high: T,
 }
 
-impl Uniform {
+impl<T: Float> Uniform<T> {
     /// Uniform on `[low, high)`.
-    pub const fn new(low: f64, high: f64) -> Self {
+    pub const fn new(low: T, high: T) -> Self {
         Uniform { low, high }
     }
 }
 
-impl Initializer for Uniform {
-    fn sample(&self, _: &TensorInfo, rng: &mut dyn Rng) -> f64 {
-        self.low + (self.high - self.low) * uniform01(rng)
+impl<T: Float> Initializer<T> for Uniform<T> {
+    fn sample(&self, _: &TensorInfo, rng: &mut dyn Rng) -> T {
+        self.low + (self.high - self.low) * uniform01::<T>(rng)
     }
 }
 
 /// Normal (Gaussian) with the given mean and standard deviation.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Normal {
+pub struct Normal<T> {
     /// Mean.
-    pub mean: f64,
+    pub mean: T,
     /// Standard deviation.
-    pub std: f64,
+    pub std: T,
 }
 
-impl Normal {
+impl<T: Float> Normal<T> {
     /// Normal with mean `mean` and standard deviation `std`.
-    pub const fn new(mean: f64, std: f64) -> Self {
+    pub const fn new(mean: T, std: T) -> Self {
         Normal { mean, std }
     }
 }
 
-impl Initializer for Normal {
-    fn sample(&self, _: &TensorInfo, rng: &mut dyn Rng) -> f64 {
-        self.mean + self.std * standard_normal(rng)
+impl<T: Float> Initializer<T> for Normal<T> {
+    fn sample(&self, _: &TensorInfo, rng: &mut dyn Rng) -> T {
+        self.mean + self.std * standard_normal::<T>(rng)
     }
 }
 
@@ -141,74 +155,87 @@ pub struct HeUniform;
 pub use Xavier as Glorot;
 pub use XavierNormal as GlorotNormal;
 
-fn fans(info: &TensorInfo) -> (f64, f64) {
-    (info.fan_in().max(1) as f64, info.fan_out().max(1) as f64)
+fn fans<T: Float>(info: &TensorInfo) -> (T, T) {
+    (count(info.fan_in().max(1)), count(info.fan_out().max(1)))
 }
 
-impl Initializer for Xavier {
-    fn sample(&self, info: &TensorInfo, rng: &mut dyn Rng) -> f64 {
-        let (fan_in, fan_out) = fans(info);
-        let a = Float::sqrt(6.0 / (fan_in + fan_out));
-        a * (2.0 * uniform01(rng) - 1.0)
+/// A uniform sample from [−1, 1).
+fn symmetric<T: Float>(rng: &mut dyn Rng) -> T {
+    lit::<T>(2.0) * uniform01::<T>(rng) - T::one()
+}
+
+impl<T: Float> Initializer<T> for Xavier {
+    fn sample(&self, info: &TensorInfo, rng: &mut dyn Rng) -> T {
+        let (fan_in, fan_out) = fans::<T>(info);
+        (lit::<T>(6.0) / (fan_in + fan_out)).sqrt() * symmetric::<T>(rng)
     }
 }
 
-impl Initializer for XavierNormal {
-    fn sample(&self, info: &TensorInfo, rng: &mut dyn Rng) -> f64 {
-        let (fan_in, fan_out) = fans(info);
-        Float::sqrt(2.0 / (fan_in + fan_out)) * standard_normal(rng)
+impl<T: Float> Initializer<T> for XavierNormal {
+    fn sample(&self, info: &TensorInfo, rng: &mut dyn Rng) -> T {
+        let (fan_in, fan_out) = fans::<T>(info);
+        (lit::<T>(2.0) / (fan_in + fan_out)).sqrt() * standard_normal::<T>(rng)
     }
 }
 
-impl Initializer for He {
-    fn sample(&self, info: &TensorInfo, rng: &mut dyn Rng) -> f64 {
-        let (fan_in, _) = fans(info);
-        Float::sqrt(2.0 / fan_in) * standard_normal(rng)
+impl<T: Float> Initializer<T> for He {
+    fn sample(&self, info: &TensorInfo, rng: &mut dyn Rng) -> T {
+        let (fan_in, _) = fans::<T>(info);
+        (lit::<T>(2.0) / fan_in).sqrt() * standard_normal::<T>(rng)
     }
 }
 
-impl Initializer for HeUniform {
-    fn sample(&self, info: &TensorInfo, rng: &mut dyn Rng) -> f64 {
-        let (fan_in, _) = fans(info);
-        Float::sqrt(6.0 / fan_in) * (2.0 * uniform01(rng) - 1.0)
+impl<T: Float> Initializer<T> for HeUniform {
+    fn sample(&self, info: &TensorInfo, rng: &mut dyn Rng) -> T {
+        let (fan_in, _) = fans::<T>(info);
+        (lit::<T>(6.0) / fan_in).sqrt() * symmetric::<T>(rng)
     }
 }
 
 /// Fills one tensor with samples of `scheme`.
 fn fill<T: Float>(
-    scheme: &dyn Initializer,
+    scheme: &dyn Initializer<T>,
     info: &TensorInfo,
     values: &mut [T],
     rng: &mut dyn Rng,
 ) {
     for v in values {
-        *v = lit(scheme.sample(info, rng));
+        *v = scheme.sample(info, rng);
     }
 }
 
 /// `P::init(scheme, seed)` for every parameter type `P`.
 pub trait InitExt: Parameters {
     /// Parameters with every tensor filled by `scheme`, from a generator seeded with `seed`.
-    fn init<I: Initializer>(scheme: I, seed: u64) -> Self {
+    fn init<I: Initializer<Self::Scalar>>(scheme: I, seed: u64) -> Self {
         Self::init_with_rng(&scheme, &mut DefaultRng::seed_from_u64(seed))
     }
 
     /// Like [`InitExt::init`], drawing from a caller's generator.
-    fn init_with_rng(scheme: &dyn Initializer, rng: &mut dyn Rng) -> Self {
+    fn init_with_rng(scheme: &dyn Initializer<Self::Scalar>, rng: &mut dyn Rng) -> Self {
         Self::init_each_with_rng(rng, |_| scheme)
     }
 
     /// Parameters with the scheme chosen per tensor by `choose`, for example Xavier for
     /// weights and zeros for biases.
-    fn init_each<'a>(seed: u64, choose: impl FnMut(&TensorInfo) -> &'a dyn Initializer) -> Self {
+    fn init_each<'a>(
+        seed: u64,
+        choose: impl FnMut(&TensorInfo) -> &'a dyn Initializer<Self::Scalar>,
+    ) -> Self
+    where
+        Self::Scalar: 'a,
+    {
         Self::init_each_with_rng(&mut DefaultRng::seed_from_u64(seed), choose)
     }
 
     /// Like [`InitExt::init_each`], drawing from a caller's generator.
     fn init_each_with_rng<'a>(
         rng: &mut dyn Rng,
-        mut choose: impl FnMut(&TensorInfo) -> &'a dyn Initializer,
-    ) -> Self {
+        mut choose: impl FnMut(&TensorInfo) -> &'a dyn Initializer<Self::Scalar>,
+    ) -> Self
+    where
+        Self::Scalar: 'a,
+    {
         let mut p = Self::zeros();
         for (k, info) in Self::TENSORS.iter().enumerate() {
             fill(choose(info), info, p.tensor_mut(k), rng);

@@ -81,7 +81,7 @@ pub use init::InitExt;
 pub use loss::Loss;
 pub use network::{Network, OutputKind, Parameters, TensorInfo};
 pub use num_traits::{self, Float};
-pub use optim::Optimizer;
+pub use optim::{LearningRate, Optimizer};
 pub use tensor::{Real, Tensor};
 pub use train::Trainer;
 
@@ -102,7 +102,9 @@ pub mod prelude {
     };
     pub use crate::metrics::{accuracy, argmax, threshold, ConfusionMatrix};
     pub use crate::network::{Network, Parameters, TensorInfo};
-    pub use crate::optim::{AdaGrad, Adam, AdamW, Momentum, Nesterov, Optimizer, RmsProp, Sgd};
+    pub use crate::optim::{
+        AdaGrad, Adam, AdamW, LearningRate, Momentum, Nesterov, Optimizer, RmsProp, Sgd,
+    };
     pub use crate::schedule::{
         ConstantRate, CosineDecay, ExponentialDecay, LinearWarmup, Schedule, StepDecay,
     };

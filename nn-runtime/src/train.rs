@@ -31,12 +31,11 @@
 
 use core::ops::ControlFlow;
 
-use num_traits::{Float, ToPrimitive, Zero};
+use num_traits::{Float, Zero};
 
 use crate::data::Dataset;
 use crate::error::{Error, Quantity};
 use crate::loss::Loss;
-use crate::math::lit;
 use crate::network::{Network, OutputKind, Parameters};
 use crate::optim::{all_finite, clip_global_norm, scale, Optimizer};
 use crate::schedule::{ConstantRate, Schedule};
@@ -169,9 +168,9 @@ impl EpochFlow for ControlFlow<()> {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
-struct EarlyStopping {
+struct EarlyStopping<T> {
     patience: usize,
-    min_delta: f64,
+    min_delta: T,
 }
 
 /// The training loop, configured by builder methods and run by [`Trainer::fit`].
@@ -183,8 +182,13 @@ struct EarlyStopping {
 /// [`Network::gradient_batch`] (for generated networks: one matrix product per layer for the
 /// chunk), the rest sample by sample; the gradient is the same sum either way, added in
 /// another order.
-#[derive(Clone, Debug)]
-pub struct Trainer<O, L, S = ConstantRate> {
+///
+/// Its settings (clipping norm, target loss, early-stopping margin, the schedule's factors)
+/// are in the network's float type `T`, which is the optimizer's
+/// ([`LearningRate::Scalar`](crate::optim::LearningRate::Scalar); `fit` ties the three):
+/// `.stop_below(0.01)` is an `f32` for an `f32` network, which is then trained without one
+/// `f64` operation.
+pub struct Trainer<O, L, S = ConstantRate, T = f64> {
     optimizer: O,
     loss: L,
     schedule: S,
@@ -192,16 +196,54 @@ pub struct Trainer<O, L, S = ConstantRate> {
     batch: Batch,
     shuffle: bool,
     seed: u64,
-    clip_norm: Option<f64>,
-    early_stopping: Option<EarlyStopping>,
-    target_loss: Option<f64>,
+    clip_norm: Option<T>,
+    early_stopping: Option<EarlyStopping<T>>,
+    target_loss: Option<T>,
     epochs_done: usize,
-    base_lr: Option<f64>,
+    base_lr: Option<T>,
     #[cfg(feature = "std")]
     progress: bool,
 }
 
-impl<O, L> Trainer<O, L> {
+impl<O: Clone, L: Clone, S: Clone, T: Copy> Clone for Trainer<O, L, S, T> {
+    fn clone(&self) -> Self {
+        Trainer {
+            optimizer: self.optimizer.clone(),
+            loss: self.loss.clone(),
+            schedule: self.schedule.clone(),
+            ..*self
+        }
+    }
+}
+
+impl<O, L, S, T> core::fmt::Debug for Trainer<O, L, S, T>
+where
+    O: core::fmt::Debug,
+    T: core::fmt::Debug,
+    L: core::fmt::Debug,
+    S: core::fmt::Debug,
+{
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Trainer")
+            .field("optimizer", &self.optimizer)
+            .field("loss", &self.loss)
+            .field("schedule", &self.schedule)
+            .field("epochs", &self.epochs)
+            .field("batch", &self.batch)
+            .field("shuffle", &self.shuffle)
+            .field("seed", &self.seed)
+            .field("clip_norm", &self.clip_norm)
+            .field("early_stopping", &self.early_stopping)
+            .field("target_loss", &self.target_loss)
+            .field("epochs_done", &self.epochs_done)
+            .finish_non_exhaustive()
+    }
+}
+
+// `T` is not read from `O` here but found where the trainer is used (`fit` ties it to the
+// network's and so the optimizer's float type): a value that is no optimizer is then one error,
+// at `fit`, rather than one per use of the trainer's type.
+impl<O, L, T> Trainer<O, L, ConstantRate, T> {
     /// A trainer with the given optimizer and loss; by default 100 epochs of one shuffled
     /// sample per step (SGD), seed 0, a constant learning rate, no clipping, no early stop.
     pub fn new(optimizer: O, loss: L) -> Self {
@@ -224,7 +266,7 @@ impl<O, L> Trainer<O, L> {
     }
 }
 
-impl<O, L, S> Trainer<O, L, S> {
+impl<O, L, S, T: Float> Trainer<O, L, S, T> {
     /// Runs `epochs` passes over the data per call of [`Trainer::fit`].
     pub fn epochs(mut self, epochs: usize) -> Self {
         self.epochs = epochs;
@@ -265,7 +307,7 @@ impl<O, L, S> Trainer<O, L, S> {
 
     /// Clips each step's (mean) gradient to a global norm of at most `max_norm`, by
     /// [`clip_global_norm`]: whenever the gradient is finite, even where Σg² overflows.
-    pub fn clip_norm(mut self, max_norm: f64) -> Self {
+    pub fn clip_norm(mut self, max_norm: T) -> Self {
         self.clip_norm = Some(max_norm);
         self
     }
@@ -276,7 +318,7 @@ impl<O, L, S> Trainer<O, L, S> {
     /// With shuffling, each epoch sums its samples' losses in another order, which moves the
     /// mean in its last bits even when nothing is learnt: give a `min_delta` above rounding
     /// (such as `1e-9`) rather than 0.
-    pub fn early_stopping(mut self, patience: usize, min_delta: f64) -> Self {
+    pub fn early_stopping(mut self, patience: usize, min_delta: T) -> Self {
         self.early_stopping = Some(EarlyStopping {
             patience,
             min_delta,
@@ -285,7 +327,7 @@ impl<O, L, S> Trainer<O, L, S> {
     }
 
     /// Stops as soon as an epoch's loss is at most `target`.
-    pub fn stop_below(mut self, target: f64) -> Self {
+    pub fn stop_below(mut self, target: T) -> Self {
         self.target_loss = Some(target);
         self
     }
@@ -299,7 +341,7 @@ impl<O, L, S> Trainer<O, L, S> {
     }
 
     /// Scales the learning rate per epoch by `schedule` (see [`crate::schedule`]).
-    pub fn schedule<S2: Schedule>(self, schedule: S2) -> Trainer<O, L, S2> {
+    pub fn schedule<S2: Schedule<T>>(self, schedule: S2) -> Trainer<O, L, S2, T> {
         Trainer {
             optimizer: self.optimizer,
             loss: self.loss,
@@ -356,7 +398,7 @@ where
         return Err(Error::EmptyData);
     }
     logits_match::<N, Y, L>()?;
-    let n = lit::<N::Scalar>(data.len() as f64);
+    let n = count::<N::Scalar>(data.len());
     let mut mean = N::Scalar::zero();
     for i in 0..data.len() {
         let (x, y) = data.sample(i).ok_or(Error::EmptyData)?;
@@ -380,7 +422,7 @@ where
     }
 }
 
-impl<O, L, S: Schedule> Trainer<O, L, S> {
+impl<O, L, S: Schedule<T>, T: Float> Trainer<O, L, S, T> {
     /// Trains `params` on `data` for the configured number of epochs.
     ///
     /// Errors: [`Error::EmptyData`] for no samples, [`Error::InvalidSetting`] for a batch
@@ -388,7 +430,7 @@ impl<O, L, S: Schedule> Trainer<O, L, S> {
     /// finite values).
     pub fn fit<N, Y, D>(&mut self, params: &mut N, data: &D) -> Result<Summary<N::Scalar>, Error>
     where
-        N: Network,
+        N: Network<Scalar = T>,
         N::Output: Tensor<Scalar = N::Scalar>,
         L: Loss<N::Output, Y>,
         O: Optimizer<N>,
@@ -427,7 +469,7 @@ impl<O, L, S: Schedule> Trainer<O, L, S> {
         on_epoch: impl FnMut(&Epoch<'_, N>) -> R,
     ) -> Result<Summary<N::Scalar>, Error>
     where
-        N: Network,
+        N: Network<Scalar = T>,
         N::Output: Tensor<Scalar = N::Scalar>,
         L: Loss<N::Output, Y>,
         O: Optimizer<N>,
@@ -462,7 +504,7 @@ impl<O, L, S: Schedule> Trainer<O, L, S> {
         mut on_epoch: impl FnMut(&Epoch<'_, N>) -> R,
     ) -> Result<Summary<N::Scalar>, Error>
     where
-        N: Network,
+        N: Network<Scalar = T>,
         N::Output: Tensor<Scalar = N::Scalar>,
         L: Loss<N::Output, Y>,
         O: Optimizer<N>,
@@ -482,8 +524,8 @@ impl<O, L, S: Schedule> Trainer<O, L, S> {
         };
         let base_lr = *self
             .base_lr
-            .get_or_insert_with(|| self.optimizer.learning_rate().to_f64().unwrap_or(f64::NAN));
-        let clip = self.clip_norm.map(lit::<N::Scalar>);
+            .get_or_insert_with(|| self.optimizer.learning_rate());
+        let clip = self.clip_norm;
         let mut summary = Summary {
             epochs: 0,
             loss: None,
@@ -498,7 +540,7 @@ impl<O, L, S: Schedule> Trainer<O, L, S> {
 
         for _ in 0..self.epochs {
             let epoch = self.epochs_done;
-            let lr = lit::<N::Scalar>(base_lr * self.schedule.factor(epoch));
+            let lr = base_lr * self.schedule.factor(epoch);
             self.optimizer.set_learning_rate(lr);
             let order = if self.shuffle {
                 Permutation::new(n, epoch_seed(self.seed, epoch))
@@ -506,7 +548,7 @@ impl<O, L, S: Schedule> Trainer<O, L, S> {
                 Permutation::identity(n)
             };
 
-            let n_samples = lit::<N::Scalar>(n as f64);
+            let n_samples = count::<N::Scalar>(n);
             // The epoch's mean loss, summed as Σ (lᵢ / n) so that it cannot overflow while
             // every sample's loss is finite.
             let mut mean = N::Scalar::zero();
@@ -574,7 +616,7 @@ impl<O, L, S: Schedule> Trainer<O, L, S> {
                     params.backward_params(&tape, &dl_dout, grads);
                 }
                 if end - start > 1 {
-                    scale(grads, lit::<N::Scalar>(1.0 / (end - start) as f64));
+                    scale(grads, N::Scalar::one() / count::<N::Scalar>(end - start));
                 }
                 if let Some(max) = clip {
                     clip_global_norm(grads, max);
@@ -599,8 +641,8 @@ impl<O, L, S: Schedule> Trainer<O, L, S> {
             let improved = match summary.best_loss {
                 None => true,
                 Some(best) => {
-                    let delta = self.early_stopping.map_or(0.0, |e| e.min_delta);
-                    loss < best - lit(delta)
+                    let delta = self.early_stopping.map_or(N::Scalar::zero(), |e| e.min_delta);
+                    loss < best - delta
                 }
             };
             if summary.best_loss.is_none_or(|best| loss < best) {
@@ -625,7 +667,7 @@ impl<O, L, S: Schedule> Trainer<O, L, S> {
                 summary.stop = Stop::Callback;
                 break;
             }
-            if self.target_loss.is_some_and(|t| loss <= lit(t)) {
+            if self.target_loss.is_some_and(|t| loss <= t) {
                 summary.stop = Stop::TargetLoss;
                 break;
             }
@@ -684,6 +726,12 @@ where
         grads,
     );
     Ok(finite)
+}
+
+/// `n` as a float of type `T`: an integer conversion, so an `f32` network's training never
+/// computes in `f64`.
+fn count<T: Float>(n: usize) -> T {
+    T::from(n).unwrap_or_else(T::nan)
 }
 
 fn non_finite(quantity: Quantity, epoch: usize, step: usize) -> Error {

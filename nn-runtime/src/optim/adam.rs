@@ -2,7 +2,7 @@
 
 use num_traits::{Float, One, Zero};
 
-use super::Optimizer;
+use super::{LearningRate, Optimizer};
 use crate::math::lit;
 use crate::network::Parameters;
 
@@ -66,6 +66,16 @@ impl<P: Parameters> Adam<P> {
     }
 }
 
+impl<P: Parameters> LearningRate for Adam<P> {
+    type Scalar = P::Scalar;
+    fn learning_rate(&self) -> Self::Scalar {
+        self.lr
+    }
+    fn set_learning_rate(&mut self, lr: Self::Scalar) {
+        self.lr = lr;
+    }
+}
+
 impl<P: Parameters> Optimizer<P> for Adam<P> {
     fn step(&mut self, params: &mut P, grads: &P) {
         self.t = self.t.saturating_add(1);
@@ -98,12 +108,6 @@ impl<P: Parameters> Optimizer<P> for Adam<P> {
                 *p = *p - lr * m_hat / (v_hat.sqrt() + eps);
             }
         }
-    }
-    fn learning_rate(&self) -> P::Scalar {
-        self.lr
-    }
-    fn set_learning_rate(&mut self, lr: P::Scalar) {
-        self.lr = lr;
     }
     fn reset(&mut self) {
         self.t = 0;
@@ -141,15 +145,19 @@ impl<P: Parameters> AdamW<P> {
     }
 }
 
+impl<P: Parameters> LearningRate for AdamW<P> {
+    type Scalar = P::Scalar;
+    fn learning_rate(&self) -> Self::Scalar {
+        self.inner.lr
+    }
+    fn set_learning_rate(&mut self, lr: Self::Scalar) {
+        self.inner.lr = lr;
+    }
+}
+
 impl<P: Parameters> Optimizer<P> for AdamW<P> {
     fn step(&mut self, params: &mut P, grads: &P) {
         self.inner.step(params, grads);
-    }
-    fn learning_rate(&self) -> P::Scalar {
-        self.inner.lr
-    }
-    fn set_learning_rate(&mut self, lr: P::Scalar) {
-        self.inner.lr = lr;
     }
     fn reset(&mut self) {
         Optimizer::<P>::reset(&mut self.inner);

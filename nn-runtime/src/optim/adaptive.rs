@@ -2,7 +2,7 @@
 
 use num_traits::{Float, One, Zero};
 
-use super::{for_each_with_state, Optimizer};
+use super::{for_each_with_state, LearningRate, Optimizer};
 use crate::math::lit;
 use crate::network::Parameters;
 
@@ -48,6 +48,16 @@ impl<P: Parameters> RmsProp<P> {
     }
 }
 
+impl<P: Parameters> LearningRate for RmsProp<P> {
+    type Scalar = P::Scalar;
+    fn learning_rate(&self) -> Self::Scalar {
+        self.lr
+    }
+    fn set_learning_rate(&mut self, lr: Self::Scalar) {
+        self.lr = lr;
+    }
+}
+
 impl<P: Parameters> Optimizer<P> for RmsProp<P> {
     fn step(&mut self, params: &mut P, grads: &P) {
         let one = P::Scalar::one();
@@ -57,12 +67,6 @@ impl<P: Parameters> Optimizer<P> for RmsProp<P> {
             *s = a * *s + (one - a) * g * g;
             *p = *p - lr * g / (s.sqrt() + eps);
         });
-    }
-    fn learning_rate(&self) -> P::Scalar {
-        self.lr
-    }
-    fn set_learning_rate(&mut self, lr: P::Scalar) {
-        self.lr = lr;
     }
     fn reset(&mut self) {
         self.square_avg.set_zero();
@@ -103,6 +107,16 @@ impl<P: Parameters> AdaGrad<P> {
     }
 }
 
+impl<P: Parameters> LearningRate for AdaGrad<P> {
+    type Scalar = P::Scalar;
+    fn learning_rate(&self) -> Self::Scalar {
+        self.lr
+    }
+    fn set_learning_rate(&mut self, lr: Self::Scalar) {
+        self.lr = lr;
+    }
+}
+
 impl<P: Parameters> Optimizer<P> for AdaGrad<P> {
     fn step(&mut self, params: &mut P, grads: &P) {
         let (lr, eps, wd) = (self.lr, self.epsilon, self.weight_decay);
@@ -111,12 +125,6 @@ impl<P: Parameters> Optimizer<P> for AdaGrad<P> {
             *s = *s + g * g;
             *p = *p - lr * g / (s.sqrt() + eps);
         });
-    }
-    fn learning_rate(&self) -> P::Scalar {
-        self.lr
-    }
-    fn set_learning_rate(&mut self, lr: P::Scalar) {
-        self.lr = lr;
     }
     fn reset(&mut self) {
         self.sum_sq.set_zero();

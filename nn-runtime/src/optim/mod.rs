@@ -47,15 +47,31 @@ use crate::network::Parameters;
     label = "expected an optimizer such as `Sgd::new(0.1)`",
     note = "the optimizers are in `nn::optim` (`Sgd::new(0.1)`, `Adam::new(0.01)`, …); an optimizer's float type must be the network's: an `Sgd<f64>` cannot step an `f32` network"
 )]
-pub trait Optimizer<P: Parameters> {
+pub trait Optimizer<P: Parameters>: LearningRate<Scalar = P::Scalar> {
     /// Updates `params` from `grads`, the gradient of the loss at `params`.
     fn step(&mut self, params: &mut P, grads: &P);
-    /// The current learning rate η.
-    fn learning_rate(&self) -> P::Scalar;
-    /// Changes the learning rate (schedules call this).
-    fn set_learning_rate(&mut self, lr: P::Scalar);
     /// Forgets the accumulated state (velocities, moments, step count).
     fn reset(&mut self) {}
+}
+
+/// An optimizer's learning rate η, in its own float type: the type the [`Trainer`] keeps its
+/// settings in (clipping norm, target loss, schedule factors), so that an `f32` network is
+/// trained without one `f64` operation (a microcontroller with a single-precision FPU would
+/// emulate every one in software).
+///
+/// [`Trainer`]: crate::Trainer
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an optimizer",
+    label = "expected an optimizer such as `Sgd::new(0.1)`",
+    note = "the optimizers are in `nn::optim` (`Sgd::new(0.1)`, `Adam::new(0.01)`, …), each with its learning rate"
+)]
+pub trait LearningRate {
+    /// The float type of the parameters the optimizer steps.
+    type Scalar: Float;
+    /// The current learning rate η.
+    fn learning_rate(&self) -> Self::Scalar;
+    /// Changes the learning rate (schedules call this).
+    fn set_learning_rate(&mut self, lr: Self::Scalar);
 }
 
 /// The norm ‖g‖ = m·r split where it cannot overflow: m = max |gᵢ| and r = √Σ(gᵢ/m)², which

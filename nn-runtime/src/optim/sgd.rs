@@ -2,7 +2,7 @@
 
 use num_traits::{Float, Zero};
 
-use super::{for_each_with_state, Optimizer};
+use super::{for_each_with_state, LearningRate, Optimizer};
 use crate::network::Parameters;
 
 /// Stochastic gradient descent: `θ ← θ − η (g + λθ)`.
@@ -30,6 +30,16 @@ impl<T: Float> Sgd<T> {
     }
 }
 
+impl<T: Float> LearningRate for Sgd<T> {
+    type Scalar = T;
+    fn learning_rate(&self) -> Self::Scalar {
+        self.lr
+    }
+    fn set_learning_rate(&mut self, lr: Self::Scalar) {
+        self.lr = lr;
+    }
+}
+
 impl<T: Float, P: Parameters<Scalar = T>> Optimizer<P> for Sgd<T> {
     fn step(&mut self, params: &mut P, grads: &P) {
         let (lr, wd) = (self.lr, self.weight_decay);
@@ -39,12 +49,6 @@ impl<T: Float, P: Parameters<Scalar = T>> Optimizer<P> for Sgd<T> {
                 *p = *p - lr * (g + wd * *p);
             }
         }
-    }
-    fn learning_rate(&self) -> T {
-        self.lr
-    }
-    fn set_learning_rate(&mut self, lr: T) {
-        self.lr = lr;
     }
 }
 
@@ -80,6 +84,16 @@ impl<P: Parameters> Momentum<P> {
     }
 }
 
+impl<P: Parameters> LearningRate for Momentum<P> {
+    type Scalar = P::Scalar;
+    fn learning_rate(&self) -> Self::Scalar {
+        self.lr
+    }
+    fn set_learning_rate(&mut self, lr: Self::Scalar) {
+        self.lr = lr;
+    }
+}
+
 impl<P: Parameters> Optimizer<P> for Momentum<P> {
     fn step(&mut self, params: &mut P, grads: &P) {
         let (lr, mu, wd) = (self.lr, self.momentum, self.weight_decay);
@@ -88,12 +102,6 @@ impl<P: Parameters> Optimizer<P> for Momentum<P> {
             *v = mu * *v + g;
             *p = *p - lr * *v;
         });
-    }
-    fn learning_rate(&self) -> P::Scalar {
-        self.lr
-    }
-    fn set_learning_rate(&mut self, lr: P::Scalar) {
-        self.lr = lr;
     }
     fn reset(&mut self) {
         self.velocity.set_zero();
@@ -122,6 +130,16 @@ impl<P: Parameters> Nesterov<P> {
     }
 }
 
+impl<P: Parameters> LearningRate for Nesterov<P> {
+    type Scalar = P::Scalar;
+    fn learning_rate(&self) -> Self::Scalar {
+        self.inner.lr
+    }
+    fn set_learning_rate(&mut self, lr: Self::Scalar) {
+        self.inner.lr = lr;
+    }
+}
+
 impl<P: Parameters> Optimizer<P> for Nesterov<P> {
     fn step(&mut self, params: &mut P, grads: &P) {
         let m = &mut self.inner;
@@ -131,12 +149,6 @@ impl<P: Parameters> Optimizer<P> for Nesterov<P> {
             *v = mu * *v + g;
             *p = *p - lr * (g + mu * *v);
         });
-    }
-    fn learning_rate(&self) -> P::Scalar {
-        self.inner.lr
-    }
-    fn set_learning_rate(&mut self, lr: P::Scalar) {
-        self.inner.lr = lr;
     }
     fn reset(&mut self) {
         self.inner.velocity.set_zero();
