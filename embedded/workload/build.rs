@@ -6,8 +6,8 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-const TRAIN_ROWS: usize = 384;
-const TEST_START: usize = 1500;
+const TRAIN_ROWS: usize = 256;
+const TEST_START: usize = 600;
 const TEST_ROWS: usize = 96;
 
 fn main() {

@@ -164,29 +164,44 @@ elementwise!(AbsoluteError, |_s, p, y| value: (p - y).abs(), gradient: sign(p - 
 /// assert_eq!(h.gradient(&0.5_f64, &0.0), 0.5);        // ŷ − y inside
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Huber {
-    /// Where the loss turns from quadratic to linear.
-    pub delta: f64,
+pub struct Huber<T> {
+    /// Where the loss turns from quadratic to linear, in the prediction's float type.
+    pub delta: T,
 }
 
-impl Huber {
+impl<T> Huber<T> {
     /// Huber loss with threshold `delta` (1.0 is the common choice).
-    pub const fn new(delta: f64) -> Self {
+    pub const fn new(delta: T) -> Self {
         Huber { delta }
     }
 }
 
-elementwise!(Huber, |s, p, y| value: {
-    let d = lit::<O::Scalar>(s.delta);
-    let e = (y - p).abs();
-    let half = lit::<O::Scalar>(0.5);
-    if e <= d { half * e * e } else { d * e - half * d * d }
-},
-gradient: {
-    let d = lit::<O::Scalar>(s.delta);
-    let e = p - y;
-    if e.abs() <= d { e } else { d * sign(e) }
-});
+impl<O: Tensor> Loss<O> for Huber<O::Scalar> {
+    #[inline]
+    fn value(&self, prediction: &O, target: &O) -> O::Scalar {
+        let (d, half) = (self.delta, lit::<O::Scalar>(0.5));
+        sum_elements(prediction, target, |p, y| {
+            let e = (y - p).abs();
+            if e <= d {
+                half * e * e
+            } else {
+                d * e - half * d * d
+            }
+        })
+    }
+    #[inline]
+    fn gradient(&self, prediction: &O, target: &O) -> O {
+        let d = self.delta;
+        map_elements(prediction, target, |p, y| {
+            let e = p - y;
+            if e.abs() <= d {
+                e
+            } else {
+                d * sign(e)
+            }
+        })
+    }
+}
 
 /// Binary cross-entropy (logistic loss) of a probability ŷ ∈ (0, 1) and a target y ∈ [0, 1]:
 /// `L = −(y ln ŷ + (1 − y) ln(1 − ŷ))`, `∂L/∂ŷ = −y/ŷ + (1 − y)/(1 − ŷ)`.

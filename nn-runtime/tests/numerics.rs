@@ -397,7 +397,7 @@ fn loss<T: Sample>(name: &str, p: T, y: T) -> (T, T) {
         "squared" => value_and_gradient(&SquaredError, p, &y),
         "mean_squared" => value_and_gradient(&MeanSquaredError, p, &y),
         "absolute" => value_and_gradient(&AbsoluteError, p, &y),
-        "huber" => value_and_gradient(&Huber::new(1.0), p, &y),
+        "huber" => value_and_gradient(&Huber::new(T::one()), p, &y),
         "bce" => value_and_gradient(&BinaryCrossEntropy, p, &y),
         "bce_logits" => value_and_gradient(&BinaryCrossEntropyWithLogits, p, &y),
         "hinge" => value_and_gradient(&Hinge, p, &y),
