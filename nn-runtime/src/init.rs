@@ -25,7 +25,7 @@ use num_traits::Float;
 use rand_core::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use crate::math::lit;
+use crate::math::{cos_turns, lit};
 use crate::network::{Parameters, TensorInfo};
 
 /// The random generator behind the initialisers and the training loop's shuffle.
@@ -62,12 +62,14 @@ pub fn uniform01<T: Float>(rng: &mut dyn Rng) -> T {
     }
 }
 
-/// A standard normal sample (Box–Muller; one uniform pair per sample, for simplicity).
+/// A standard normal sample (Box–Muller; one uniform pair per sample, for simplicity). The
+/// cosine of an `f32` sample is computed in `f32` (see `math::trig`), so it can differ from
+/// libm's `cosf` in the last bit.
 pub fn standard_normal<T: Float>(rng: &mut dyn Rng) -> T {
     // 1 − u lies in (0, 1], so its logarithm is finite.
     let u1 = T::one() - uniform01::<T>(rng);
     let u2 = uniform01::<T>(rng);
-    (lit::<T>(-2.0) * u1.ln()).sqrt() * (lit::<T>(core::f64::consts::TAU) * u2).cos()
+    (lit::<T>(-2.0) * u1.ln()).sqrt() * cos_turns(u2)
 }
 
 /// Every value 0. (Symmetric: use it for biases, not for the weights of hidden layers.)

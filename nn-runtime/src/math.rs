@@ -33,12 +33,14 @@
 use num_traits::Float;
 
 pub mod batch;
+mod trig;
 mod vector;
 #[doc(hidden)]
 pub use batch::fused_multiply_add as batch_fused_multiply_add;
 #[doc(hidden)]
 pub use batch::portable as batch_portable;
 pub use batch::{matmul_batch, outer_add_batch, transpose_mul_batch};
+pub(crate) use trig::cos_turns;
 pub use vector::{
     add_assign, dot, log_softmax, log_softmax_backward, mean, outer_add, softmax, softmax_backward,
     sum, transpose_mul,

@@ -17,7 +17,7 @@
 
 use num_traits::Float;
 
-use crate::math::lit;
+use crate::math::{cos_turns, lit};
 
 /// `n` as a float of type `T` (an integer conversion, no `f64` on the way).
 fn count<T: Float>(n: usize) -> T {
@@ -123,7 +123,8 @@ impl<T: Float> Schedule<T> for CosineDecay<T> {
     fn factor(&self, t: usize) -> T {
         let period = self.period.max(1);
         let progress = count::<T>(t.min(period)) / count::<T>(period);
-        let cos = (lit::<T>(core::f64::consts::PI) * progress).cos();
+        // cos(π·progress) as half a turn's fraction: in `T` alone (see `math::trig`).
+        let cos = cos_turns(progress * lit::<T>(0.5));
         let half = lit::<T>(0.5);
         self.floor + (T::one() - self.floor) * half * (T::one() + cos)
     }

@@ -46,20 +46,27 @@ use crate::tensor::Tensor;
 /// for the matrix products of generated networks to pay.
 pub const CHUNK: usize = 16;
 
-/// The stack the batched path may use: a chunk of `c` samples is sent through
+/// The stack the batched path may use by default: a chunk of `c` samples is sent through
 /// [`Network::gradient_batch`] only if `c` × ([`Network::STACK_PER_SAMPLE`] + the input's size)
 /// is at most this (512 KiB); the chunk is the largest of 16, 8, 4 and 2 that fits, and a
 /// network for which even 2 do not fit trains sample by sample. So the batched path of any
 /// network needs at most about this much stack beyond the per-sample path's (debug builds
-/// keep some temporaries besides: the tests train 784-512-10 on a 2 MiB thread).
+/// keep some temporaries besides: the tests train 784-512-10 on a 2 MiB thread). Firmware sets
+/// a bound of its own with [`Trainer::stack_limit`].
 pub const BATCH_STACK_LIMIT: usize = 512 * 1024;
 
-/// The chunk for `N`: see [`BATCH_STACK_LIMIT`]; 1 means sample by sample.
+/// The chunk for `N` under [`BATCH_STACK_LIMIT`]; 1 means sample by sample.
 pub fn chunk_for<N: Network>() -> usize {
+    chunk_within::<N>(BATCH_STACK_LIMIT)
+}
+
+/// The chunk for `N` when the batched path may use `limit` bytes of stack (see
+/// [`BATCH_STACK_LIMIT`]); 1 means sample by sample.
+pub fn chunk_within<N: Network>(limit: usize) -> usize {
     let per_sample = N::STACK_PER_SAMPLE + core::mem::size_of::<N::Input>();
     [CHUNK, 8, 4, 2]
         .into_iter()
-        .find(|&c| c * per_sample <= BATCH_STACK_LIMIT)
+        .find(|&c| c.saturating_mul(per_sample) <= limit)
         .unwrap_or(1)
 }
 
@@ -199,6 +206,7 @@ pub struct Trainer<O, L, S = ConstantRate, T = f64> {
     clip_norm: Option<T>,
     early_stopping: Option<EarlyStopping<T>>,
     target_loss: Option<T>,
+    stack_limit: usize,
     epochs_done: usize,
     base_lr: Option<T>,
     #[cfg(feature = "std")]
@@ -258,6 +266,7 @@ impl<O, L, T> Trainer<O, L, ConstantRate, T> {
             clip_norm: None,
             early_stopping: None,
             target_loss: None,
+            stack_limit: BATCH_STACK_LIMIT,
             epochs_done: 0,
             base_lr: None,
             #[cfg(feature = "std")]
@@ -277,6 +286,18 @@ impl<O, L, S, T: Float> Trainer<O, L, S, T> {
     /// reported by `fit` as [`Error::InvalidSetting`].
     pub fn batch_size(mut self, b: usize) -> Self {
         self.batch = if b == 1 { Batch::One } else { Batch::Size(b) };
+        self
+    }
+
+    /// Bounds the stack that the batched gradient may use, in bytes (default
+    /// [`BATCH_STACK_LIMIT`], 512 KiB): a mini-batch goes through [`Network::gradient_batch`] in
+    /// chunks of 16, 8, 4 or 2 samples, the largest whose values fit in `bytes`
+    /// ([`chunk_within`]), and sample by sample when not even 2 do. The gradient is the same
+    /// sum whatever the chunk (added in another order, so the last bits may differ). Firmware
+    /// sets a few KB: digits 64-32-10 with batches of 16 needs 22.8 KB of stack for a step on
+    /// a Cortex-M4F by default, 5.0 KB with `stack_limit(4096)` (measured by `.ci/cortex-m`).
+    pub fn stack_limit(mut self, bytes: usize) -> Self {
+        self.stack_limit = bytes;
         self
     }
 
@@ -353,6 +374,7 @@ impl<O, L, S, T: Float> Trainer<O, L, S, T> {
             clip_norm: self.clip_norm,
             early_stopping: self.early_stopping,
             target_loss: self.target_loss,
+            stack_limit: self.stack_limit,
             epochs_done: self.epochs_done,
             base_lr: self.base_lr,
             #[cfg(feature = "std")]
@@ -533,7 +555,7 @@ impl<O, L, S: Schedule<T>, T: Float> Trainer<O, L, S, T> {
             stop: Stop::Completed,
         };
         let mut stale = 0usize;
-        let chunk = chunk_for::<N>();
+        let chunk = chunk_within::<N>(self.stack_limit);
         let Workspace { grads, before } = workspace;
         #[cfg(feature = "std")]
         let bar = self.progress.then(|| progress_bar(self.epochs));
@@ -641,7 +663,9 @@ impl<O, L, S: Schedule<T>, T: Float> Trainer<O, L, S, T> {
             let improved = match summary.best_loss {
                 None => true,
                 Some(best) => {
-                    let delta = self.early_stopping.map_or(N::Scalar::zero(), |e| e.min_delta);
+                    let delta = self
+                        .early_stopping
+                        .map_or(N::Scalar::zero(), |e| e.min_delta);
                     loss < best - delta
                 }
             };
@@ -690,6 +714,11 @@ impl<O, L, S: Schedule<T>, T: Float> Trainer<O, L, S, T> {
 /// Adds the gradient of the `B` samples from `start` (in the epoch's order, read by `sample`)
 /// to `grads` through [`Network::gradient_batch`], and their losses / `n` to `mean`; whether
 /// every loss was finite.
+///
+/// Never inlined: inlined, the stack arrays of all four chunk sizes (16, 8, 4, 2) would be
+/// laid out side by side in the frame of the fit (LLVM does not overlap them), so the fit's
+/// stack was their sum, not the largest one's (21 KB for digits 64-32-10 on a Cortex-M4F).
+#[inline(never)]
 #[allow(clippy::too_many_arguments)]
 fn chunk_gradient<'d, N, Y, L, const B: usize>(
     params: &N,

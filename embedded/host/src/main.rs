@@ -95,7 +95,9 @@ fn ulps(a: f32, b: f32) -> u64 {
 
 fn compare(path: &str) -> Result<(), String> {
     let relative: f32 = match std::env::var("NN_CORTEX_M_TOLERANCE") {
-        Ok(v) => v.parse().map_err(|_| format!("NN_CORTEX_M_TOLERANCE={v}: not a number"))?,
+        Ok(v) => v
+            .parse()
+            .map_err(|_| format!("NN_CORTEX_M_TOLERANCE={v}: not a number"))?,
         Err(_) => RELATIVE,
     };
     let mut expected = String::new();

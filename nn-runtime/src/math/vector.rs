@@ -30,21 +30,31 @@ const LANES: usize = 8;
 /// infinite product gives ±∞, and a sum beyond the float type's range overflows to ±∞.
 #[inline]
 pub fn dot<T: Float, const N: usize>(a: &[T; N], b: &[T; N]) -> T {
-    let mut acc = [T::zero(); LANES];
-    let chunks = N / LANES * LANES;
-    for (ca, cb) in a[..chunks]
-        .chunks_exact(LANES)
-        .zip(b[..chunks].chunks_exact(LANES))
-    {
-        for k in 0..LANES {
-            acc[k] = acc[k] + ca[k] * cb[k];
-        }
+    let mut acc = Lanes::zero();
+    let mut i = 0;
+    // Indices rather than `chunks_exact(8).zip(…)`: at opt-level "s" the iterator adapters are
+    // not inlined, and their generic division by the chunk size kept a divide-by-zero panic
+    // (with the whole formatting machinery behind it) in every network. `i + 8 <= N` proves
+    // each index in bounds, so no bounds check is left either.
+    while i + LANES <= N {
+        acc.add([
+            a[i] * b[i],
+            a[i + 1] * b[i + 1],
+            a[i + 2] * b[i + 2],
+            a[i + 3] * b[i + 3],
+            a[i + 4] * b[i + 4],
+            a[i + 5] * b[i + 5],
+            a[i + 6] * b[i + 6],
+            a[i + 7] * b[i + 7],
+        ]);
+        i += LANES;
     }
     let mut tail = T::zero();
-    for k in chunks..N {
-        tail = tail + a[k] * b[k];
+    while i < N {
+        tail = tail + a[i] * b[i];
+        i += 1;
     }
-    reduce(acc) + tail
+    acc.reduce() + tail
 }
 
 /// Σᵢ vᵢ, with the same fixed order of partial sums as [`dot`].
@@ -53,30 +63,85 @@ pub fn dot<T: Float, const N: usize>(a: &[T; N], b: &[T; N]) -> T {
 /// overflows.
 #[inline]
 pub fn sum<T: Float, const N: usize>(v: &[T; N]) -> T {
-    let mut acc = [T::zero(); LANES];
-    let chunks = N / LANES * LANES;
-    for c in v[..chunks].chunks_exact(LANES) {
-        for k in 0..LANES {
-            acc[k] = acc[k] + c[k];
-        }
+    let mut acc = Lanes::zero();
+    let mut i = 0;
+    while i + LANES <= N {
+        acc.add([
+            v[i],
+            v[i + 1],
+            v[i + 2],
+            v[i + 3],
+            v[i + 4],
+            v[i + 5],
+            v[i + 6],
+            v[i + 7],
+        ]);
+        i += LANES;
     }
     let mut tail = T::zero();
-    for &x in &v[chunks..] {
-        tail = tail + x;
+    while i < N {
+        tail = tail + v[i];
+        i += 1;
     }
-    reduce(acc) + tail
+    acc.reduce() + tail
 }
 
-/// The partial sums added pairwise: ((a0 + a4) + (a2 + a6)) + ((a1 + a5) + (a3 + a7)).
-#[inline(always)]
-fn reduce<T: Float>(acc: [T; LANES]) -> T {
-    let s = [
-        acc[0] + acc[4],
-        acc[1] + acc[5],
-        acc[2] + acc[6],
-        acc[3] + acc[7],
-    ];
-    (s[0] + s[2]) + (s[1] + s[3])
+/// The eight partial sums of [`dot`] and [`sum`], as eight locals: they stay in registers at
+/// every opt-level, where an array indexed inside a loop is kept in memory unless the loop is
+/// unrolled (at opt-level "s", the one firmware uses, it is not: every product was a load and
+/// a store).
+#[derive(Clone, Copy)]
+struct Lanes<T> {
+    s0: T,
+    s1: T,
+    s2: T,
+    s3: T,
+    s4: T,
+    s5: T,
+    s6: T,
+    s7: T,
+}
+
+impl<T: Float> Lanes<T> {
+    #[inline(always)]
+    fn zero() -> Self {
+        let z = T::zero();
+        Lanes {
+            s0: z,
+            s1: z,
+            s2: z,
+            s3: z,
+            s4: z,
+            s5: z,
+            s6: z,
+            s7: z,
+        }
+    }
+
+    /// Adds one term to each partial sum.
+    #[inline(always)]
+    fn add(&mut self, [t0, t1, t2, t3, t4, t5, t6, t7]: [T; LANES]) {
+        self.s0 = self.s0 + t0;
+        self.s1 = self.s1 + t1;
+        self.s2 = self.s2 + t2;
+        self.s3 = self.s3 + t3;
+        self.s4 = self.s4 + t4;
+        self.s5 = self.s5 + t5;
+        self.s6 = self.s6 + t6;
+        self.s7 = self.s7 + t7;
+    }
+
+    /// The partial sums added pairwise: ((s0 + s4) + (s2 + s6)) + ((s1 + s5) + (s3 + s7)).
+    #[inline(always)]
+    fn reduce(self) -> T {
+        let (a, b, c, d) = (
+            self.s0 + self.s4,
+            self.s1 + self.s5,
+            self.s2 + self.s6,
+            self.s3 + self.s7,
+        );
+        (a + c) + (b + d)
+    }
 }
 
 /// The mean of the elements, [`sum`] / N: NaN and ±∞ as [`sum`] gives them (so a sum that

@@ -4,16 +4,21 @@
 
 use core::hint::black_box;
 
-use nn_embedded_workload::{data, digits, digits_infer_result, digits_task, measured};
+use nn_embedded_workload::{
+    data, digits, digits_infer_result, digits_inference, digits_task, measured,
+};
 use nn_firmware::{entry, Harness};
+
+/// The weights, in read-only memory (flash).
+static WEIGHTS: digits::Params = digits_task::FIXED;
 
 #[entry]
 fn main() -> ! {
     let mut harness = Harness::start();
     harness.measure("digits_infer", measured::DIGITS_INFERENCES, |i| {
         let x = &data::TEST[i as usize % data::TEST.len()].0;
-        digits::forward(black_box(&digits_task::FIXED), *black_box(x))
+        digits_inference(black_box(&WEIGHTS), black_box(x))
     });
-    let result = digits_infer_result(harness.out());
+    let result = digits_infer_result(harness.out(), &WEIGHTS);
     harness.finish(result)
 }

@@ -1,5 +1,5 @@
 //! Digits 64-32-10 trained with the Trainer (Adam, batches of 16, a cosine schedule) from its
-//! seeded initial weights, on the 256 embedded training images.
+//! seeded initial weights, on the 320 embedded training images.
 //!
 //! Measured twice: `digits_train_all` makes the parameters and the trainer inside the
 //! measured call and trains with `fit` (which makes its gradient and rollback copy on the
@@ -10,7 +10,9 @@
 #![no_main]
 
 use nn::train::Workspace;
-use nn_embedded_workload::{data, digits, digits_task, digits_train_result, digits_trainer, measured};
+use nn_embedded_workload::{
+    data, digits, digits_task, digits_train_result, digits_trainer, measured,
+};
 use nn_firmware::{entry, Harness};
 
 #[entry]

@@ -4,7 +4,7 @@
 
 use core::hint::black_box;
 
-use nn_embedded_workload::{measured, xor, xor_infer_result, xor_task};
+use nn_embedded_workload::{measured, xor, xor_infer_result, xor_inference, xor_task};
 use nn_firmware::{entry, Harness};
 
 /// The weights, in read-only memory (flash).
@@ -15,8 +15,8 @@ fn main() -> ! {
     let mut harness = Harness::start();
     let data = xor_task::DATA;
     harness.measure("xor_infer", measured::XOR_INFERENCES, |i| {
-        xor::forward(black_box(&WEIGHTS), black_box(data[i as usize % 4].0))
+        xor_inference(black_box(&WEIGHTS), black_box(data[i as usize % 4].0))
     });
-    let result = xor_infer_result(harness.out());
+    let result = xor_infer_result(harness.out(), &WEIGHTS);
     harness.finish(result)
 }
