@@ -49,6 +49,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
+#![cfg_attr(feature = "core-float-math", feature(core_float_math))]
 
 #[cfg(feature = "std")]
 extern crate std;

@@ -174,9 +174,21 @@ pub fn ln<T: Float>(z: T) -> T {
 }
 
 /// The square root: NaN for z < 0 (−∞ included) and for NaN, +∞ at +∞. Generated code
-/// writes its derivative as 0.5/√z (+∞ at 0).
+/// writes its derivative as 0.5/√z (+∞ at 0). The optimizers (Adam, RMSProp, AdaGrad, the
+/// gradient norm) and initialisers take their square roots here.
+///
+/// With the feature `core-float-math` and without `std`, an `f32` goes through
+/// `core::f32::math::sqrt`, the FPU's square root instruction where the target has one;
+/// otherwise `Float::sqrt` (the platform's under `std`, libm's software one without). Both are
+/// correctly rounded, so the value is the same.
 #[inline]
 pub fn sqrt<T: Float>(z: T) -> T {
+    #[cfg(all(feature = "core-float-math", not(feature = "std")))]
+    if core::mem::size_of::<T>() == 4 {
+        if let Some(x) = z.to_f32() {
+            return T::from(core::f32::math::sqrt(x)).unwrap_or_else(T::nan);
+        }
+    }
     z.sqrt()
 }
 

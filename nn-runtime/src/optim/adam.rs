@@ -105,7 +105,7 @@ impl<P: Parameters> Optimizer<P> for Adam<P> {
                 *v = b2 * *v + (one - b2) * g * g;
                 let m_hat = *m / correct1;
                 let v_hat = *v / correct2;
-                *p = *p - lr * m_hat / (v_hat.sqrt() + eps);
+                *p = *p - lr * m_hat / (crate::math::sqrt(v_hat) + eps);
             }
         }
     }

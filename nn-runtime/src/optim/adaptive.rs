@@ -1,6 +1,6 @@
 //! RMSProp and AdaGrad: steps divided by the root of accumulated squared gradients.
 
-use num_traits::{Float, One, Zero};
+use num_traits::{One, Zero};
 
 use super::{for_each_with_state, LearningRate, Optimizer};
 use crate::math::lit;
@@ -65,7 +65,7 @@ impl<P: Parameters> Optimizer<P> for RmsProp<P> {
         for_each_with_state(params, grads, &mut self.square_avg, |p, g, s| {
             let g = g + wd * *p;
             *s = a * *s + (one - a) * g * g;
-            *p = *p - lr * g / (s.sqrt() + eps);
+            *p = *p - lr * g / (crate::math::sqrt(*s) + eps);
         });
     }
     fn reset(&mut self) {
@@ -123,7 +123,7 @@ impl<P: Parameters> Optimizer<P> for AdaGrad<P> {
         for_each_with_state(params, grads, &mut self.sum_sq, |p, g, s| {
             let g = g + wd * *p;
             *s = *s + g * g;
-            *p = *p - lr * g / (s.sqrt() + eps);
+            *p = *p - lr * g / (crate::math::sqrt(*s) + eps);
         });
     }
     fn reset(&mut self) {

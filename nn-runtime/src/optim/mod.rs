@@ -98,7 +98,7 @@ fn norm_parts<P: Parameters>(grads: &P) -> (P::Scalar, P::Scalar) {
             sum = sum + s * s;
         }
     }
-    (m, sum.sqrt())
+    (m, crate::math::sqrt(sum))
 }
 
 /// The Euclidean norm ‖g‖ over every scalar of every tensor of `grads`.
