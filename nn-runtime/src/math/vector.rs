@@ -24,7 +24,8 @@ const LANES: usize = 8;
 /// Kept as eight independent partial sums over interleaved elements, added up at the end:
 /// float addition is not associative, so a single running sum would force the compiler to
 /// add one product at a time; independent sums let it use SIMD registers. The order of
-/// additions is fixed, so the result is deterministic.
+/// additions is fixed, so the result is deterministic, and the same on every target (the
+/// loop is written in two forms, below, which add the same numbers in the same order).
 ///
 /// A NaN element gives NaN; so do ∞·0 and +∞ + (−∞), which have no value. Otherwise an
 /// infinite product gives ±∞, and a sum beyond the float type's range overflows to ±∞.
@@ -32,22 +33,43 @@ const LANES: usize = 8;
 pub fn dot<T: Float, const N: usize>(a: &[T; N], b: &[T; N]) -> T {
     let mut acc = Lanes::zero();
     let mut i = 0;
-    // Indices rather than `chunks_exact(8).zip(…)`: at opt-level "s" the iterator adapters are
-    // not inlined, and their generic division by the chunk size kept a divide-by-zero panic
-    // (with the whole formatting machinery behind it) in every network. `i + 8 <= N` proves
-    // each index in bounds, so no bounds check is left either.
-    while i + LANES <= N {
-        acc.add([
-            a[i] * b[i],
-            a[i + 1] * b[i + 1],
-            a[i + 2] * b[i + 2],
-            a[i + 3] * b[i + 3],
-            a[i + 4] * b[i + 4],
-            a[i + 5] * b[i + 5],
-            a[i + 6] * b[i + 6],
-            a[i + 7] * b[i + 7],
-        ]);
-        i += LANES;
+    if VECTOR_UNITS {
+        // The partial sums as an array, updated by a loop over the eight lanes of each chunk:
+        // at opt-level 3 (the release profile) it becomes one or two vector registers, and
+        // measured faster on x86-64 than the named form or an index loop (per-sample forward
+        // of 64-32-10: 449 ns against 475 and 515; 256-256-10: 10.2 µs against 11.1–12.8).
+        let mut lanes = [T::zero(); LANES];
+        let chunks = N / LANES * LANES;
+        for (ca, cb) in a[..chunks]
+            .chunks_exact(LANES)
+            .zip(b[..chunks].chunks_exact(LANES))
+        {
+            for k in 0..LANES {
+                lanes[k] = lanes[k] + ca[k] * cb[k];
+            }
+        }
+        i = chunks;
+        acc = Lanes::from(lanes);
+    } else {
+        // The partial sums as eight named locals: on a microcontroller at opt-level "s" (not
+        // unrolled, no vector registers) an array would be kept in memory, every product a
+        // load and a store; these stay in registers. Indices rather than
+        // `chunks_exact(8).zip(…)`, whose non-inlined generic division kept a divide-by-zero
+        // panic (and the formatting machinery behind it) in every network; `i + 8 <= N` proves
+        // every index in bounds.
+        while i + LANES <= N {
+            acc.add([
+                a[i] * b[i],
+                a[i + 1] * b[i + 1],
+                a[i + 2] * b[i + 2],
+                a[i + 3] * b[i + 3],
+                a[i + 4] * b[i + 4],
+                a[i + 5] * b[i + 5],
+                a[i + 6] * b[i + 6],
+                a[i + 7] * b[i + 7],
+            ]);
+            i += LANES;
+        }
     }
     let mut tail = T::zero();
     while i < N {
@@ -57,7 +79,16 @@ pub fn dot<T: Float, const N: usize>(a: &[T; N], b: &[T; N]) -> T {
     acc.reduce() + tail
 }
 
-/// Σᵢ vᵢ, with the same fixed order of partial sums as [`dot`].
+/// Whether the target has vector registers that a loop over an array of partial sums is
+/// compiled into (x86, x86-64, AArch64): there [`dot`] and [`sum`] keep their partial sums in
+/// an array, elsewhere in eight named locals. Both forms add in the same order.
+const VECTOR_UNITS: bool = cfg!(any(
+    target_arch = "x86",
+    target_arch = "x86_64",
+    target_arch = "aarch64"
+));
+
+/// Σᵢ vᵢ, with the same fixed order of partial sums as [`dot`] (and its two forms).
 ///
 /// NaN if an element is NaN or if both +∞ and −∞ occur; ±∞ if an element is, or if the sum
 /// overflows.
@@ -65,18 +96,30 @@ pub fn dot<T: Float, const N: usize>(a: &[T; N], b: &[T; N]) -> T {
 pub fn sum<T: Float, const N: usize>(v: &[T; N]) -> T {
     let mut acc = Lanes::zero();
     let mut i = 0;
-    while i + LANES <= N {
-        acc.add([
-            v[i],
-            v[i + 1],
-            v[i + 2],
-            v[i + 3],
-            v[i + 4],
-            v[i + 5],
-            v[i + 6],
-            v[i + 7],
-        ]);
-        i += LANES;
+    if VECTOR_UNITS {
+        let mut lanes = [T::zero(); LANES];
+        let chunks = N / LANES * LANES;
+        for c in v[..chunks].chunks_exact(LANES) {
+            for k in 0..LANES {
+                lanes[k] = lanes[k] + c[k];
+            }
+        }
+        i = chunks;
+        acc = Lanes::from(lanes);
+    } else {
+        while i + LANES <= N {
+            acc.add([
+                v[i],
+                v[i + 1],
+                v[i + 2],
+                v[i + 3],
+                v[i + 4],
+                v[i + 5],
+                v[i + 6],
+                v[i + 7],
+            ]);
+            i += LANES;
+        }
     }
     let mut tail = T::zero();
     while i < N {
@@ -100,6 +143,22 @@ struct Lanes<T> {
     s5: T,
     s6: T,
     s7: T,
+}
+
+impl<T: Float> From<[T; LANES]> for Lanes<T> {
+    #[inline(always)]
+    fn from([s0, s1, s2, s3, s4, s5, s6, s7]: [T; LANES]) -> Self {
+        Lanes {
+            s0,
+            s1,
+            s2,
+            s3,
+            s4,
+            s5,
+            s6,
+            s7,
+        }
+    }
 }
 
 impl<T: Float> Lanes<T> {
