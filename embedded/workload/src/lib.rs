@@ -98,8 +98,9 @@ pub mod xor_task {
     }
 
     /// Weights for the inference measurement: what [`check`](crate::check) trained when this
-    /// was written (`nn-embedded-host --xor-weights` prints the current ones; any weights
-    /// would do for measuring).
+    /// was written (any weights would do for measuring). After changing the network, put
+    /// zeros of the new shape here, then paste what
+    /// `cargo run --release -p nn-embedded-host -- xor-weights` (from `embedded/`) prints.
     pub const TRAINED: xor::Params = xor::Params {
         W1: [
             [2.4224126, 2.6319284],
@@ -392,6 +393,38 @@ pub mod measured {
     pub const DIGITS_INFERENCES: u32 = 96;
     /// Epochs of the digits training measurement (20 steps of 16 samples each).
     pub const DIGITS_EPOCHS: usize = 1;
+}
+
+/// A network as the sizes table names it, read from its parameters' shapes and its output type
+/// (so that a changed network is described as it is): `NAME layers 64-32-10 multiply_adds
+/// 2368`, the widths of its dense layers (from the weight matrices, input first, then the
+/// output's width when the last layer is a vector weight, as XOR's `w2·h`) and one inference's
+/// multiply-adds (Σ rows × columns of those layers). Printed by `nn-embedded-host describe`,
+/// not by the images, so that it adds nothing to their flash.
+pub fn describe<N: Network + Parameters>(out: &mut dyn Write, name: &str) -> fmt::Result {
+    let mut widths: [usize; 16] = [0; 16];
+    let mut layers = 0;
+    for m in N::TENSORS.iter().filter(|t| t.shape.len() == 2) {
+        if layers == 0 {
+            widths[0] = m.shape[1];
+        }
+        if layers + 1 < widths.len() {
+            widths[layers + 1] = m.shape[0];
+            layers += 1;
+        }
+    }
+    let outputs =
+        core::mem::size_of::<N::Output>() / core::mem::size_of::<<N as Parameters>::Scalar>();
+    if layers > 0 && widths[layers] != outputs && layers + 1 < widths.len() {
+        widths[layers + 1] = outputs;
+        layers += 1;
+    }
+    write!(out, "{name} layers ")?;
+    for (k, w) in widths[..=layers].iter().enumerate() {
+        write!(out, "{}{w}", if k == 0 { "" } else { "-" })?;
+    }
+    let multiply_adds: usize = widths[..=layers].windows(2).map(|p| p[0] * p[1]).sum();
+    writeln!(out, " multiply_adds {multiply_adds}")
 }
 
 /// The images that measure (besides `empty`, the harness alone).
