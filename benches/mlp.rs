@@ -499,6 +499,15 @@ macro_rules! mlp_workloads {
             let (hand1, hand2, hand3) = (hand.clone(), hand.clone(), hand.clone());
             let (mut g1, mut g2) = (g.clone(), g.clone());
             let (mut gh1, mut gh2) = (gh.clone(), gh.clone());
+            // The same batch step through the Trainer (SGD, the objective in the network, one
+            // epoch of one batch per call, no shuffle, state made once): what users call.
+            let mut pt = ours.clone();
+            let mut trainer = Trainer::new(Sgd::new(LR), Objective)
+                .batch_size(B)
+                .epochs(1)
+                .shuffle(false);
+            let mut workspace = nn::train::Workspace::new();
+            let samples = inputs.clone();
             vec![
                 workload("ours_forward", move || {
                     black_box(black_box(&*ours1).forward(black_box(&input)));
@@ -537,6 +546,11 @@ macro_rules! mlp_workloads {
                 workload("hand_batched_sgd_step", move || {
                     let x = black_box(&*xb);
                     black_box(pb.sgd_step_batched(&mut gb, &mut scratch, x, &tb, LR));
+                }),
+                workload("ours_trainer_step", move || {
+                    let data = objective(black_box(&samples[..]));
+                    let summary = trainer.fit_in(&mut workspace, &mut *pt, &data, |_| ());
+                    black_box(summary.map(|s| s.loss).ok());
                 }),
             ]
         }

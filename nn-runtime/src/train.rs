@@ -37,7 +37,7 @@ use crate::data::Dataset;
 use crate::error::{Error, Quantity};
 use crate::loss::Loss;
 use crate::network::{Network, OutputKind, Parameters};
-use crate::optim::{all_finite, clip_global_norm, scale, Optimizer};
+use crate::optim::{all_finite, clip_global_norm, scale_all_finite, Optimizer};
 use crate::schedule::{ConstantRate, Schedule};
 use crate::shuffle::Permutation;
 use crate::tensor::Tensor;
@@ -637,18 +637,21 @@ impl<O, L, S: Schedule<T>, T: Float> Trainer<O, L, S, T> {
                     mean = mean + l / n_samples;
                     params.backward_params(&tape, &dl_dout, grads);
                 }
-                if end - start > 1 {
-                    scale(grads, N::Scalar::one() / count::<N::Scalar>(end - start));
+                // The mean over the batch and the check, in one pass; clipping a finite
+                // gradient keeps it finite, and leaves a non-finite one non-finite.
+                let finite = if end - start > 1 {
+                    scale_all_finite(grads, N::Scalar::one() / count::<N::Scalar>(end - start))
+                } else {
+                    all_finite(grads)
+                };
+                if !finite {
+                    return Err(non_finite(Quantity::Gradient, epoch, step));
                 }
                 if let Some(max) = clip {
                     clip_global_norm(grads, max);
                 }
-                if !all_finite(grads) {
-                    return Err(non_finite(Quantity::Gradient, epoch, step));
-                }
-                before.copy_from(params);
-                self.optimizer.step(params, grads);
-                if !all_finite(params) {
+                // The step keeps the parameters from before it in `before` as it goes.
+                if !self.optimizer.step_keeping(params, grads, before) {
                     params.copy_from(before);
                     return Err(non_finite(Quantity::Parameters, epoch, step));
                 }

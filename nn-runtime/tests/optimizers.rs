@@ -302,3 +302,42 @@ fn clipping_leaves_zero_nan_and_infinite_gradients_alone() {
         }
     );
 }
+
+/// `step_keeping` of every optimizer: the same new parameters as `step`, bit for bit, the old
+/// ones in `before`, and `false` exactly when a new parameter is not finite.
+#[test]
+fn step_keeping_is_step_with_the_old_parameters_kept() {
+    fn check<O: Optimizer<Line<f64>>>(make: impl Fn() -> O) {
+        let start = Line {
+            w: 0.25_f64,
+            b: -1.5,
+        };
+        let grads = Line { w: 0.5, b: -2.0 };
+        let (mut stepped, mut kept) = (start, start);
+        let (mut a, mut b) = (make(), make());
+        let mut before = Line { w: 9.0, b: 9.0 };
+        for _ in 0..3 {
+            a.step(&mut stepped, &grads);
+            let was = kept;
+            assert!(b.step_keeping(&mut kept, &grads, &mut before));
+            assert_eq!(before, was);
+            assert_eq!(kept, stepped);
+        }
+        // A step that overflows: reported, with the parameters from before it kept.
+        let huge = Line {
+            w: -1.7e308,
+            b: 0.0,
+        };
+        let mut p = huge;
+        let mut o = make();
+        o.set_learning_rate(f64::MAX);
+        assert!(!o.step_keeping(&mut p, &Line { w: 1.0, b: 0.0 }, &mut before));
+        assert_eq!(before, huge);
+        assert!(p.w.is_infinite());
+    }
+    check(|| Sgd::new(0.1));
+    check(|| Momentum::<Line<f64>>::new(0.1, 0.9));
+    check(|| Adam::<Line<f64>>::new(0.1));
+    check(|| AdamW::<Line<f64>>::new(0.1, 0.01));
+    check(|| RmsProp::<Line<f64>>::new(0.1));
+}

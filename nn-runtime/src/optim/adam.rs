@@ -76,8 +76,16 @@ impl<P: Parameters> LearningRate for Adam<P> {
     }
 }
 
-impl<P: Parameters> Optimizer<P> for Adam<P> {
-    fn step(&mut self, params: &mut P, grads: &P) {
+impl<P: Parameters> Adam<P> {
+    /// One step; with `KEEP`, each parameter's value from before it goes to `before` and the
+    /// result says whether every new value is finite (else it is `true`).
+    #[inline(always)]
+    fn update<const KEEP: bool>(
+        &mut self,
+        params: &mut P,
+        grads: &P,
+        mut before: Option<&mut P>,
+    ) -> bool {
         self.t = self.t.saturating_add(1);
         let one = P::Scalar::one();
         let (lr, b1, b2, eps, wd) = (
@@ -90,11 +98,18 @@ impl<P: Parameters> Optimizer<P> for Adam<P> {
         let correct1 = one - b1.powi(self.t);
         let correct2 = one - b2.powi(self.t);
         let decoupled = self.decoupled;
+        let mut ok = true;
         for k in 0..P::TENSORS.len() {
             let g = grads.tensor(k);
             let m = self.m.tensor_mut(k);
             let v = self.v.tensor_mut(k);
+            let mut keep = before.as_deref_mut().map(|b| b.tensor_mut(k).iter_mut());
             for (((p, &g), m), v) in params.tensor_mut(k).iter_mut().zip(g).zip(m).zip(v) {
+                if KEEP {
+                    if let Some(b) = keep.as_mut().and_then(Iterator::next) {
+                        *b = *p;
+                    }
+                }
                 let g = if decoupled {
                     *p = *p - lr * wd * *p;
                     g
@@ -106,8 +121,21 @@ impl<P: Parameters> Optimizer<P> for Adam<P> {
                 let m_hat = *m / correct1;
                 let v_hat = *v / correct2;
                 *p = *p - lr * m_hat / (crate::math::sqrt(v_hat) + eps);
+                if KEEP {
+                    ok &= p.is_finite();
+                }
             }
         }
+        ok
+    }
+}
+
+impl<P: Parameters> Optimizer<P> for Adam<P> {
+    fn step(&mut self, params: &mut P, grads: &P) {
+        self.update::<false>(params, grads, None);
+    }
+    fn step_keeping(&mut self, params: &mut P, grads: &P, before: &mut P) -> bool {
+        self.update::<true>(params, grads, Some(before))
     }
     fn reset(&mut self) {
         self.t = 0;
@@ -158,6 +186,9 @@ impl<P: Parameters> LearningRate for AdamW<P> {
 impl<P: Parameters> Optimizer<P> for AdamW<P> {
     fn step(&mut self, params: &mut P, grads: &P) {
         self.inner.step(params, grads);
+    }
+    fn step_keeping(&mut self, params: &mut P, grads: &P, before: &mut P) -> bool {
+        self.inner.step_keeping(params, grads, before)
     }
     fn reset(&mut self) {
         Optimizer::<P>::reset(&mut self.inner);

@@ -50,6 +50,20 @@ use crate::network::Parameters;
 pub trait Optimizer<P: Parameters>: LearningRate<Scalar = P::Scalar> {
     /// Updates `params` from `grads`, the gradient of the loss at `params`.
     fn step(&mut self, params: &mut P, grads: &P);
+    /// [`step`](Optimizer::step), keeping the parameters from before it in `before`: whether
+    /// every updated parameter is finite. What the [`Trainer`](crate::Trainer) calls, to put
+    /// the last good parameters back after a step that overflowed.
+    ///
+    /// The default copies, steps and checks: three passes over the parameters. [`Sgd`], [`Adam`]
+    /// and [`AdamW`] do it in the step's own pass (the copy and the check of each element next
+    /// to its update): the Trainer's 256-256-10 step (SGD, batch 64) went from 1.30× to 1.20×
+    /// the time of the bare generated step with it and the fused mean-and-check of the gradient
+    /// (`cargo bench --bench mlp -- trainer_step`).
+    fn step_keeping(&mut self, params: &mut P, grads: &P, before: &mut P) -> bool {
+        before.copy_from(params);
+        self.step(params, grads);
+        all_finite(params)
+    }
     /// Forgets the accumulated state (velocities, moments, step count).
     fn reset(&mut self) {}
 }
@@ -176,8 +190,29 @@ pub fn scale<P: Parameters>(values: &mut P, factor: P::Scalar) {
 }
 
 /// Whether every scalar of `values` is finite (neither NaN nor ±∞).
+///
+/// Every element is looked at (a fold, not a search that stops at the first non-finite one):
+/// without a branch per element the check vectorises.
 pub fn all_finite<P: Parameters>(values: &P) -> bool {
-    (0..P::TENSORS.len()).all(|k| values.tensor(k).iter().all(|v| v.is_finite()))
+    (0..P::TENSORS.len()).fold(true, |ok, k| {
+        ok & values
+            .tensor(k)
+            .iter()
+            .fold(true, |ok, v| ok & v.is_finite())
+    })
+}
+
+/// `values` × `factor`, and whether every result is finite: [`scale`] and [`all_finite`] in
+/// one pass.
+pub fn scale_all_finite<P: Parameters>(values: &mut P, factor: P::Scalar) -> bool {
+    let mut ok = true;
+    for k in 0..P::TENSORS.len() {
+        for v in values.tensor_mut(k) {
+            *v = *v * factor;
+            ok &= v.is_finite();
+        }
+    }
+    ok
 }
 
 /// Visits every (parameter, gradient, state) triple of the same scalar index.

@@ -50,6 +50,20 @@ impl<T: Float, P: Parameters<Scalar = T>> Optimizer<P> for Sgd<T> {
             }
         }
     }
+    fn step_keeping(&mut self, params: &mut P, grads: &P, before: &mut P) -> bool {
+        let (lr, wd) = (self.lr, self.weight_decay);
+        let mut ok = true;
+        for k in 0..P::TENSORS.len() {
+            let g = grads.tensor(k);
+            let b = before.tensor_mut(k);
+            for ((p, &g), b) in params.tensor_mut(k).iter_mut().zip(g).zip(b) {
+                *b = *p;
+                *p = *p - lr * (g + wd * *p);
+                ok &= p.is_finite();
+            }
+        }
+        ok
+    }
 }
 
 /// Gradient descent with (heavy-ball) momentum μ: `v ← μv + g`, `θ ← θ − ηv`.
