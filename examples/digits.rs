@@ -10,11 +10,11 @@
 //! `--no-curve` for none).
 //!
 //! ```text
-//! cargo run --release --example digits                       # about a second; ./digits_loss.svg
-//! cargo run --release --example digits -- --fast             # 600 images, 15 epochs
-//! cargo run --release --example digits -- --out pictures     # pictures/digits_loss.svg
-//! cargo run --release --example digits -- --data my.csv --curve my_loss.svg
-//! cargo run --release --example digits -- --benchmark-split  # rows 0..1499 train, the rest test
+//! cargo run --release --example digits --features plot                       # about a second; ./digits_loss.svg
+//! cargo run --release --example digits --features plot -- --fast             # 600 images, 15 epochs
+//! cargo run --release --example digits --features plot -- --out pictures     # pictures/digits_loss.svg
+//! cargo run --release --example digits --features plot -- --data my.csv --curve my_loss.svg
+//! cargo run --release --example digits --features plot -- --benchmark-split  # rows 0..1499 train, the rest test
 //! ```
 
 use std::error::Error;

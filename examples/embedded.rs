@@ -13,8 +13,8 @@
 //! prints the archive's path. It writes no other file.
 //!
 //! ```text
-//! cargo run --release --example embedded
-//! cargo run --release --example embedded -- --target-dir /tmp/embedded
+//! cargo run --release --example embedded --features embedded-example
+//! cargo run --release --example embedded --features embedded-example -- --target-dir /tmp/embedded
 //! ```
 //!
 //! For a Cortex-M4F, the same library (link `libnn_staticlib_check.a` into the firmware and

@@ -21,10 +21,10 @@
 //! `--no-curve` for none).
 //!
 //! ```text
-//! cargo run --release --example mnist --features idx -- mnist               # 10 epochs
-//! cargo run --release --example mnist --features idx -- mnist --epochs 3 --train 10000
-//! cargo run --release --example mnist --features idx -- mnist --batch 128 --lr 0.002 --seed 1
-//! cargo run --release --example mnist --features idx -- mnist --out pictures --no-progress
+//! cargo run --release --example mnist --features idx,plot -- mnist               # 10 epochs
+//! cargo run --release --example mnist --features idx,plot -- mnist --epochs 3 --train 10000
+//! cargo run --release --example mnist --features idx,plot -- mnist --batch 128 --lr 0.002 --seed 1
+//! cargo run --release --example mnist --features idx,plot -- mnist --out pictures --no-progress
 //! ```
 //!
 //! Options: `--epochs N`, `--batch N` (images per optimizer step), `--lr X` (Adam's learning
@@ -68,7 +68,7 @@ pub fn where_to_get_them() -> String {
          Download them from a public mirror of Yann LeCun's MNIST page, for instance\n    \
          https://ossci-datasets.s3.amazonaws.com/mnist/  (the one torchvision uses)\n    \
          https://storage.googleapis.com/cvdf-datasets/mnist/\n\
-         and run `cargo run --release --example mnist --features idx -- DIR`.",
+         and run `cargo run --release --example mnist --features idx,plot -- DIR`.",
         ti = idx::TRAIN_IMAGES,
         tl = idx::TRAIN_LABELS,
         ei = idx::TEST_IMAGES,

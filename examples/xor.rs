@@ -6,9 +6,9 @@
 //! names (created if missing).
 //!
 //! ```text
-//! cargo run --release --example xor                     # writes ./xor.svg
-//! cargo run --release --example xor -- --out pictures   # writes pictures/xor.svg
-//! cargo run --release --example xor -- --fast           # fewer epochs, coarser picture
+//! cargo run --release --example xor --features plot                     # writes ./xor.svg
+//! cargo run --release --example xor --features plot -- --out pictures   # writes pictures/xor.svg
+//! cargo run --release --example xor --features plot -- --fast           # fewer epochs, coarser picture
 //! ```
 
 use std::error::Error;

@@ -11,7 +11,7 @@ mod digits;
 mod embedded;
 #[path = "../examples/logistic_step.rs"]
 mod logistic_step;
-// Needs the IDX reader: `cargo test --test examples --features idx`.
+// Needs the IDX reader: `cargo test --test examples --features idx,plot,embedded-example`.
 #[cfg(feature = "idx")]
 #[path = "../examples/mnist.rs"]
 mod mnist;
