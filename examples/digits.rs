@@ -10,7 +10,7 @@
 //! `--no-curve` for none).
 //!
 //! ```text
-//! cargo run --release --example digits --features plot                       # about a second; ./digits_loss.svg
+//! cargo run --release --example digits --features plot                       # well under a second; ./digits_loss.svg
 //! cargo run --release --example digits --features plot -- --fast             # 600 images, 15 epochs
 //! cargo run --release --example digits --features plot -- --out pictures     # pictures/digits_loss.svg
 //! cargo run --release --example digits --features plot -- --data my.csv --curve my_loss.svg
