@@ -58,17 +58,19 @@ pub fn lit<T: Float>(value: f64) -> T {
     T::from(value).unwrap_or_else(T::nan)
 }
 
-/// `fast(z)` for a 4-byte float (`f32`) when the feature `fast-activations` is on, else
-/// `exact(z)`.
+/// `f(z)` when `T` is a 4-byte float (`f32`), else `None`: how a generic function takes an
+/// `f32`-only path (the fast activations, the FPU's square root). For `T = f32` the conversions
+/// are no-ops.
+#[cfg(any(
+    feature = "fast-activations",
+    all(feature = "core-float-math", not(feature = "std"))
+))]
 #[inline(always)]
-fn f32_or<T: Float>(z: T, _fast: fn(f32) -> f32, exact: impl FnOnce(T) -> T) -> T {
-    #[cfg(feature = "fast-activations")]
-    if core::mem::size_of::<T>() == 4 {
-        if let Some(x) = z.to_f32() {
-            return T::from(_fast(x)).unwrap_or_else(T::nan);
-        }
+fn on_f32<T: Float>(z: T, f: impl FnOnce(f32) -> f32) -> Option<T> {
+    if core::mem::size_of::<T>() != 4 {
+        return None;
     }
-    exact(z)
+    T::from(f(z.to_f32()?))
 }
 
 /// e^z of the activations: `math::fast::exp` for `f32` with the feature
@@ -76,10 +78,10 @@ fn f32_or<T: Float>(z: T, _fast: fn(f32) -> f32, exact: impl FnOnce(T) -> T) -> 
 #[inline(always)]
 fn activation_exp<T: Float>(z: T) -> T {
     #[cfg(feature = "fast-activations")]
-    let fast: fn(f32) -> f32 = fast::exp;
-    #[cfg(not(feature = "fast-activations"))]
-    let fast: fn(f32) -> f32 = |x| x;
-    f32_or(z, fast, T::exp)
+    if let Some(e) = on_f32(z, fast::exp) {
+        return e;
+    }
+    z.exp()
 }
 
 /// The logistic sigmoid σ(z) = 1 / (1 + e^−z), computed without overflow for any z.
@@ -102,10 +104,10 @@ pub fn sigmoid<T: Float>(z: T) -> T {
 #[inline]
 pub fn tanh<T: Float>(z: T) -> T {
     #[cfg(feature = "fast-activations")]
-    let fast: fn(f32) -> f32 = fast::tanh;
-    #[cfg(not(feature = "fast-activations"))]
-    let fast: fn(f32) -> f32 = |x| x;
-    f32_or(z, fast, T::tanh)
+    if let Some(t) = on_f32(z, fast::tanh) {
+        return t;
+    }
+    z.tanh()
 }
 
 /// The rectified linear unit max(0, z).
@@ -218,10 +220,8 @@ pub fn ln<T: Float>(z: T) -> T {
 #[inline]
 pub fn sqrt<T: Float>(z: T) -> T {
     #[cfg(all(feature = "core-float-math", not(feature = "std")))]
-    if core::mem::size_of::<T>() == 4 {
-        if let Some(x) = z.to_f32() {
-            return T::from(core::f32::math::sqrt(x)).unwrap_or_else(T::nan);
-        }
+    if let Some(r) = on_f32(z, core::f32::math::sqrt) {
+        return r;
     }
     z.sqrt()
 }

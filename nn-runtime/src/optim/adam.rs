@@ -76,66 +76,78 @@ impl<P: Parameters> LearningRate for Adam<P> {
     }
 }
 
-impl<P: Parameters> Adam<P> {
-    /// One step; with `KEEP`, each parameter's value from before it goes to `before` and the
-    /// result says whether every new value is finite (else it is `true`).
+/// One Adam step's constants, and the update of one parameter with its moments.
+struct AdamStep<T> {
+    lr: T,
+    b1: T,
+    b2: T,
+    eps: T,
+    wd: T,
+    correct1: T,
+    correct2: T,
+    decoupled: bool,
+}
+
+impl<T: Float> AdamStep<T> {
     #[inline(always)]
-    fn update<const KEEP: bool>(
-        &mut self,
-        params: &mut P,
-        grads: &P,
-        mut before: Option<&mut P>,
-    ) -> bool {
+    fn apply(&self, p: &mut T, g: T, m: &mut T, v: &mut T) {
+        let one = T::one();
+        let g = if self.decoupled {
+            *p = *p - self.lr * self.wd * *p;
+            g
+        } else {
+            g + self.wd * *p
+        };
+        *m = self.b1 * *m + (one - self.b1) * g;
+        *v = self.b2 * *v + (one - self.b2) * g * g;
+        let m_hat = *m / self.correct1;
+        let v_hat = *v / self.correct2;
+        *p = *p - self.lr * m_hat / (crate::math::sqrt(v_hat) + self.eps);
+    }
+}
+
+impl<P: Parameters> Adam<P> {
+    /// Counts the step and returns its constants (the bias corrections of step t).
+    fn next_step(&mut self) -> AdamStep<P::Scalar> {
         self.t = self.t.saturating_add(1);
         let one = P::Scalar::one();
-        let (lr, b1, b2, eps, wd) = (
-            self.lr,
-            self.beta1,
-            self.beta2,
-            self.epsilon,
-            self.weight_decay,
-        );
-        let correct1 = one - b1.powi(self.t);
-        let correct2 = one - b2.powi(self.t);
-        let decoupled = self.decoupled;
-        let mut ok = true;
-        for k in 0..P::TENSORS.len() {
-            let g = grads.tensor(k);
-            let m = self.m.tensor_mut(k);
-            let v = self.v.tensor_mut(k);
-            let mut keep = before.as_deref_mut().map(|b| b.tensor_mut(k).iter_mut());
-            for (((p, &g), m), v) in params.tensor_mut(k).iter_mut().zip(g).zip(m).zip(v) {
-                if KEEP {
-                    if let Some(b) = keep.as_mut().and_then(Iterator::next) {
-                        *b = *p;
-                    }
-                }
-                let g = if decoupled {
-                    *p = *p - lr * wd * *p;
-                    g
-                } else {
-                    g + wd * *p
-                };
-                *m = b1 * *m + (one - b1) * g;
-                *v = b2 * *v + (one - b2) * g * g;
-                let m_hat = *m / correct1;
-                let v_hat = *v / correct2;
-                *p = *p - lr * m_hat / (crate::math::sqrt(v_hat) + eps);
-                if KEEP {
-                    ok &= p.is_finite();
-                }
-            }
+        AdamStep {
+            lr: self.lr,
+            b1: self.beta1,
+            b2: self.beta2,
+            eps: self.epsilon,
+            wd: self.weight_decay,
+            correct1: one - self.beta1.powi(self.t),
+            correct2: one - self.beta2.powi(self.t),
+            decoupled: self.decoupled,
         }
-        ok
     }
 }
 
 impl<P: Parameters> Optimizer<P> for Adam<P> {
     fn step(&mut self, params: &mut P, grads: &P) {
-        self.update::<false>(params, grads, None);
+        let step = self.next_step();
+        for k in 0..P::TENSORS.len() {
+            let (g, m, v) = (grads.tensor(k), self.m.tensor_mut(k), self.v.tensor_mut(k));
+            for (((p, &g), m), v) in params.tensor_mut(k).iter_mut().zip(g).zip(m).zip(v) {
+                step.apply(p, g, m, v);
+            }
+        }
     }
     fn step_keeping(&mut self, params: &mut P, grads: &P, before: &mut P) -> bool {
-        self.update::<true>(params, grads, Some(before))
+        let step = self.next_step();
+        let mut ok = true;
+        for k in 0..P::TENSORS.len() {
+            let (g, m, v) = (grads.tensor(k), self.m.tensor_mut(k), self.v.tensor_mut(k));
+            let b = before.tensor_mut(k);
+            let params = params.tensor_mut(k).iter_mut().zip(b);
+            for ((((p, b), &g), m), v) in params.zip(g).zip(m).zip(v) {
+                *b = *p;
+                step.apply(p, g, m, v);
+                ok &= p.is_finite();
+            }
+        }
+        ok
     }
     fn reset(&mut self) {
         self.t = 0;

@@ -40,25 +40,31 @@ impl<T: Float> LearningRate for Sgd<T> {
     }
 }
 
+impl<T: Float> Sgd<T> {
+    /// θ − η(g + λθ): one parameter's update.
+    #[inline(always)]
+    fn updated(&self, p: T, g: T) -> T {
+        p - self.lr * (g + self.weight_decay * p)
+    }
+}
+
 impl<T: Float, P: Parameters<Scalar = T>> Optimizer<P> for Sgd<T> {
     fn step(&mut self, params: &mut P, grads: &P) {
-        let (lr, wd) = (self.lr, self.weight_decay);
         for k in 0..P::TENSORS.len() {
             let g = grads.tensor(k);
             for (p, &g) in params.tensor_mut(k).iter_mut().zip(g) {
-                *p = *p - lr * (g + wd * *p);
+                *p = self.updated(*p, g);
             }
         }
     }
     fn step_keeping(&mut self, params: &mut P, grads: &P, before: &mut P) -> bool {
-        let (lr, wd) = (self.lr, self.weight_decay);
         let mut ok = true;
         for k in 0..P::TENSORS.len() {
             let g = grads.tensor(k);
             let b = before.tensor_mut(k);
             for ((p, &g), b) in params.tensor_mut(k).iter_mut().zip(g).zip(b) {
                 *b = *p;
-                *p = *p - lr * (g + wd * *p);
+                *p = self.updated(*p, g);
                 ok &= p.is_finite();
             }
         }
