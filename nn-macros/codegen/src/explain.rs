@@ -19,17 +19,19 @@
 //! assert!(e.dot.starts_with("digraph"));
 //! ```
 
-mod dot;
+mod picture;
 mod point;
 mod source;
 mod value;
-
-use proc_macro2::TokenStream;
+mod walk;
 
 use crate::{compile, emit};
+pub use picture::{NodeKind, Picture, PictureEdge, PictureNode};
 use point::{Arguments, Point};
+use source::Source;
 pub use source::merge_bindings;
 pub use value::{parse_values, Value};
+pub use walk::{Pass, WalkStep};
 
 /// What to explain.
 #[derive(Clone, Debug, Default)]
@@ -76,23 +78,68 @@ pub struct Explanation {
     pub defaults: Vec<String>,
     /// The computational graph in Graphviz DOT.
     pub dot: String,
+    /// The computational graph as data, with the numbers when there are numbers.
+    pub picture: Picture,
+    /// The forward pass one value at a time, then the backward pass one chain-rule step at a
+    /// time, each with its nodes of [`Explanation::picture`] and its line of
+    /// [`Explanation::source`].
+    pub walk: Vec<WalkStep>,
+}
+
+/// Why a request could not be explained.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    /// The compiler's messages, each with the line it points into and `^` under the
+    /// offending tokens, as rustc shows them.
+    pub message: String,
+    /// Where the errors point in [`Request::body`], when they point into the text given.
+    pub marks: Vec<Mark>,
+}
+
+/// One error and the characters of [`Request::body`] it points at.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mark {
+    /// The error's message.
+    pub message: String,
+    /// Its first character (counted in `char`s from 0).
+    pub start: usize,
+    /// One past its last character.
+    pub end: usize,
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Failure {
+        Failure {
+            message,
+            marks: Vec::new(),
+        }
+    }
+}
+
+impl From<&str> for Failure {
+    fn from(message: &str) -> Failure {
+        message.to_string().into()
+    }
 }
 
 /// Compiles the request's network and explains it; the error is the compiler's message.
 pub fn explain(request: &Request) -> Result<Explanation, String> {
-    let (attr, item, function) = source::network_source(request)?;
-    crate::stack::grown(&item.clone(), || explained(request, attr, item, function))
+    explain_marked(request).map_err(|f| f.message)
+}
+
+/// [`explain`], with the error's places in the request's text: what a page that underlines
+/// them needs.
+pub fn explain_marked(request: &Request) -> Result<Explanation, Failure> {
+    let source = source::network_source(request)?;
+    crate::stack::grown(&source.item.clone(), || explained(request, source))
 }
 
 /// The explanation of a network read from the request.
-fn explained(
-    request: &Request,
-    attr: TokenStream,
-    item: TokenStream,
-    function: String,
-) -> Result<Explanation, String> {
-    let compiled = compile(attr, item).map_err(|e| render_errors(&e, &function))?;
-    let source = emit::emit(&compiled)
+fn explained(request: &Request, source: Source) -> Result<Explanation, Failure> {
+    let compiled = compile(source.attr.clone(), source.item.clone())
+        .map_err(|e| failure(&e, &source, request))?;
+    let function = source.function;
+    let (source, lines) = emit::emit(&compiled)
         .sections
         .lecture("… impl nn::Parameters and nn::Network for Params …");
     let g = &compiled.graph;
@@ -137,7 +184,9 @@ fn explained(
         );
         (None, vec![why])
     };
-    let dot = dot::graph(&compiled, point.as_ref(), &text);
+    let picture = picture::picture(&compiled, point.as_ref(), &text);
+    let dot = picture::dot(&picture);
+    let walk = walk::walk(&compiled, &text, &lines);
     Ok(Explanation {
         function,
         source,
@@ -146,7 +195,39 @@ fn explained(
         numbers,
         defaults,
         dot,
+        picture,
+        walk,
     })
+}
+
+/// The compiler's errors, as text and as places in the request.
+fn failure(e: &syn::Error, source: &Source, request: &Request) -> Failure {
+    let marks = e
+        .clone()
+        .into_iter()
+        .filter_map(|e| {
+            let at = |p: proc_macro2::LineColumn| {
+                let line_start: usize = source
+                    .function
+                    .lines()
+                    .take(p.line.checked_sub(1)?)
+                    .map(|l| l.chars().count() + 1)
+                    .sum();
+                source.in_request(request, line_start + p.column)
+            };
+            let start = at(e.span().start())?;
+            let end = at(e.span().end()).filter(|&end| end > start);
+            Some(Mark {
+                message: e.to_string(),
+                start,
+                end: end.unwrap_or(start + 1),
+            })
+        })
+        .collect();
+    Failure {
+        message: render_errors(e, &source.function),
+        marks,
+    }
 }
 
 /// Every error with where it points in `source` (the `fn` the request stands for), as rustc

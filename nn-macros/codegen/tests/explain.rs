@@ -6,7 +6,9 @@
 
 use std::process::Command;
 
-use nn_codegen::explain::{explain, parse_values, Request, Value};
+use nn_codegen::explain::{
+    explain, explain_marked, parse_values, NodeKind, Pass, Request, Value, WalkStep,
+};
 
 fn sigmoid(z: f64) -> f64 {
     1.0 / (1.0 + (-z).exp())
@@ -656,4 +658,121 @@ fn the_command_line_reads_vectors_and_refuses_unknown_names() {
     assert!(!bad.status.success());
     let err = String::from_utf8_lossy(&bad.stderr);
     assert!(err.contains("`w9` (in --at) is no argument of the network; --at sets the arguments: x, w1, b1, w2, w3"), "{err}");
+}
+
+/// The characters of `text` from `mark.start` to `mark.end`.
+fn marked(text: &str, mark: &nn_codegen::explain::Mark) -> String {
+    text.chars().skip(mark.start).take(mark.end - mark.start).collect()
+}
+
+/// Errors point at characters of the text typed (what the teaching page underlines): in a
+/// body, in a second line of it, in a whole pasted snippet, and for what the lexer refuses.
+#[test]
+fn errors_mark_the_characters_typed() {
+    let failure = |body: &str| {
+        explain_marked(&Request {
+            body: body.into(),
+            ..Request::default()
+        })
+        .unwrap_err()
+    };
+    let body = "  y = swoosh(w·x)";
+    let f = failure(body);
+    assert_eq!(f.marks.len(), 1, "{f:?}");
+    assert_eq!(marked(body, &f.marks[0]), "swoosh");
+    assert_eq!(
+        f.marks[0].message,
+        "unknown function `swoosh`; did you mean `swish`?"
+    );
+    let body = "let h = w·x;\ny = sigmod(h) + h.exp()";
+    let f = failure(body);
+    let words: Vec<String> = f.marks.iter().map(|m| marked(body, m)).collect();
+    assert_eq!(words, ["sigmod", "exp"]);
+    let body = "use nn::prelude::*;\n#[network(f = tanh)]\nfn net(x: f64, w: f64) -> f64 {\n    let h = f(w·x);\n    sigmod(h)\n}\n";
+    let f = failure(body);
+    assert_eq!(marked(body, &f.marks[0]), "sigmod");
+    let body = "y = sigmoid(w⋅x + b)";
+    let f = failure(body);
+    assert_eq!(marked(body, &f.marks[0]), "⋅");
+    assert_eq!((f.marks[0].start, f.marks[0].end), (13, 14));
+}
+
+/// The graph as data: the chain's nodes with their numbers, the edges with their factors and
+/// what flows back, the same as in the DOT text.
+#[test]
+fn the_picture_holds_the_numbers() {
+    let e = explain(&chain()).unwrap();
+    let p = &e.picture;
+    let node = |label: &str| {
+        p.nodes
+            .iter()
+            .find(|n| n.label == label)
+            .unwrap_or_else(|| panic!("no node `{label}` in {p:#?}"))
+    };
+    assert_eq!(node("w1").kind, NodeKind::Param);
+    assert_eq!(node("x").kind, NodeKind::Input);
+    assert_eq!(node("y = σ").kind, NodeKind::Output);
+    let w1 = node("w1").gradient.clone().unwrap();
+    assert_eq!(w1.0, "∂L/∂w1");
+    let dl_dw1: f64 = w1.1.parse().unwrap();
+    assert!(close(dl_dw1, number(&e.numbers, "∂L/∂w1")), "{dl_dw1}");
+    let a2 = node("a2 = ·").id;
+    let f1 = node("f1 = σ").id;
+    let edge = p.edges.iter().find(|e| e.from == f1 && e.to == a2).unwrap();
+    assert_eq!(edge.factor.as_deref(), Some("∂a2/∂f1 = w2 = -0.3"));
+    let flow = edge.flow.as_deref().unwrap();
+    assert!(flow.starts_with("∂L/∂a2 · ∂a2/∂f1 = "), "{flow}");
+    assert!(e.dot.contains(flow), "{}", e.dot);
+    // w1·x, + b1, σ, w2·f1, σ, w3·f2, σ: two operands, two, one, two, one, two, one.
+    assert_eq!(p.edges.len(), 11);
+}
+
+/// Stepping: each forward value, then each chain-rule step, with the line of generated code
+/// that computes it: the forward lines are `let`s of `forward`, the backward lines carry the
+/// step's comment in `backward`.
+#[test]
+fn the_walk_points_at_the_lines_that_compute() {
+    let e = explain(&chain()).unwrap();
+    let lines: Vec<&str> = e.source.lines().collect();
+    let forward: Vec<&WalkStep> = e.walk.iter().filter(|s| s.pass == Pass::Forward).collect();
+    let backward: Vec<&WalkStep> = e.walk.iter().filter(|s| s.pass == Pass::Backward).collect();
+    let texts: Vec<&str> = forward.iter().map(|s| s.text.as_str()).collect();
+    assert_eq!(
+        texts,
+        ["a1 = w1·x + b1", "f1 = σ(a1)", "a2 = w2·f1", "f2 = σ(a2)", "a3 = w3·f2", "y = σ(a3)"]
+    );
+    let at = |s: &WalkStep| lines[s.line.unwrap()].trim();
+    assert_eq!(at(forward[0]), "let a1 = w1 * x + b1;");
+    assert_eq!(at(forward[5]), "sigmoid(a3)");
+    // Inside `forward`: after its signature, before `forward_tape`'s.
+    let signature = |name: &str| lines.iter().position(|l| l.contains(name)).unwrap();
+    let (f, tape, back) = (
+        signature("pub fn forward("),
+        signature("pub fn forward_tape("),
+        signature("pub fn backward("),
+    );
+    assert!(forward.iter().all(|s| (f..tape).contains(&s.line.unwrap())));
+    assert!(backward.iter().all(|s| s.line.unwrap() > back));
+    assert_eq!(backward.len(), e.derivation.len());
+    assert_eq!(at(backward[0]), "let dl_da3 = dl_dy * y * (1.0 - y); // ∂y/∂a3 = y·(1 − y)");
+    // The nodes of a step are the picture's.
+    let ids: Vec<usize> = e.picture.nodes.iter().map(|n| n.id).collect();
+    assert!(e.walk.iter().all(|s| s.nodes.iter().all(|n| ids.contains(n))));
+}
+
+/// A value written inside another's line (no `let` of its own) is computed by that line's
+/// step.
+#[test]
+fn unnamed_operations_belong_to_the_line_they_are_written_in() {
+    let e = explain(&Request {
+        body: "y = sigmoid(w·x + b)".into(),
+        ..Request::default()
+    })
+    .unwrap();
+    let forward: Vec<&WalkStep> = e.walk.iter().filter(|s| s.pass == Pass::Forward).collect();
+    assert_eq!(forward.len(), 2, "{forward:#?}");
+    // w·x and + b: two operations on the line of z.
+    assert_eq!(forward[0].text, "z = w·x + b");
+    assert_eq!(forward[0].nodes.len(), 2);
+    assert_eq!(forward[1].nodes.len(), 1);
 }

@@ -8,7 +8,7 @@ use quote::quote;
 use super::batch;
 use super::expr::{Mode, Render};
 use super::plan::{ident, input_type, Generics, Plan, Recorder, Uses};
-use super::source::{doc, Function, Item, Output, Sections, Stmt};
+use super::source::{doc, Anchor, Function, Item, Output, Sections, Stmt};
 use super::steps::{self, bind};
 use super::traits;
 use crate::ast::Shape;
@@ -195,6 +195,7 @@ pub fn forward_lets(r: &Render, tape: bool) -> Vec<Stmt> {
                     quote!(let #name: #ty = #value;)
                 }
             })
+            .anchored(Anchor::Forward(id))
         })
         .collect()
 }
@@ -235,7 +236,7 @@ fn forward_functions(plan: &Plan, uses: &Recorder) -> Vec<Item> {
         .chain(forward_lets(&r, false))
         .collect();
     let mut tape_body: Vec<Stmt> = bind.into_iter().chain(forward_lets(&r, true)).collect();
-    body.push(Stmt::new(out.clone()));
+    body.push(Stmt::new(out.clone()).anchored(Anchor::Forward(g.output)));
     let fields = plan.tape.iter().map(|&id| plan.name(id));
     let returned = if plan.read[g.output] {
         let name = plan.name(g.output);

@@ -11,6 +11,21 @@
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
+use crate::graph::NodeId;
+
+/// What a statement of the lecture part computes, for a reader stepping through the passes:
+/// the forward value of a node, or one chain-rule step (an index into the backward steps).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Anchor {
+    /// The statement computes this node's value.
+    Forward(NodeId),
+    /// The statement is the first of this backward step.
+    Backward(usize),
+}
+
+/// Where an anchored statement was printed: its first line, counted from 0.
+pub type Lines = Vec<(Anchor, usize)>;
+
 /// One `#[doc = " line"]` per line, so that the text prints as `/// line` comments.
 pub fn doc(text: &str) -> TokenStream {
     let lines = text.lines().map(|l| {
@@ -36,6 +51,8 @@ pub struct Stmt {
     pub index_loop: bool,
     /// Whether it only sets a variable to zero before the statements that compute it.
     pub zeroes: bool,
+    /// What it computes, for stepping through the printed source.
+    pub anchor: Option<Anchor>,
 }
 
 impl Stmt {
@@ -46,6 +63,15 @@ impl Stmt {
             comment: None,
             index_loop: false,
             zeroes: false,
+            anchor: None,
+        }
+    }
+
+    /// This statement, marked as computing `anchor`.
+    pub fn anchored(self, anchor: Anchor) -> Stmt {
+        Stmt {
+            anchor: Some(anchor),
+            ..self
         }
     }
 
@@ -68,14 +94,28 @@ impl Stmt {
 
 /// Puts `comment` on the first of `stmts` that computes something (not on a zeroing).
 pub fn comment(stmts: &mut [Stmt], comment: String) {
-    let first = stmts
-        .iter()
-        .position(|s| !s.zeroes)
-        .or(stmts.len().checked_sub(1));
-    if let Some(k) = first {
+    if let Some(k) = first_computing(stmts) {
         stmts[k].comment = Some(comment);
     }
 }
+
+/// Marks the first of `stmts` that computes something as the statement of `anchor`.
+pub fn anchor(stmts: &mut [Stmt], anchor: Anchor) {
+    if let Some(k) = first_computing(stmts) {
+        stmts[k].anchor = Some(anchor);
+    }
+}
+
+/// The first statement that is not a zeroing, else the last.
+fn first_computing(stmts: &[Stmt]) -> Option<usize> {
+    stmts
+        .iter()
+        .position(|s| !s.zeroes)
+        .or(stmts.len().checked_sub(1))
+}
+
+/// What a marker stands for: a comment, an anchor, or both.
+type Mark = (Option<String>, Option<Anchor>);
 
 /// A generated function: its attributes and signature, then its statements.
 pub struct Function {
@@ -97,28 +137,27 @@ pub enum Item {
 const MARKER: &str = "__nn_comment";
 
 impl Item {
-    /// The item's tokens; with `markers`, each comment is a marker statement holding its
-    /// number in the returned list.
-    fn tokens_with(&self, markers: bool) -> (TokenStream, Vec<String>) {
+    /// The item's tokens; with `markers`, each commented or anchored statement is preceded by
+    /// a marker statement holding its number in the returned list.
+    fn tokens_with(&self, markers: bool) -> (TokenStream, Vec<Mark>) {
         match self {
             Item::Plain(tokens) => (tokens.clone(), Vec::new()),
             Item::Function(f) => {
-                let mut comments = Vec::new();
+                let mut marks = Vec::new();
                 let marker = proc_macro2::Ident::new(MARKER, proc_macro2::Span::call_site());
                 let stmts = f.body.iter().map(|stmt| {
                     let tokens = &stmt.tokens;
-                    match &stmt.comment {
-                        Some(c) if markers => {
-                            let k = Literal::usize_unsuffixed(comments.len());
-                            comments.push(c.clone());
-                            quote!(#marker!(#k); #tokens)
-                        }
-                        _ => tokens.clone(),
+                    if markers && (stmt.comment.is_some() || stmt.anchor.is_some()) {
+                        let k = Literal::usize_unsuffixed(marks.len());
+                        marks.push((stmt.comment.clone(), stmt.anchor));
+                        quote!(#marker!(#k); #tokens)
+                    } else {
+                        tokens.clone()
                     }
                 });
                 let stmts: Vec<TokenStream> = stmts.collect();
                 let head = &f.head;
-                (quote!(#head { #(#stmts)* }), comments)
+                (quote!(#head { #(#stmts)* }), marks)
             }
         }
     }
@@ -131,7 +170,12 @@ impl Item {
     /// The item pretty-printed with its comments, indented as at the top level of a file
     /// or, `in_module`, of a module.
     pub fn print(&self, in_module: bool) -> String {
-        let (tokens, comments) = self.tokens_with(true);
+        self.print_anchored(in_module).0
+    }
+
+    /// [`Item::print`], and the line of each anchored statement in it.
+    pub fn print_anchored(&self, in_module: bool) -> (String, Lines) {
+        let (tokens, marks) = self.tokens_with(true);
         let wrapped = if in_module {
             quote!(mod m { #tokens })
         } else {
@@ -139,27 +183,37 @@ impl Item {
         };
         let printed = match syn::parse2::<syn::File>(wrapped) {
             Ok(file) => prettyplease::unparse(&file),
-            Err(e) => return format!("// generated code could not be printed: {e}\n"),
+            Err(e) => {
+                let text = format!("// generated code could not be printed: {e}\n");
+                return (text, Lines::new());
+            }
         };
         let mut lines: Vec<&str> = printed.lines().collect();
         if in_module {
             lines = lines[1..lines.len().saturating_sub(1)].to_vec();
         }
-        with_comments(&lines, &comments)
+        with_comments(&lines, &marks)
     }
 }
 
 /// Replaces each marker line by its comment: at the end of the next line when that line is a
-/// whole statement and the comment fits in 100 columns, above it otherwise.
-fn with_comments(lines: &[&str], comments: &[String]) -> String {
+/// whole statement and the comment fits in 100 columns, above it otherwise; and notes the
+/// line each anchored statement starts on.
+fn with_comments(lines: &[&str], marks: &[Mark]) -> (String, Lines) {
     let mut out = String::new();
-    let mut pending: Option<&str> = None;
+    let mut anchors = Lines::new();
+    let mut printed = 0;
+    let mut pending: Option<&Mark> = None;
     for line in lines {
         if let Some(k) = marker(line) {
-            pending = comments.get(k).map(String::as_str);
+            pending = marks.get(k);
             continue;
         }
-        match pending.take() {
+        let (comment, anchor) = match pending.take() {
+            Some((comment, anchor)) => (comment.as_deref(), *anchor),
+            None => (None, None),
+        };
+        match comment {
             Some(c)
                 if line.trim_end().ends_with(';')
                     && line.chars().count() + c.chars().count() + 4 <= 100 =>
@@ -169,14 +223,19 @@ fn with_comments(lines: &[&str], comments: &[String]) -> String {
             Some(c) => {
                 let indent: String = line.chars().take_while(|c| c.is_whitespace()).collect();
                 out.push_str(&format!("{indent}// {c}\n{line}\n"));
+                printed += 1;
             }
             None => {
                 out.push_str(line);
                 out.push('\n');
             }
         }
+        if let Some(anchor) = anchor {
+            anchors.push((anchor, printed));
+        }
+        printed += 1;
     }
-    out
+    (out, anchors)
 }
 
 /// The comment number of a marker line.
@@ -236,22 +295,39 @@ impl Sections {
     }
 
     /// The source of the lecture part, with `note` as a last comment in the module (what the
-    /// part leaves out).
-    pub fn lecture(&self, note: &str) -> String {
-        let items: Vec<String> = self
+    /// part leaves out), and the line of every anchored statement in it (the first of each
+    /// anchor: `forward` before `forward_tape`, `backward` before `backward_params`).
+    pub fn lecture(&self, note: &str) -> (String, Lines) {
+        let (items, anchors): (Vec<String>, Vec<Lines>) = self
             .uses
             .0
             .iter()
             .chain(&self.lecture)
-            .map(|i| i.print(true))
-            .collect();
-        self.module(&items, Some(note))
+            .map(|i| i.print_anchored(true))
+            .unzip();
+        let source = self.module(&items, Some(note));
+        let mut item_start = self.head().lines().count();
+        let mut lines = Lines::new();
+        for (text, item_lines) in items.iter().zip(anchors) {
+            for (anchor, line) in item_lines {
+                if !lines.iter().any(|(a, _)| *a == anchor) {
+                    lines.push((anchor, item_start + line));
+                }
+            }
+            // The item's lines, and the empty line `module` puts between items.
+            item_start += text.lines().count() + 1;
+        }
+        (source, lines)
+    }
+
+    /// What `module` prints before the items: the user's function and the module's first line.
+    fn head(&self) -> String {
+        format!("{}\npub mod {} {{\n", self.wrapper.print(false), self.module)
     }
 
     /// The user's function and the module with `items`.
     fn module(&self, items: &[String], note: Option<&str>) -> String {
-        let mut out = self.wrapper.print(false);
-        out.push_str(&format!("\npub mod {} {{\n", self.module));
+        let mut out = self.head();
         out.push_str(&items.join("\n"));
         if let Some(note) = note {
             out.push_str(&format!("\n    // {note}\n"));

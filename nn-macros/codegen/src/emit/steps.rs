@@ -6,7 +6,7 @@ use quote::{quote, ToTokens};
 
 use super::expr::{Render, Var};
 use super::plan::{ident, Plan};
-use super::source::{comment, Stmt};
+use super::source::{anchor, comment, Anchor, Stmt};
 use crate::ast::Shape;
 use crate::diff::bexpr::{Whole, WholeKind};
 use crate::diff::{Step, Target};
@@ -37,6 +37,7 @@ pub fn backward_body(r: &Render, steps: &[usize], with_inputs: bool) -> Vec<Stmt
             note = format!("∂L/∂{}: {note}", text.name(step.node));
         }
         comment(&mut stmts, note);
+        anchor(&mut stmts, Anchor::Backward(k));
         body.extend(stmts);
     }
     if with_inputs && tail.is_none() {

@@ -5,13 +5,52 @@ use std::collections::BTreeSet;
 
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
 
-use super::Request;
+use super::{Failure, Mark, Request};
 use crate::func::Builtin;
 
+/// What a request compiles: the attribute and the `fn` item, the item as text, and where
+/// the request's own text is in it.
+pub(super) struct Source {
+    /// The attribute's arguments: the bindings.
+    pub attr: TokenStream,
+    /// The `fn` item.
+    pub item: TokenStream,
+    /// The `fn` item as text: what spans point into.
+    pub function: String,
+    /// The network as read from the request, without a pasted attribute and imports.
+    body: String,
+    /// The character at which `body` starts in `function`.
+    body_at: usize,
+}
+
+impl Source {
+    /// The character of [`Request::body`] that the character `at` of the function is,
+    /// when it comes from the request's text.
+    pub(super) fn in_request(&self, request: &Request, at: usize) -> Option<usize> {
+        in_request(&request.body, &self.body, at.checked_sub(self.body_at)?)
+    }
+}
+
+/// The character of `typed` that the character `at` of `body` (the network read from it)
+/// is: `body` is `typed` trimmed, or, after a pasted attribute or imports were taken out,
+/// ends as `typed` does.
+fn in_request(typed: &str, body: &str, at: usize) -> Option<usize> {
+    let chars = |s: &str| s.chars().count();
+    if at > chars(body) {
+        return None;
+    }
+    if let Some(start) = typed.find(body) {
+        return Some(chars(&typed[..start]) + at);
+    }
+    let from_end = chars(body) - at;
+    let typed_end = chars(typed.trim_end());
+    let k = typed_end.checked_sub(from_end)?;
+    let same = typed.chars().skip(k).take(from_end).eq(body.chars().skip(at));
+    same.then_some(k)
+}
+
 /// The attribute and `fn` item for the request, and the item as text.
-pub(super) fn network_source(
-    request: &Request,
-) -> Result<(TokenStream, TokenStream, String), String> {
+pub(super) fn network_source(request: &Request) -> Result<Source, Failure> {
     let (pasted, body) = pasted_attribute(request.body.trim())?;
     let mut bindings = Bindings::parse(pasted.as_deref().unwrap_or(""), "#[network(...)]")?;
     bindings.override_with(Bindings::parse(&request.with, "--with")?);
@@ -23,17 +62,23 @@ pub(super) fn network_source(
                 "the data arguments are given twice: --inputs {} and inputs({}) in the bindings; give them once",
                 requested.join(","),
                 given.join(", ")
-            ))
+            )
+            .into())
         }
         (given, requested) => requested.or(given),
     };
-    let body_tokens: TokenStream = body.parse().map_err(|e| not_tokens(&body, &e))?;
-    let (function, inputs) = if is_fn_item(&body_tokens) {
+    let body_tokens: TokenStream = body
+        .parse()
+        .map_err(|e| not_tokens(request, &body, &e))?;
+    let (function, inputs, body_at) = if is_fn_item(&body_tokens) {
         // The item's own signature: without `inputs(...)`, its first argument is the input.
-        (body.to_string(), inputs)
+        (body.to_string(), inputs, 0)
     } else {
         let (function, inputs) = wrapped(request, &body, &body_tokens, &bindings, inputs)?;
-        (function, Some(inputs))
+        let body_at = function.find(WRAPPED_BODY).map_or(0, |k| {
+            function[..k + WRAPPED_BODY.len()].chars().count()
+        });
+        (function, Some(inputs), body_at)
     };
     let item: TokenStream = function
         .parse()
@@ -45,12 +90,21 @@ pub(super) fn network_source(
         });
     }
     let attr: TokenStream = bindings.to_string().parse().map_err(|e| format!("{e}"))?;
-    Ok((attr, item, function))
+    Ok(Source {
+        attr,
+        item,
+        function,
+        body,
+        body_at,
+    })
 }
+
+/// What comes between a wrapped body's signature and the body.
+const WRAPPED_BODY: &str = "{\n    ";
 
 /// Why `text` is not Rust tokens, as the macro says it where rustc's lexer lets it: a `·` after
 /// `)` or a number, a look-alike of `·`; else the lexer's own words.
-fn not_tokens(text: &str, error: &proc_macro2::LexError) -> String {
+fn not_tokens(request: &Request, text: &str, error: &proc_macro2::LexError) -> Failure {
     let chars: Vec<char> = text.chars().collect();
     for (k, &c) in chars.iter().enumerate() {
         let before = chars[..k].iter().rev().find(|c| !c.is_whitespace());
@@ -74,9 +128,17 @@ fn not_tokens(text: &str, error: &proc_macro2::LexError) -> String {
             .take_while(|&&c| c != '\n')
             .collect();
         let under = " ".repeat(k - line_start);
-        return format!("error: {why}\n   | {line}\n   | {under}^");
+        let marks = in_request(&request.body, text, k).map(|start| Mark {
+            message: why.clone(),
+            start,
+            end: start + 1,
+        });
+        return Failure {
+            message: format!("error: {why}\n   | {line}\n   | {under}^"),
+            marks: marks.into_iter().collect(),
+        };
     }
-    format!("the network `{text}` is not valid Rust tokens: {error}")
+    format!("the network `{text}` is not valid Rust tokens: {error}").into()
 }
 
 /// The function for a body of `let` statements and an output: its free names are the
@@ -122,7 +184,7 @@ fn wrapped(
         .map(|n| format!("{n}: f64"))
         .collect();
     let name = request.name.as_deref().unwrap_or("network");
-    let function = format!("fn {name}({}) -> f64 {{\n    {body}\n}}", args.join(", "));
+    let function = format!("fn {name}({}) -> f64 {WRAPPED_BODY}{body}\n}}", args.join(", "));
     Ok((function, inputs))
 }
 
