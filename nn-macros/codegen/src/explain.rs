@@ -19,6 +19,7 @@
 //! assert!(e.dot.starts_with("digraph"));
 //! ```
 
+mod model;
 mod picture;
 mod point;
 mod source;
@@ -26,6 +27,7 @@ mod value;
 mod walk;
 
 use crate::{compile, emit};
+pub use model::{Argument, Evaluation, Model};
 pub use picture::{NodeKind, Picture, PictureEdge, PictureNode};
 use point::{Arguments, Point};
 use source::Source;

@@ -1,6 +1,8 @@
 //! Networks shared by the engine's tests.
 #![allow(dead_code)]
 
+pub mod fuzz;
+
 use proc_macro2::TokenStream;
 use quote::quote;
 
