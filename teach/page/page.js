@@ -36,11 +36,14 @@ let timer = null;
 function edited() {
   // The marks of the last errors no longer fit the text: clear them until the reply.
   $("backdrop").textContent = $("network").value + "\n";
+  document.body.dataset.busy = "explaining";
   clearTimeout(timer);
   timer = setTimeout(explain, 200);
 }
 
 async function explain() {
+  clearTimeout(timer);
+  document.body.dataset.busy = "explaining";
   const asked = ++state.asked;
   const body = {
     network: $("network").value,
@@ -59,6 +62,7 @@ async function explain() {
     reply = { status: "error", message: "the server did not answer: " + e, marks: [] };
   }
   if (asked !== state.asked) return; // a newer edit is on its way
+  delete document.body.dataset.busy;
   if (reply.status === "ok") {
     showErrors(null);
     show(reply);
@@ -96,8 +100,12 @@ function showErrors(reply) {
 }
 
 function show(e) {
+  // The same steps (new values, say): stay at the step shown.
+  const before = state.explained;
+  const same = before && before.walk.length === e.walk.length &&
+    before.walk.every((s, k) => s.text === e.walk[k].text);
   state.explained = e;
-  state.step = -1;
+  if (!same) state.step = -1;
   lines($("derivation"), e.derivation);
   lines($("numbers"), e.numbers);
   drawCode(e.source);
@@ -206,25 +214,15 @@ function drawGraph(graph) {
     width: x + 16, height: tallest + 16, id: "graph-svg",
     role: "img", "aria-label": "computational graph",
   });
+  // The labels of the edges leaving one node, stacked in the order of their ends.
+  const leaving = new Map();
   for (const e of graph.edges) {
-    const a = boxes.get(e.from), b = boxes.get(e.to);
-    if (!a || !b) continue;
-    const x1 = a.x + a.w, y1 = a.y + a.h / 2, x2 = b.x, y2 = b.y + b.h / 2;
-    const g = el("svg:g", { class: "edge", "data-from": e.from, "data-to": e.to });
-    const mid = (x1 + x2) / 2;
-    g.append(el("svg:path", { d: `M${x1},${y1} C${mid},${y1} ${mid},${y2} ${x2},${y2}` }));
-    g.append(el("svg:path", { d: `M${x2 - 7},${y2 - 4} L${x2},${y2} L${x2 - 7},${y2 + 4}` }));
-    // Labels just after the edge leaves its operand, where edges are still apart.
-    const labels = edgeLabels(e);
-    const lx = x1 + 10, ly = y1 + (y2 - y1) * 0.1;
-    labels.forEach((l, k) => {
-      const text = el("svg:text", {
-        x: lx, y: ly - 5 + k * 13 - (labels.length - 1) * 6, class: l.cls,
-      }, l.text);
-      text.append(el("svg:title", {}, l.title));
-      g.append(text);
-    });
-    svg.append(g);
+    if (!boxes.get(e.from) || !boxes.get(e.to)) continue;
+    (leaving.get(e.from) || leaving.set(e.from, []).get(e.from)).push(e);
+  }
+  for (const edges of leaving.values()) {
+    edges.sort((p, q) => boxes.get(p.to).y - boxes.get(q.to).y);
+    edges.forEach((e, k) => drawEdge(svg, e, boxes.get(e.from), boxes.get(e.to), k - (edges.length - 1) / 2));
   }
   for (const { n, ls, w, h, x, y } of boxes.values()) {
     const g = el("svg:g", { class: "node " + n.kind, id: "node-" + n.id, "data-id": n.id });
@@ -238,6 +236,24 @@ function drawGraph(graph) {
     svg.append(g);
   }
   $("graph").replaceChildren(svg);
+}
+
+// One edge from box a to box b; its labels just after it leaves a (where edges are still
+// apart), `slot` label heights above or below a's middle when several edges leave a.
+function drawEdge(svg, e, a, b, slot) {
+  const x1 = a.x + a.w, y1 = a.y + a.h / 2, x2 = b.x, y2 = b.y + b.h / 2;
+  const g = el("svg:g", { class: "edge", "data-from": e.from, "data-to": e.to });
+  const mid = (x1 + x2) / 2;
+  g.append(el("svg:path", { d: `M${x1},${y1} C${mid},${y1} ${mid},${y2} ${x2},${y2}` }));
+  g.append(el("svg:path", { d: `M${x2 - 7},${y2 - 4} L${x2},${y2} L${x2 - 7},${y2 + 4}` }));
+  const labels = edgeLabels(e);
+  const ly = y1 + slot * 28;
+  labels.forEach((l, k) => {
+    const text = el("svg:text", { x: x1 + 10, y: ly - 4 + k * 13 - (labels.length - 1) * 6, class: l.cls }, l.text);
+    text.append(el("svg:title", {}, l.title));
+    g.append(text);
+  });
+  svg.append(g);
 }
 
 // ---- Stepping through the passes ----------------------------------------------------------
@@ -346,6 +362,34 @@ async function train() {
 }
 
 let names = [];
+let lastParams = [];
+
+// The parameters of the run in the Values field, so that the graph shows them.
+function useParams() {
+  const given = lastParams.map((v, k) =>
+    `${names[k]} = ${v.length === 1 ? v[0] : "[" + v.join(", ") + "]"}`);
+  const inputs = topLevelParts($("at").value)
+    .filter((s) => s && !names.includes(s.split("=")[0].trim()));
+  $("at").value = inputs.concat(given).join(", ");
+  explain();
+}
+
+// `x = [1, 2], w = 3` as `x = [1, 2]` and `w = 3`: split at the commas outside brackets.
+function topLevelParts(text) {
+  const parts = [];
+  let depth = 0, start = 0;
+  for (let k = 0; k <= text.length; k++) {
+    const c = text[k];
+    if (c === "[") depth++;
+    if (c === "]") depth--;
+    if (k === text.length || (c === "," && depth === 0)) {
+      parts.push(text.slice(start, k).trim());
+      start = k + 1;
+    }
+  }
+  return parts;
+}
+
 function trainEvent(ev) {
   switch (ev.event) {
     case "start":
@@ -405,6 +449,8 @@ function fmt(x) {
 }
 
 function showParams(params) {
+  lastParams = params;
+  $("use-params").disabled = params.length === 0;
   const rows = params.map((values, k) => {
     const tr = el("tr");
     tr.append(el("td", {}, names[k] || "?"));
@@ -520,6 +566,7 @@ async function start() {
   $("train").addEventListener("click", train);
   $("stop").addEventListener("click", stop);
   $("reset").addEventListener("click", reset);
+  $("use-params").addEventListener("click", useParams);
   drawLosses();
   useChain();
 }

@@ -1,9 +1,7 @@
 //! What the page sends and gets back, as JSON: the explanation of a network (or its errors
 //! with their places in the text typed) and the events of a training run.
 
-use nn_codegen::explain::{
-    parse_values, Explanation, Failure, NodeKind, Pass, Request,
-};
+use nn_codegen::explain::{parse_values, Explanation, Failure, NodeKind, Pass, Request};
 use serde::{Deserialize, Serialize};
 
 use crate::layout;

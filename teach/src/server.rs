@@ -15,7 +15,7 @@ use tokio::sync::{mpsc, Semaphore};
 use tokio_stream::wrappers::ReceiverStream;
 use tokio_stream::StreamExt as _;
 
-use crate::api::{self, ExplainReply, ExplainRequest, Errors};
+use crate::api::{self, Errors, ExplainReply, ExplainRequest};
 use crate::limits;
 use crate::presets::PRESETS;
 use crate::session::{self, Event, TrainRequest};
@@ -39,7 +39,10 @@ pub fn app() -> Router {
     };
     Router::new()
         .route("/", get(|| file(INDEX, "text/html; charset=utf-8")))
-        .route("/page.js", get(|| file(SCRIPT, "text/javascript; charset=utf-8")))
+        .route(
+            "/page.js",
+            get(|| file(SCRIPT, "text/javascript; charset=utf-8")),
+        )
         .route("/page.css", get(|| file(STYLE, "text/css; charset=utf-8")))
         .route("/api/presets", get(|| async { Json(PRESETS) }))
         .route("/api/explain", post(explain))
@@ -49,7 +52,14 @@ pub fn app() -> Router {
 }
 
 async fn file(text: &'static str, kind: &'static str) -> Response {
-    ([(header::CONTENT_TYPE, kind), (header::CACHE_CONTROL, "no-cache")], text).into_response()
+    (
+        [
+            (header::CONTENT_TYPE, kind),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        text,
+    )
+        .into_response()
 }
 
 /// An error reply in the shape of the explanation's.
@@ -90,8 +100,8 @@ async fn train(
 ) -> Sse<impl tokio_stream::Stream<Item = Result<SseEvent, Infallible>>> {
     let (tx, rx) = mpsc::channel::<Event>(16);
     tokio::spawn(async move {
-        let permit = tokio::time::timeout(limits::EXPLAIN_TIME, shared.workers.acquire_owned())
-            .await;
+        let permit =
+            tokio::time::timeout(limits::EXPLAIN_TIME, shared.workers.acquire_owned()).await;
         let Ok(Ok(permit)) = permit else {
             let busy = "the server is busy with other runs; try again in a moment".to_string();
             let _ = tx

@@ -154,7 +154,10 @@ fn prepare(r: &TrainRequest) -> Result<Run, Event> {
             ));
         }
         if !(r.rate.is_finite() && r.rate > 0.0) {
-            return Err(format!("the learning rate must be a positive number, not {}", r.rate));
+            return Err(format!(
+                "the learning rate must be a positive number, not {}",
+                r.rate
+            ));
         }
         let loss = Loss::named(&r.loss)?;
         let names = column_names(&model.inputs(), model.outputs(), loss);

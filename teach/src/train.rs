@@ -100,7 +100,8 @@ impl Optimizer {
                 *t += 1;
                 let (b1, b2) = (0.9f64, 0.999f64);
                 let (c1, c2) = (1.0 - b1.powi(*t), 1.0 - b2.powi(*t));
-                for (((p, g), m), v) in theta.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
+                for (((p, g), m), v) in theta.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut())
+                {
                     *m = b1 * *m + (1.0 - b1) * g;
                     *v = b2 * *v + (1.0 - b2) * g * g;
                     *p -= rate * (*m / c1) / ((*v / c2).sqrt() + 1e-8);
@@ -269,13 +270,17 @@ impl Run {
             let mut g: Vec<f64> = vec![0.0; self.params.iter().map(Vec::len).sum()];
             for k in start..end {
                 let t = &self.targets[k];
-                let e = self.model.evaluate(&self.inputs[k], &self.params, |y| loss.of(y, t));
+                let e = self
+                    .model
+                    .evaluate(&self.inputs[k], &self.params, |y| loss.of(y, t));
                 for (sum, d) in g.iter_mut().zip(e.gradients.iter().flatten()) {
                     *sum += d / (end - start) as f64;
                 }
             }
             let mut theta: Vec<f64> = self.params.iter().flatten().copied().collect();
-            self.settings.optimizer.step(&mut theta, &g, self.settings.rate);
+            self.settings
+                .optimizer
+                .step(&mut theta, &g, self.settings.rate);
             let mut at = 0;
             for p in &mut self.params {
                 let n = p.len();

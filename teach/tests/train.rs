@@ -98,7 +98,11 @@ fn a_diverging_run_stops_with_the_last_good_parameters() {
     let Some(Event::Error { errors, params }) = events.last() else {
         panic!("{:#?}", events.last())
     };
-    assert!(errors.message.starts_with("the loss became inf in epoch "), "{}", errors.message);
+    assert!(
+        errors.message.starts_with("the loss became inf in epoch "),
+        "{}",
+        errors.message
+    );
     let params = params.as_ref().unwrap();
     assert!(params[0][0].is_finite());
 }

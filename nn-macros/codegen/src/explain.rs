@@ -14,7 +14,7 @@
 //! };
 //! let e = explain(&request).unwrap();
 //! assert!(e.source.contains("let dl_da3 = dl_dy * y * (1.0 - y);"));
-//! assert!(e.numbers.contains(&"w2 = 0.5 (the default: not in --at)".to_string()));
+//! assert!(e.numbers.contains(&"w2 = 0.5 (the default: no value given)".to_string()));
 //! assert_eq!(e.defaults, ["w1", "b1", "w2", "w3"]);
 //! assert!(e.dot.starts_with("digraph"));
 //! ```
@@ -30,8 +30,8 @@ use crate::{compile, emit};
 pub use model::{Argument, Evaluation, Model};
 pub use picture::{NodeKind, Picture, PictureEdge, PictureNode};
 use point::{Arguments, Point};
-use source::Source;
 pub use source::merge_bindings;
+use source::Source;
 pub use value::{parse_values, Value};
 pub use walk::{Pass, WalkStep};
 
@@ -72,7 +72,7 @@ pub struct Explanation {
     /// The derivation, one line per chain-rule step.
     pub derivation: Vec<String>,
     /// Every named value and every gradient at the chosen point, vectors as `[0.1, 0.2]`;
-    /// an argument not given in [`Request::at`] is marked `(the default: not in --at)`. For a
+    /// an argument not given in [`Request::at`] is marked `(the default: no value given)`. For a
     /// network with the user's own activations, one line saying why there are no numbers.
     pub numbers: Vec<String>,
     /// The arguments not given in [`Request::at`], which the numbers take as 0.5 (every

@@ -194,7 +194,7 @@ fn vector_networks_have_their_numbers() {
     assert_eq!(e.defaults, ["b"]);
     assert!(
         e.numbers
-            .contains(&"b = [0.5, 0.5] (the default: not in --at)".to_string()),
+            .contains(&"b = [0.5, 0.5] (the default: no value given)".to_string()),
         "{:#?}",
         e.numbers
     );
@@ -331,7 +331,7 @@ fn arguments_not_given_are_one_half_and_said_so() {
     let e = explain(&request).unwrap();
     assert_eq!(e.defaults, ["b1", "w2", "w3"]);
     for name in ["b1", "w2", "w3"] {
-        let line = format!("{name} = 0.5 (the default: not in --at)");
+        let line = format!("{name} = 0.5 (the default: no value given)");
         assert!(e.numbers.contains(&line), "{line} in {:#?}", e.numbers);
     }
     assert!(
@@ -662,7 +662,10 @@ fn the_command_line_reads_vectors_and_refuses_unknown_names() {
 
 /// The characters of `text` from `mark.start` to `mark.end`.
 fn marked(text: &str, mark: &nn_codegen::explain::Mark) -> String {
-    text.chars().skip(mark.start).take(mark.end - mark.start).collect()
+    text.chars()
+        .skip(mark.start)
+        .take(mark.end - mark.start)
+        .collect()
 }
 
 /// Errors point at characters of the text typed (what the teaching page underlines): in a
@@ -739,7 +742,14 @@ fn the_walk_points_at_the_lines_that_compute() {
     let texts: Vec<&str> = forward.iter().map(|s| s.text.as_str()).collect();
     assert_eq!(
         texts,
-        ["a1 = w1·x + b1", "f1 = σ(a1)", "a2 = w2·f1", "f2 = σ(a2)", "a3 = w3·f2", "y = σ(a3)"]
+        [
+            "a1 = w1·x + b1",
+            "f1 = σ(a1)",
+            "a2 = w2·f1",
+            "f2 = σ(a2)",
+            "a3 = w3·f2",
+            "y = σ(a3)"
+        ]
     );
     let at = |s: &WalkStep| lines[s.line.unwrap()].trim();
     assert_eq!(at(forward[0]), "let a1 = w1 * x + b1;");
@@ -754,10 +764,16 @@ fn the_walk_points_at_the_lines_that_compute() {
     assert!(forward.iter().all(|s| (f..tape).contains(&s.line.unwrap())));
     assert!(backward.iter().all(|s| s.line.unwrap() > back));
     assert_eq!(backward.len(), e.derivation.len());
-    assert_eq!(at(backward[0]), "let dl_da3 = dl_dy * y * (1.0 - y); // ∂y/∂a3 = y·(1 − y)");
+    assert_eq!(
+        at(backward[0]),
+        "let dl_da3 = dl_dy * y * (1.0 - y); // ∂y/∂a3 = y·(1 − y)"
+    );
     // The nodes of a step are the picture's.
     let ids: Vec<usize> = e.picture.nodes.iter().map(|n| n.id).collect();
-    assert!(e.walk.iter().all(|s| s.nodes.iter().all(|n| ids.contains(n))));
+    assert!(e
+        .walk
+        .iter()
+        .all(|s| s.nodes.iter().all(|n| ids.contains(n))));
 }
 
 /// A value written inside another's line (no `let` of its own) is computed by that line's

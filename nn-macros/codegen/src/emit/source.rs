@@ -322,7 +322,11 @@ impl Sections {
 
     /// What `module` prints before the items: the user's function and the module's first line.
     fn head(&self) -> String {
-        format!("{}\npub mod {} {{\n", self.wrapper.print(false), self.module)
+        format!(
+            "{}\npub mod {} {{\n",
+            self.wrapper.print(false),
+            self.module
+        )
     }
 
     /// The user's function and the module with `items`.

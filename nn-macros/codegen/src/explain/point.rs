@@ -12,7 +12,7 @@ use crate::graph::{NodeId, PerNode};
 pub(super) const DEFAULT_VALUE: f64 = 0.5;
 
 /// What a number line says of an argument that took the default.
-pub(super) const NOT_GIVEN: &str = "(the default: not in --at)";
+pub(super) const NOT_GIVEN: &str = "(the default: no value given)";
 
 /// Elements shown of a vector (or rows of a matrix) in the numbers, `…` counted.
 const SHOWN: usize = 10;
@@ -113,7 +113,7 @@ impl Point {
         list(&self.gradients.adjoints[id], c.graph.shape(id), max)
     }
 
-    /// One line per named value (`z = [0.1, 0.2]`, `w2 = 0.5 (the default: not in --at)`),
+    /// One line per named value (`z = [0.1, 0.2]`, `w2 = 0.5 (the default: no value given)`),
     /// then the seed and one line per gradient.
     pub(super) fn numbers(&self, c: &Compiled) -> Vec<String> {
         let g = &c.graph;

@@ -45,7 +45,11 @@ fn in_request(typed: &str, body: &str, at: usize) -> Option<usize> {
     let from_end = chars(body) - at;
     let typed_end = chars(typed.trim_end());
     let k = typed_end.checked_sub(from_end)?;
-    let same = typed.chars().skip(k).take(from_end).eq(body.chars().skip(at));
+    let same = typed
+        .chars()
+        .skip(k)
+        .take(from_end)
+        .eq(body.chars().skip(at));
     same.then_some(k)
 }
 
@@ -67,17 +71,15 @@ pub(super) fn network_source(request: &Request) -> Result<Source, Failure> {
         }
         (given, requested) => requested.or(given),
     };
-    let body_tokens: TokenStream = body
-        .parse()
-        .map_err(|e| not_tokens(request, &body, &e))?;
+    let body_tokens: TokenStream = body.parse().map_err(|e| not_tokens(request, &body, &e))?;
     let (function, inputs, body_at) = if is_fn_item(&body_tokens) {
         // The item's own signature: without `inputs(...)`, its first argument is the input.
         (body.to_string(), inputs, 0)
     } else {
         let (function, inputs) = wrapped(request, &body, &body_tokens, &bindings, inputs)?;
-        let body_at = function.find(WRAPPED_BODY).map_or(0, |k| {
-            function[..k + WRAPPED_BODY.len()].chars().count()
-        });
+        let body_at = function
+            .find(WRAPPED_BODY)
+            .map_or(0, |k| function[..k + WRAPPED_BODY.len()].chars().count());
         (function, Some(inputs), body_at)
     };
     let item: TokenStream = function
@@ -184,7 +186,10 @@ fn wrapped(
         .map(|n| format!("{n}: f64"))
         .collect();
     let name = request.name.as_deref().unwrap_or("network");
-    let function = format!("fn {name}({}) -> f64 {WRAPPED_BODY}{body}\n}}", args.join(", "));
+    let function = format!(
+        "fn {name}({}) -> f64 {WRAPPED_BODY}{body}\n}}",
+        args.join(", ")
+    );
     Ok((function, inputs))
 }
 
