@@ -134,10 +134,10 @@ fn the_chain_is_explained() {
         .unwrap();
     assert_eq!(w1["gradient"], "-0.00329115");
     assert_eq!(w1["kind"], "param");
-    // Six forward steps; ten backward ones (a3, w3, f2, a2, w2, f1, a1, b1, w1, x), each
+    // Seven forward steps (w1·x, a1, f1, a2, f2, a3, y); ten backward ones (a3, w3, f2, a2, w2, f1, a1, b1, w1, x), each
     // with its line.
     let walk = e["walk"].as_array().unwrap();
-    assert_eq!(walk.iter().filter(|s| s["pass"] == "forward").count(), 6);
+    assert_eq!(walk.iter().filter(|s| s["pass"] == "forward").count(), 7);
     assert_eq!(walk.iter().filter(|s| s["pass"] == "backward").count(), 10);
     assert!(walk.iter().all(|s| s["line"].is_u64()));
 }

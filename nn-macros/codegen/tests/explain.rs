@@ -743,6 +743,7 @@ fn the_walk_points_at_the_lines_that_compute() {
     assert_eq!(
         texts,
         [
+            "w1·x",
             "a1 = w1·x + b1",
             "f1 = σ(a1)",
             "a2 = w2·f1",
@@ -752,8 +753,10 @@ fn the_walk_points_at_the_lines_that_compute() {
         ]
     );
     let at = |s: &WalkStep| lines[s.line.unwrap()].trim();
+    // w1·x has no `let` of its own: its step is the line it is written in.
     assert_eq!(at(forward[0]), "let a1 = w1 * x + b1;");
-    assert_eq!(at(forward[5]), "sigmoid(a3)");
+    assert_eq!(at(forward[1]), "let a1 = w1 * x + b1;");
+    assert_eq!(at(forward[6]), "sigmoid(a3)");
     // Inside `forward`: after its signature, before `forward_tape`'s.
     let signature = |name: &str| lines.iter().position(|l| l.contains(name)).unwrap();
     let (f, tape, back) = (
@@ -776,8 +779,8 @@ fn the_walk_points_at_the_lines_that_compute() {
         .all(|s| s.nodes.iter().all(|n| ids.contains(n))));
 }
 
-/// A value written inside another's line (no `let` of its own) is computed by that line's
-/// step.
+/// A value written inside another's line (no `let` of its own) is a step of its own, at that
+/// line.
 #[test]
 fn unnamed_operations_belong_to_the_line_they_are_written_in() {
     let e = explain(&Request {
@@ -786,9 +789,10 @@ fn unnamed_operations_belong_to_the_line_they_are_written_in() {
     })
     .unwrap();
     let forward: Vec<&WalkStep> = e.walk.iter().filter(|s| s.pass == Pass::Forward).collect();
-    assert_eq!(forward.len(), 2, "{forward:#?}");
+    let texts: Vec<&str> = forward.iter().map(|s| s.text.as_str()).collect();
+    assert_eq!(texts, ["w·x", "z = w·x + b", "y = σ(z)"]);
     // w·x and + b: two operations on the line of z.
-    assert_eq!(forward[0].text, "z = w·x + b");
-    assert_eq!(forward[0].nodes.len(), 2);
-    assert_eq!(forward[1].nodes.len(), 1);
+    assert_eq!(forward[0].line, forward[1].line);
+    assert_eq!(forward[1].line.unwrap() + 1, forward[2].line.unwrap());
+    assert!(forward.iter().all(|s| s.nodes.len() == 1));
 }

@@ -195,10 +195,10 @@ async fn the_page_explains_trains_and_underlines() {
         grads.w1
     );
 
-    // Stepping: six forward steps, then the first backward step, highlighted in the code and
-    // in the graph.
+    // Stepping: seven forward steps (w1·x, a1, f1, a2, f2, a3, y), then the first backward
+    // step, highlighted in the code and in the graph.
     let next = c.find(Locator::Id("step-next")).await.unwrap();
-    for _ in 0..7 {
+    for _ in 0..8 {
         next.click().await.unwrap();
     }
     let step = c

@@ -21,37 +21,49 @@ pub enum Pass {
 pub struct WalkStep {
     /// Its pass.
     pub pass: Pass,
-    /// The graph's nodes it computes ([`super::PictureNode::id`]): for a forward step the
-    /// named value and the unnamed operations written inside its line; for a backward step
-    /// the node whose gradient it is.
+    /// The graph's node it computes ([`super::PictureNode::id`]): an operation's value, or
+    /// the node whose gradient the chain-rule step gives.
     pub nodes: Vec<usize>,
-    /// The line of [`super::Explanation::source`] (from 0) that computes it, when the
-    /// generated code has a statement of its own for it.
+    /// The line of [`super::Explanation::source`] (from 0) that computes it: the statement
+    /// of the value, or the one it is written inside; none for a backward step that only
+    /// `backward_params` has.
     pub line: Option<usize>,
-    /// The equation (`a1 = w1·x + b1`) or the derivation line (`∂L/∂a1 = …`).
+    /// The equation (`a1 = w1·x + b1`), the operation of an unnamed value (`w1·x`), or the
+    /// derivation line (`∂L/∂a1 = …`).
     pub text: String,
 }
 
-/// The forward steps (each value with a statement in `forward`, in the order computed) and
-/// the backward steps (in the order of the backward pass).
+/// The forward steps (each operation, in the order computed, with the line of the statement
+/// that computes it: its own `let`, or the one it is written inside) and the backward steps
+/// (in the order of the backward pass).
 pub(super) fn walk(c: &Compiled, text: &Text, lines: &Lines) -> Vec<WalkStep> {
     let g = &c.graph;
     let line_of = |anchor: Anchor| lines.iter().find(|(a, _)| *a == anchor).map(|&(_, l)| l);
     let live = c.backward.needed(g);
-    let mut shown = g.per_node(false);
-    let mut steps = Vec::new();
     let own = lines_of(lines);
-    for id in g.ids().filter(|&id| live[id] && !g[id].op.is_leaf()) {
-        let Some(line) = line_of(Anchor::Forward(id)) else {
-            continue;
-        };
-        let mut nodes = Vec::new();
-        inlined(c, id, &mut shown, &own, &mut nodes);
+    // The line of each operation: the statement it is written in.
+    let mut line = g.per_node(None);
+    let mut shown = g.per_node(false);
+    for id in g.ids().filter(|&id| live[id]) {
+        if let Some(at) = line_of(Anchor::Forward(id)) {
+            let mut nodes = Vec::new();
+            inlined(c, id, &mut shown, &own, &mut nodes);
+            for n in nodes {
+                line[n] = Some(at);
+            }
+        }
+    }
+    let mut steps = Vec::new();
+    for id in g.ids().filter(|&id| live[id] && line[id].is_some()) {
+        let expression = text.forward(id, true).0;
         steps.push(WalkStep {
             pass: Pass::Forward,
-            nodes,
-            line: Some(line),
-            text: format!("{} = {}", text.name(id), text.forward(id, true).0),
+            nodes: vec![id.index()],
+            line: line[id],
+            text: match c.names.value(id) {
+                Some(name) => format!("{name} = {expression}"),
+                None => expression,
+            },
         });
     }
     for (k, step) in c.backward.steps.iter().enumerate() {
@@ -83,7 +95,7 @@ fn inlined(
     id: NodeId,
     shown: &mut crate::graph::PerNode<bool>,
     own: &[NodeId],
-    nodes: &mut Vec<usize>,
+    nodes: &mut Vec<NodeId>,
 ) {
     shown[id] = true;
     for child in c.graph[id].op.operands() {
@@ -93,5 +105,5 @@ fn inlined(
             inlined(c, child, shown, own, nodes);
         }
     }
-    nodes.push(id.index());
+    nodes.push(id);
 }
