@@ -49,6 +49,7 @@ async function explain() {
     network: $("network").value,
     with: $("with").value,
     at: $("at").value,
+    seed: $("seed-grad").value,
   };
   let reply;
   try {
@@ -75,6 +76,8 @@ function showErrors(reply) {
   const text = $("network").value;
   const backdrop = $("backdrop");
   const views = ["graph-section", "code-section", "derivation", "numbers"];
+  $("with").classList.toggle("error-field",
+    !!reply && reply.marks.some((m) => m.field === "bindings"));
   if (!reply) {
     backdrop.textContent = text + "\n";
     $("errors").replaceChildren();
@@ -82,7 +85,8 @@ function showErrors(reply) {
     return;
   }
   // The text with each error's characters marked; the text area lies over it.
-  const marks = [...reply.marks].sort((a, b) => a.start - b.start);
+  const marks = reply.marks.filter((m) => m.field !== "bindings")
+    .sort((a, b) => a.start - b.start);
   const parts = [];
   let at = 0;
   const chars = Array.from(text);
@@ -272,7 +276,10 @@ function showStep() {
   $("step-text").textContent = `${pass} ${k}/${same.length}: ${s.text}`;
   for (const id of s.nodes) {
     const node = $("node-" + id);
-    if (node) node.classList.add("active");
+    if (node) {
+      node.classList.add("active");
+      scrollIntoGraph(node);
+    }
     // Forward: the edges into what the step computes; backward: the gradient's paths back
     // from the node's users.
     const attr = s.pass === "forward" ? "data-to" : "data-from";
@@ -285,12 +292,32 @@ function showStep() {
       line.scrollIntoView({ block: "nearest" });
     }
   }
+  // The step's number: the value it computes, or the gradient.
+  const name = s.pass === "forward"
+    ? (s.text.includes(" = ") ? s.text.split(" = ")[0] + " = " : null)
+    : (s.text.match(/∂L\/∂[^ ]+ = /) || [null])[0];
+  if (name) {
+    const row = [...$("numbers").children].find((d) => d.textContent.startsWith(name));
+    if (row) {
+      row.classList.add("active");
+      row.scrollIntoView({ block: "nearest" });
+    }
+  }
   const list = s.pass === "forward" ? null : $("derivation");
   if (list) {
     const back = e.walk.filter((w) => w.pass === "backward").indexOf(s);
     const row = list.children[back];
     if (row) row.classList.add("active");
   }
+}
+
+// Scrolls the graph's box (only it) so that `node` is in view.
+function scrollIntoGraph(node) {
+  const box = $("graph");
+  const r = node.getBBox();
+  const left = r.x - box.clientWidth / 2 + r.width / 2;
+  const top = r.y - box.clientHeight / 2 + r.height / 2;
+  box.scrollTo({ left: Math.max(0, left), top: Math.max(0, top), behavior: "smooth" });
 }
 
 function step(by) {
@@ -362,15 +389,40 @@ async function train() {
 }
 
 let names = [];
+let dims = [];
+let inputs = [];
 let lastParams = [];
 
-// The parameters of the run in the Values field, so that the graph shows them.
+// A value in the notation of the Values field: a number, [a, b] or [[a, b], [c, d]].
+function written(values, shape) {
+  const n = (x) => String(Number(x.toPrecision(6)));
+  if (!shape || shape.length === 0) return n(values[0]);
+  if (shape.length === 1) return "[" + values.map(n).join(", ") + "]";
+  const rows = [];
+  for (let r = 0; r < shape[0]; r++)
+    rows.push("[" + values.slice(r * shape[1], (r + 1) * shape[1]).map(n).join(", ") + "]");
+  return "[" + rows.join(", ") + "]";
+}
+
+// The parameters of the run, and the inputs of the data's first row, in the Values field:
+// the graph and the numbers at them.
 function useParams() {
-  const given = lastParams.map((v, k) =>
-    `${names[k]} = ${v.length === 1 ? v[0] : "[" + v.join(", ") + "]"}`);
-  const inputs = topLevelParts($("at").value)
-    .filter((s) => s && !names.includes(s.split("=")[0].trim()));
-  $("at").value = inputs.concat(given).join(", ");
+  const given = lastParams.map((v, k) => `${names[k]} = ${written(v, dims[k])}`);
+  const row = $("data").value.split("\n").map((l) => l.split("#")[0].trim())
+    .filter((l) => l && !/[a-zA-Z]/.test(l.replace(/e[-+]?\d/g, "")))[0];
+  if (row) {
+    const numbers = row.split(/[\s,;]+/).filter((f) => f).map(Number);
+    let at = 0;
+    for (const [name, shape] of inputs) {
+      const size = shape.reduce((a, b) => a * b, 1);
+      given.push(`${name} = ${written(numbers.slice(at, at + size), shape)}`);
+      at += size;
+    }
+  }
+  const set = new Set(given.map((g) => g.split("=")[0].trim()));
+  const kept = topLevelParts($("at").value)
+    .filter((s) => s && !set.has(s.split("=")[0].trim()));
+  $("at").value = kept.concat(given).join(", ");
   explain();
 }
 
@@ -394,6 +446,8 @@ function trainEvent(ev) {
   switch (ev.event) {
     case "start":
       names = ev.names;
+      dims = ev.dims;
+      inputs = ev.inputs;
       state.losses = [ev.loss];
       showParams(ev.params);
       status(`epoch 0, loss ${fmt(ev.loss)} (${ev.rows} rows)`);
@@ -405,11 +459,13 @@ function trainEvent(ev) {
       break;
     case "done":
       status(`epoch ${ev.epoch}, loss ${fmt(ev.loss)}: done` +
-        (ev.why === "time" ? " (the time limit)" : ""));
+        (ev.why === "time" ? " (the time limit)" : "") +
+        (ev.warning ? ". Note: " + ev.warning : ""));
+      $("train-status").classList.toggle("warn", !!ev.warning);
       $("train-status").dataset.loss = ev.loss;
       break;
     case "error":
-      if (ev.params) showParams(ev.params);
+      showParams(ev.params || []);
       status(ev.message, true);
       if (ev.marks && ev.marks.length) showErrors(ev);
       break;
@@ -440,11 +496,13 @@ function status(text, error = false) {
   const s = $("train-status");
   s.textContent = text;
   s.classList.toggle("error", error);
+  s.classList.remove("warn");
   delete s.dataset.loss;
 }
 
 function fmt(x) {
   if (!Number.isFinite(x)) return String(x);
+  if (x === 0) return "0";
   return Math.abs(x) >= 1e-3 && Math.abs(x) < 1e5 ? x.toPrecision(6) : x.toExponential(3);
 }
 
@@ -463,7 +521,7 @@ function showParams(params) {
 // The loss curve, epochs across, the loss on a log scale (it spans decades).
 function drawLosses() {
   const svg = $("loss-chart");
-  const W = 600, H = 220, L = 64, R = 12, T = 12, B = 28;
+  const W = 600, H = 220, L = 84, R = 12, T = 12, B = 28;
   const ls = state.losses.filter((l) => Number.isFinite(l) && l > 0);
   const parts = [
     el("svg:line", { x1: L, y1: H - B, x2: W - R, y2: H - B, class: "axis" }),
@@ -500,6 +558,7 @@ function usePreset(key) {
   $("network").value = p.network;
   $("with").value = p.with;
   $("at").value = "";
+  $("seed-grad").value = "";
   $("start").value = p.at;
   $("data").value = p.data;
   $("loss").value = p.loss;
@@ -525,6 +584,7 @@ function useChain() {
   $("network").value = CHAIN.network;
   $("with").value = CHAIN.with;
   $("at").value = CHAIN.values;
+  $("seed-grad").value = "";
   $("train-note").textContent = "pick a data set above to train";
   explain();
 }
@@ -560,6 +620,7 @@ async function start() {
   $("insert-dot").addEventListener("click", insertDot);
   $("with").addEventListener("input", edited);
   $("at").addEventListener("input", edited);
+  $("seed-grad").addEventListener("input", edited);
   $("step-next").addEventListener("click", () => step(1));
   $("step-back").addEventListener("click", () => step(-1));
   $("step-reset").addEventListener("click", () => { state.step = -1; showStep(); });

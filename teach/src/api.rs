@@ -1,7 +1,7 @@
 //! What the page sends and gets back, as JSON: the explanation of a network (or its errors
 //! with their places in the text typed) and the events of a training run.
 
-use nn_codegen::explain::{parse_values, Explanation, Failure, NodeKind, Pass, Request};
+use nn_codegen::explain::{parse_values, Explanation, Failure, Field, NodeKind, Pass, Request};
 use serde::{Deserialize, Serialize};
 
 use crate::layout;
@@ -17,8 +17,9 @@ pub struct ExplainRequest {
     pub with: String,
     /// Values of the arguments: `x = 1, w1 = 0.5`, vectors in brackets.
     pub at: String,
-    /// ∂L/∂output to start the backward pass from (default 1).
-    pub seed: Option<f64>,
+    /// ∂L/∂output to start the backward pass from: a number for every element (empty: 1),
+    /// or a list of the output's shape.
+    pub seed: String,
 }
 
 /// An explanation, or why there is none.
@@ -46,6 +47,8 @@ pub struct Errors {
 pub struct Mark {
     /// Its message.
     pub message: String,
+    /// The field it points into: `network` or `bindings`.
+    pub field: &'static str,
     /// Its first character in the network's text.
     pub start: usize,
     /// One past its last.
@@ -136,16 +139,29 @@ pub fn request(r: &ExplainRequest) -> Result<Request, Failure> {
     limits::length("network", &r.network, limits::NETWORK_CHARS)?;
     limits::length("bindings", &r.with, limits::NETWORK_CHARS)?;
     limits::length("values", &r.at, limits::NETWORK_CHARS)?;
+    limits::length("seed", &r.seed, limits::NETWORK_CHARS)?;
     let at = if r.at.trim().is_empty() {
         Vec::new()
     } else {
         parse_values(&r.at)?
     };
+    let seed = match r.seed.trim() {
+        "" => None,
+        seed => {
+            let parsed = parse_values(&format!("seed = {seed}")).map_err(|_| {
+                format!("the seed ∂L/∂output `{seed}` is not a number or a list of numbers")
+            })?;
+            parsed.into_iter().next().map(|(_, value)| value)
+        }
+    };
     Ok(Request {
         body: r.network.clone(),
         with: r.with.clone(),
         at,
-        seed: r.seed,
+        // The network changes under the values as it is typed: values of names it no longer
+        // has are left out (the numbers say so), not an error at every keystroke.
+        skip_other_values: true,
+        seed,
         ..Request::default()
     })
 }
@@ -168,6 +184,10 @@ pub fn errors(f: Failure) -> Errors {
             .into_iter()
             .map(|m| Mark {
                 message: m.message,
+                field: match m.field {
+                    Field::Network => "network",
+                    Field::Bindings => "bindings",
+                },
                 start: m.start,
                 end: m.end,
             })

@@ -17,9 +17,11 @@ pub const EXPLAIN_TIME: Duration = Duration::from_secs(5);
 pub const TRAIN_TIME: Duration = Duration::from_secs(120);
 /// Requests body size: the largest network, bindings, values and data, with room for JSON.
 pub const BODY_BYTES: usize = 512 * 1024;
-/// Requests compiling or training at once: the machine's cores do the work, and more at
-/// once would only make each slower.
-pub const WORKERS: usize = 2;
+/// Explanations computed at once (the machine's cores do the work; more at once would only
+/// make each slower); a pool of their own, so that training runs never hold them up.
+pub const EXPLAINING: usize = 2;
+/// Training runs at once.
+pub const TRAINING: usize = 2;
 /// Shortest time between two progress events of a training run (the page redraws on each).
 pub const PROGRESS_EVERY: Duration = Duration::from_millis(30);
 

@@ -25,20 +25,26 @@ use crate::session::{self, Event, TrainRequest};
 const INDEX: &str = include_str!("../page/index.html");
 const SCRIPT: &str = include_str!("../page/page.js");
 const STYLE: &str = include_str!("../page/page.css");
+/// The browser asks for an icon: ∂, in SVG.
+const ICON: &str = "<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'><text x='2' y='13' font-size='14'>∂</text></svg>";
 
-/// What every request shares: the permits of the blocking workers.
+/// What every request shares: the permits of the blocking workers, one pool for
+/// explanations and one for training runs.
 #[derive(Clone)]
 struct Shared {
-    workers: Arc<Semaphore>,
+    explaining: Arc<Semaphore>,
+    training: Arc<Semaphore>,
 }
 
 /// The application: every route of the page.
 pub fn app() -> Router {
     let shared = Shared {
-        workers: Arc::new(Semaphore::new(limits::WORKERS)),
+        explaining: Arc::new(Semaphore::new(limits::EXPLAINING)),
+        training: Arc::new(Semaphore::new(limits::TRAINING)),
     };
     Router::new()
         .route("/", get(|| file(INDEX, "text/html; charset=utf-8")))
+        .route("/favicon.ico", get(|| file(ICON, "image/svg+xml")))
         .route(
             "/page.js",
             get(|| file(SCRIPT, "text/javascript; charset=utf-8")),
@@ -72,7 +78,7 @@ fn refused(message: String) -> Json<ExplainReply> {
 
 async fn explain(State(shared): State<Shared>, Json(request): Json<ExplainRequest>) -> Response {
     let work = async {
-        let permit = shared.workers.clone().acquire_owned().await;
+        let permit = shared.explaining.clone().acquire_owned().await;
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
             api::explain(&request)
@@ -101,7 +107,7 @@ async fn train(
     let (tx, rx) = mpsc::channel::<Event>(16);
     tokio::spawn(async move {
         let permit =
-            tokio::time::timeout(limits::EXPLAIN_TIME, shared.workers.acquire_owned()).await;
+            tokio::time::timeout(limits::EXPLAIN_TIME, shared.training.acquire_owned()).await;
         let Ok(Ok(permit)) = permit else {
             let busy = "the server is busy with other runs; try again in a moment".to_string();
             let _ = tx

@@ -28,15 +28,25 @@ pub struct TrainRequest {
     pub optimizer: String,
     /// The learning rate η.
     pub rate: f64,
-    /// Passes over the data.
-    pub epochs: usize,
+    /// Passes over the data: a whole number from 1 to [`limits::EPOCHS`].
+    pub epochs: f64,
     /// Samples per step; 0 for all.
-    pub batch: usize,
-    /// The seed of the random start: the same seed, the same run.
-    pub seed: u64,
+    pub batch: f64,
+    /// The seed of the random start, a whole number from 1: the same seed, the same run.
+    pub seed: f64,
     /// Milliseconds to wait after each epoch, to watch the parameters move (0: none; at
     /// most 1,000).
-    pub pace: u64,
+    pub pace: f64,
+}
+
+/// `value` as a whole number from `low` to `high`, or the error that says what `what` must be.
+fn whole(what: &str, value: f64, low: u64, high: u64) -> Result<u64, String> {
+    if value.fract() != 0.0 || !(low as f64..=high as f64).contains(&value) {
+        return Err(format!(
+            "{what} must be a whole number from {low} to {high}, not {value}"
+        ));
+    }
+    Ok(value as u64)
 }
 
 impl Default for TrainRequest {
@@ -49,10 +59,10 @@ impl Default for TrainRequest {
             loss: "squared".into(),
             optimizer: "sgd".into(),
             rate: 0.1,
-            epochs: 100,
-            batch: 0,
-            seed: 1,
-            pace: 0,
+            epochs: 100.0,
+            batch: 0.0,
+            seed: 1.0,
+            pace: 0.0,
         }
     }
 }
@@ -65,6 +75,10 @@ pub enum Event {
     Start {
         /// The parameters' names.
         names: Vec<String>,
+        /// Their dimensions: none for a number, `[n]`, `[rows, columns]`.
+        dims: Vec<Vec<usize>>,
+        /// The inputs' names and dimensions, in the order of a row's columns.
+        inputs: Vec<(String, Vec<usize>)>,
         /// Their values.
         params: Vec<Vec<f64>>,
         /// The mean loss at the start.
@@ -90,6 +104,8 @@ pub enum Event {
         loss: f64,
         /// `epochs` (all done) or `time` (the time limit).
         why: &'static str,
+        /// What to look at: the loss ended above where it started.
+        warning: Option<String>,
     },
     /// The run could not start or stopped: the message, and for a network that does not
     /// compile, where.
@@ -146,13 +162,9 @@ fn prepare(r: &TrainRequest) -> Result<Run, Event> {
     let checked = || -> Result<(Data, Vec<Vec<f64>>, Settings), String> {
         limits::length("data", &r.data, limits::DATA_CHARS)?;
         limits::length("values", &r.at, limits::NETWORK_CHARS)?;
-        if r.epochs == 0 || r.epochs > limits::EPOCHS {
-            return Err(format!(
-                "epochs must be from 1 to {}; {} was asked",
-                limits::EPOCHS,
-                r.epochs
-            ));
-        }
+        let epochs = whole("the number of epochs", r.epochs, 1, limits::EPOCHS as u64)? as usize;
+        let batch = whole("the batch", r.batch, 0, limits::ROWS as u64)? as usize;
+        let seed = whole("the seed", r.seed, 1, u32::MAX as u64)?;
         if !(r.rate.is_finite() && r.rate > 0.0) {
             return Err(format!(
                 "the learning rate must be a positive number, not {}",
@@ -174,20 +186,36 @@ fn prepare(r: &TrainRequest) -> Result<Run, Event> {
         } else {
             parse_values(&r.at)?
         };
-        let mut start = Start(r.seed.max(1));
+        if loss == Loss::CrossEntropy {
+            let targets = model.inputs().iter().map(|a| a.elements).sum::<usize>();
+            if let Some((k, t)) = data.rows.iter().enumerate().find_map(|(k, row)| {
+                row[targets..]
+                    .iter()
+                    .find(|t| !(0.0..=1.0).contains(*t))
+                    .map(|t| (k, t))
+            }) {
+                return Err(format!(
+                    "cross-entropy needs targets from 0 to 1 (a probability); row {} has {t}",
+                    k + 1
+                ));
+            }
+        }
+        let mut start = Start(seed);
         let params = model.start(&given, |a| start.value(a))?;
         let count = params.iter().map(Vec::len).sum();
         let settings = Settings {
             loss,
             optimizer: Optimizer::named(&r.optimizer, count)?,
             rate: r.rate,
-            epochs: r.epochs,
-            batch: if r.batch == 0 { usize::MAX } else { r.batch },
+            epochs,
+            batch: if batch == 0 { usize::MAX } else { batch },
         };
         Ok((data, params, settings))
     };
     let (data, params, settings) = checked().map_err(Event::error)?;
-    Ok(Run::new(model, &data, params, settings))
+    let run = Run::new(model, &data, params, settings);
+    run.check_outputs().map_err(Event::error)?;
+    Ok(run)
 }
 
 /// Runs the request, calling `send` with each event; stops when `send` says the page has
@@ -202,8 +230,11 @@ pub fn train(r: &TrainRequest, mut send: impl FnMut(Event) -> bool) {
     };
     let began = Instant::now();
     let mut loss = run.loss();
+    let first = loss;
     let start = Event::Start {
         names: run.names(),
+        dims: run.params_dims(),
+        inputs: run.inputs_dims(),
         params: run.params.clone(),
         loss,
         rows: run.rows(),
@@ -213,7 +244,7 @@ pub fn train(r: &TrainRequest, mut send: impl FnMut(Event) -> bool) {
     }
     let mut last_sent = Instant::now();
     let mut losses = Vec::new();
-    let pace = std::time::Duration::from_millis(r.pace.min(1000));
+    let pace = std::time::Duration::from_millis(r.pace.clamp(0.0, 1000.0) as u64);
     let why = loop {
         if run.epoch == run.epochs() {
             break "epochs";
@@ -250,9 +281,13 @@ pub fn train(r: &TrainRequest, mut send: impl FnMut(Event) -> bool) {
             std::thread::sleep(pace);
         }
     };
+    let warning = (loss > first).then(|| {
+        format!("the loss grew, from {first:.4e} to {loss:.4e}: the learning rate may be too large")
+    });
     send(Event::Done {
         epoch: run.epoch,
         loss,
         why,
+        warning,
     });
 }

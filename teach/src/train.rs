@@ -145,10 +145,15 @@ impl Data {
                 }
             };
             if row.len() != columns {
+                let numbers = |n: usize| match n {
+                    1 => "1 number".to_string(),
+                    n => format!("{n} numbers"),
+                };
                 return Err(format!(
-                    "line {} of the data has {} numbers; each row needs {columns}: {}",
+                    "line {} of the data has {}; each row needs {}: {}",
                     k + 1,
-                    row.len(),
+                    numbers(row.len()),
+                    numbers(columns),
                     names.join(", ")
                 ));
             }
@@ -258,6 +263,27 @@ impl Run {
         total / self.inputs.len() as f64
     }
 
+    /// An error when the loss cannot be taken of the outputs at the current parameters:
+    /// cross-entropy of an output outside (0, 1).
+    pub fn check_outputs(&self) -> Result<(), String> {
+        if self.settings.loss != Loss::CrossEntropy {
+            return Ok(());
+        }
+        for (k, x) in self.inputs.iter().enumerate() {
+            let y = self
+                .model
+                .evaluate(x, &self.params, |y| (0.0, vec![0.0; y.len()]))
+                .output;
+            if let Some(bad) = y.iter().find(|y| !(**y > 0.0 && **y < 1.0)) {
+                return Err(format!(
+                    "cross-entropy needs outputs between 0 and 1 (a sigmoid's, say); the network gives {bad} for row {}: end it in sigmoid(…), or use ½(y − t)²",
+                    k + 1
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// One pass over the data in order, a step per mini-batch; the mean loss after it. An
     /// error, with the parameters of before the pass kept, when a parameter or the loss
     /// stops being finite.
@@ -291,7 +317,9 @@ impl Run {
         self.epoch += 1;
         let mean = self.loss();
         if !mean.is_finite() || self.params.iter().flatten().any(|p| !p.is_finite()) {
+            let outputs = self.check_outputs();
             self.params = before;
+            outputs.map_err(|e| format!("in epoch {}, {e}", self.epoch))?;
             return Err(format!(
                 "the loss became {mean} in epoch {}: the parameters shown are those before it; lower the learning rate",
                 self.epoch
@@ -313,5 +341,19 @@ impl Run {
     /// The parameters' names.
     pub fn names(&self) -> Vec<String> {
         self.model.params().into_iter().map(|a| a.name).collect()
+    }
+
+    /// The parameters' dimensions.
+    pub fn params_dims(&self) -> Vec<Vec<usize>> {
+        self.model.params().into_iter().map(|a| a.dims).collect()
+    }
+
+    /// The inputs' names and dimensions.
+    pub fn inputs_dims(&self) -> Vec<(String, Vec<usize>)> {
+        self.model
+            .inputs()
+            .into_iter()
+            .map(|a| (a.name, a.dims))
+            .collect()
     }
 }

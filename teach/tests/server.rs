@@ -148,20 +148,52 @@ fn mistakes_come_back_with_their_places() {
     assert_eq!(e["status"], "error");
     assert_eq!(
         e["marks"],
-        json!([{ "message": "unknown function `sigmod`; did you mean `sigmoid`?", "start": 17, "end": 23 }])
+        json!([{
+            "message": "unknown function `sigmod`; did you mean `sigmoid`?",
+            "field": "network",
+            "start": 17,
+            "end": 23
+        }])
     );
     assert!(e["message"]
         .as_str()
         .unwrap()
         .starts_with("error: unknown function `sigmod`"));
-    // Values that are no arguments, and text that is too long, are messages too.
+    // A misspelt binding is marked in the bindings.
+    let e = explain(json!({ "network": "y = f1(w·x)", "with": "f1 = sigmoud" }));
+    assert_eq!(e["marks"][0]["field"], "bindings");
+    assert_eq!(e["marks"][0]["start"], 5);
+    // Values of names the network does not have are left out, not refused: the network
+    // changes under them as it is typed.
     let e = explain(json!({ "network": "y = w·x", "at": "v = 1" }));
+    assert_eq!(e["status"], "ok");
+    // A seed of the wrong shape, and text that is too long, are messages.
+    let e = explain(json!({ "network": "y = w·x", "seed": "[1, 0]" }));
     assert_eq!(e["status"], "error");
     let e = explain(json!({ "network": "y = w·x + ".repeat(5_000) }));
     assert_eq!(
         e["message"],
         "the network is 50000 characters long; the page takes at most 20000"
     );
+}
+
+/// Deep nesting, far inside the size limit, gets an answer: the engine grows its stack on the
+/// server's worker threads (2 MB each), which a few hundred parentheses used to overflow,
+/// taking the server down.
+#[test]
+fn deep_nesting_is_answered() {
+    let parens = format!("y = {}w·x{}", "(".repeat(400), ")".repeat(400));
+    assert_eq!(explain(json!({ "network": parens }))["status"], "ok");
+    let mut tanh = "x".to_string();
+    for k in 0..300 {
+        tanh = format!("tanh(w{k}·{tanh})");
+    }
+    let network = format!("y = {tanh}");
+    assert_eq!(explain(json!({ "network": network }))["status"], "ok");
+    let request = json!({ "network": network, "data": "1 0.5", "epochs": 2 });
+    let (status, body) = http("POST", "/api/train", &request.to_string());
+    assert_eq!(status, 200);
+    assert!(body.contains("\"event\":\"done\""), "{body}");
 }
 
 /// A training run streamed as server-sent events, to its end.

@@ -15,10 +15,10 @@ fn preset(key: &str) -> TrainRequest {
         loss: p.loss.into(),
         optimizer: p.optimizer.into(),
         rate: p.rate,
-        epochs: p.epochs,
-        batch: p.batch,
-        seed: 1,
-        pace: 0,
+        epochs: p.epochs as f64,
+        batch: p.batch as f64,
+        seed: 1.0,
+        pace: 0.0,
     }
 }
 
@@ -45,10 +45,14 @@ fn result(events: &[Event]) -> (Vec<String>, Vec<Vec<f64>>, f64) {
             _ => None,
         })
         .unwrap();
-    let Some(Event::Done { loss, why, .. }) = events.last() else {
+    let Some(Event::Done {
+        loss, why, warning, ..
+    }) = events.last()
+    else {
         panic!("no end: {:#?}", events.last())
     };
     assert_eq!(*why, "epochs");
+    assert_eq!(*warning, None);
     (names.clone(), params, *loss)
 }
 
@@ -93,7 +97,7 @@ fn the_circuit_recovers_its_weights() {
 fn a_diverging_run_stops_with_the_last_good_parameters() {
     let mut r = preset("four-points");
     r.rate = 1.0;
-    r.epochs = 10_000;
+    r.epochs = 10_000.0;
     let events = events(&r);
     let Some(Event::Error { errors, params }) = events.last() else {
         panic!("{:#?}", events.last())
@@ -122,7 +126,7 @@ fn mistakes_are_messages() {
     r.data = "x, t\n1, 2\n3".into();
     assert_eq!(
         message(r).message,
-        "line 3 of the data has 1 numbers; each row needs 2: x, t (the target)"
+        "line 3 of the data has 1 number; each row needs 2 numbers: x, t (the target)"
     );
     let mut r = preset("xor");
     r.loss = "hinge".into();
@@ -130,6 +134,24 @@ fn mistakes_are_messages() {
         message(r).message,
         "unknown loss `hinge`; the losses are squared, cross-entropy, output"
     );
+    let mut r = preset("four-points");
+    r.epochs = 2.5;
+    assert_eq!(
+        message(r).message,
+        "the number of epochs must be a whole number from 1 to 100000, not 2.5"
+    );
+    // Cross-entropy takes probabilities: outputs and targets in (0, 1).
+    let mut r = preset("four-points");
+    r.loss = "cross-entropy".into();
+    assert_eq!(
+        message(r).message,
+        "cross-entropy needs targets from 0 to 1 (a probability); row 1 has 10.1"
+    );
+    let mut r = preset("xor");
+    r.network = "y = w·x1 + v·x2".into();
+    assert!(message(r).message.starts_with(
+        "cross-entropy needs outputs between 0 and 1 (a sigmoid's, say); the network gives "
+    ));
     let mut r = preset("four-points");
     r.at = "v = 1".into();
     assert_eq!(
@@ -142,11 +164,26 @@ fn mistakes_are_messages() {
 #[test]
 fn a_run_stops_when_the_page_goes() {
     let mut r = preset("xor");
-    r.epochs = 100_000;
+    r.epochs = 100_000.0;
     let mut sent = 0;
     train(&r, |_| {
         sent += 1;
         sent < 3
     });
     assert_eq!(sent, 3);
+}
+
+/// A run whose loss ends above where it started says so, though nothing overflowed.
+#[test]
+fn a_loss_that_grows_is_pointed_out() {
+    let mut r = preset("four-points");
+    r.rate = 0.07;
+    r.epochs = 20.0;
+    let events = events(&r);
+    let Some(Event::Done { warning, loss, .. }) = events.last() else {
+        panic!("{:#?}", events.last())
+    };
+    assert!(loss.is_finite());
+    let warning = warning.as_deref().unwrap();
+    assert!(warning.starts_with("the loss grew, from "), "{warning}");
 }

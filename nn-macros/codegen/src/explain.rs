@@ -19,6 +19,7 @@
 //! assert!(e.dot.starts_with("digraph"));
 //! ```
 
+mod failure;
 mod model;
 mod picture;
 mod point;
@@ -27,6 +28,8 @@ mod value;
 mod walk;
 
 use crate::{compile, emit};
+use failure::failure;
+pub use failure::{Failure, Field, Mark};
 pub use model::{Argument, Evaluation, Model};
 pub use picture::{NodeKind, Picture, PictureEdge, PictureNode};
 use point::{Arguments, Point};
@@ -51,12 +54,23 @@ pub struct Request {
     /// Values of arguments for the numbers: a number, or a list for a vector (`[1, 2]`) or a
     /// matrix row by row (`[[1, 2], [3, 4]]`); one number fills a whole vector or matrix.
     /// Arguments not given are 0.5 (every element), and the numbers say so; a name that is no
-    /// argument of the network is an error.
+    /// argument of the network is an error, unless [`Request::skip_other_values`].
     pub at: Vec<(String, Value)>,
-    /// ∂L/∂output to start the backward pass from (default 1).
-    pub seed: Option<f64>,
+    /// Values in [`Request::at`] of names that are no arguments are left out, and the numbers
+    /// say so, instead of refused: what a page wants whose network changes under its values.
+    pub skip_other_values: bool,
+    /// ∂L/∂output to start the backward pass from: a number for every element (default 1),
+    /// or a list of the output's shape (`[1, 0, 0]`: the gradients of the first element).
+    pub seed: Option<Value>,
     /// The function's name (default `network`).
     pub name: Option<String>,
+}
+
+impl Request {
+    /// The characters of the text it holds: what the stack it needs grows with.
+    fn chars(&self) -> usize {
+        self.body.chars().count() + self.with.chars().count()
+    }
 }
 
 /// The explanation.
@@ -88,42 +102,6 @@ pub struct Explanation {
     pub walk: Vec<WalkStep>,
 }
 
-/// Why a request could not be explained.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Failure {
-    /// The compiler's messages, each with the line it points into and `^` under the
-    /// offending tokens, as rustc shows them.
-    pub message: String,
-    /// Where the errors point in [`Request::body`], when they point into the text given.
-    pub marks: Vec<Mark>,
-}
-
-/// One error and the characters of [`Request::body`] it points at.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Mark {
-    /// The error's message.
-    pub message: String,
-    /// Its first character (counted in `char`s from 0).
-    pub start: usize,
-    /// One past its last character.
-    pub end: usize,
-}
-
-impl From<String> for Failure {
-    fn from(message: String) -> Failure {
-        Failure {
-            message,
-            marks: Vec::new(),
-        }
-    }
-}
-
-impl From<&str> for Failure {
-    fn from(message: &str) -> Failure {
-        message.to_string().into()
-    }
-}
-
 /// Compiles the request's network and explains it; the error is the compiler's message.
 pub fn explain(request: &Request) -> Result<Explanation, String> {
     explain_marked(request).map_err(|f| f.message)
@@ -132,8 +110,10 @@ pub fn explain(request: &Request) -> Result<Explanation, String> {
 /// [`explain`], with the error's places in the request's text: what a page that underlines
 /// them needs.
 pub fn explain_marked(request: &Request) -> Result<Explanation, Failure> {
-    let source = source::network_source(request)?;
-    crate::stack::grown(&source.item.clone(), || explained(request, source))
+    crate::stack::grown_for_text(request.chars(), || {
+        let source = source::network_source(request)?;
+        explained(request, source)
+    })
 }
 
 /// The explanation of a network read from the request.
@@ -175,7 +155,7 @@ fn explained(request: &Request, source: Source) -> Result<Explanation, Failure> 
         .map(|&id| compiled.names.of(id).to_string())
         .collect();
     let (point, numbers) = if customs.is_empty() {
-        let point = Point::evaluate(&compiled, arguments, request.seed);
+        let point = Point::evaluate(&compiled, arguments, request.seed.as_ref())?;
         let numbers = point.numbers(&compiled);
         (Some(point), numbers)
     } else {
@@ -200,62 +180,4 @@ fn explained(request: &Request, source: Source) -> Result<Explanation, Failure> 
         picture,
         walk,
     })
-}
-
-/// The compiler's errors, as text and as places in the request.
-fn failure(e: &syn::Error, source: &Source, request: &Request) -> Failure {
-    let marks = e
-        .clone()
-        .into_iter()
-        .filter_map(|e| {
-            let at = |p: proc_macro2::LineColumn| {
-                let line_start: usize = source
-                    .function
-                    .lines()
-                    .take(p.line.checked_sub(1)?)
-                    .map(|l| l.chars().count() + 1)
-                    .sum();
-                source.in_request(request, line_start + p.column)
-            };
-            let start = at(e.span().start())?;
-            let end = at(e.span().end()).filter(|&end| end > start);
-            Some(Mark {
-                message: e.to_string(),
-                start,
-                end: end.unwrap_or(start + 1),
-            })
-        })
-        .collect();
-    Failure {
-        message: render_errors(e, &source.function),
-        marks,
-    }
-}
-
-/// Every error with where it points in `source` (the `fn` the request stands for), as rustc
-/// shows it: the line, and `^` under the offending tokens (no line number: `source` is the
-/// network as compiled, without the pasted attribute and imports).
-fn render_errors(e: &syn::Error, source: &str) -> String {
-    e.clone()
-        .into_iter()
-        .map(|e| {
-            let (start, end) = (e.span().start(), e.span().end());
-            let line = start
-                .line
-                .checked_sub(1)
-                .and_then(|k| source.lines().nth(k));
-            match line {
-                Some(line) => {
-                    let width = match end.line == start.line {
-                        true => end.column.saturating_sub(start.column).max(1),
-                        false => 1,
-                    };
-                    let under = format!("{}{}", " ".repeat(start.column), "^".repeat(width));
-                    format!("error: {e}\n   | {line}\n   | {under}")
-                }
-                None => format!("error: {e}"),
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
 }

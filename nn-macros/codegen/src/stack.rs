@@ -22,6 +22,15 @@ pub fn grown<R>(item: &TokenStream, f: impl FnOnce() -> R) -> R {
     stacker::maybe_grow(needed, needed, f)
 }
 
+/// Runs `f` with a stack large enough for a network typed as text of `chars` characters
+/// (the teaching tools: `explain`, and a server that runs it on threads of a small stack),
+/// on a new one when the current one has less left. Unlike [`grown`], small inputs are not
+/// assumed to fit: a few hundred nested parentheses overflow a 2 MB thread in a debug build.
+pub fn grown_for_text<R>(chars: usize, f: impl FnOnce() -> R) -> R {
+    let needed = chars.max(SMALL).saturating_mul(PER_TOKEN);
+    stacker::maybe_grow(needed, needed, f)
+}
+
 /// The number of tokens in a stream, groups' contents included.
 fn count(tokens: &TokenStream) -> usize {
     let mut n = 0;

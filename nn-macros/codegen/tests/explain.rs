@@ -7,7 +7,7 @@
 use std::process::Command;
 
 use nn_codegen::explain::{
-    explain, explain_marked, parse_values, NodeKind, Pass, Request, Value, WalkStep,
+    explain, explain_marked, parse_values, Field, NodeKind, Pass, Request, Value, WalkStep,
 };
 
 fn sigmoid(z: f64) -> f64 {
@@ -310,18 +310,18 @@ fn values_of_names_that_are_no_arguments_are_refused() {
     let err = explain(&request).unwrap_err();
     assert_eq!(
         err,
-        "`w4` (in --at) is no argument of the network; --at sets the arguments: x, w1, b1, w2, w3"
+        "`w4` is given a value but is no argument of the network; the arguments are x, w1, b1, w2, w3"
     );
     let mut request = chain();
     request.at.push(("a1".into(), Value::Number(1.0)));
     let err = explain(&request).unwrap_err();
     assert!(
-        err.starts_with("`a1` (in --at) is computed by the network"),
+        err.starts_with("`a1` is given a value but is computed by the network"),
         "{err}"
     );
     let mut request = chain();
     request.at.push(("x".into(), Value::Number(2.0)));
-    assert_eq!(explain(&request).unwrap_err(), "`x` is given twice in --at");
+    assert_eq!(explain(&request).unwrap_err(), "`x` is given a value twice");
 }
 
 #[test]
@@ -657,7 +657,7 @@ fn the_command_line_reads_vectors_and_refuses_unknown_names() {
         .unwrap();
     assert!(!bad.status.success());
     let err = String::from_utf8_lossy(&bad.stderr);
-    assert!(err.contains("`w9` (in --at) is no argument of the network; --at sets the arguments: x, w1, b1, w2, w3"), "{err}");
+    assert!(err.contains("`w9` is given a value but is no argument of the network; the arguments are x, w1, b1, w2, w3"), "{err}");
 }
 
 /// The characters of `text` from `mark.start` to `mark.end`.
@@ -795,4 +795,144 @@ fn unnamed_operations_belong_to_the_line_they_are_written_in() {
     assert_eq!(forward[0].line, forward[1].line);
     assert_eq!(forward[1].line.unwrap() + 1, forward[2].line.unwrap());
     assert!(forward.iter().all(|s| s.nodes.len() == 1));
+}
+
+/// A bracket without its partner is named where it is, not taken for another mistake: a
+/// name ending in a digit before `·` (`w3·f2`) is one name, not a number.
+#[test]
+fn unpaired_brackets_are_found() {
+    let failure = |body: &str| {
+        explain_marked(&Request {
+            body: body.into(),
+            ..Request::default()
+        })
+        .unwrap_err()
+    };
+    let body = "y = f3(w3·f2(w2·f1(w1·x + b1))";
+    let f = failure(body);
+    assert_eq!(
+        f.marks[0].message,
+        "this `(` is never closed: a `)` is missing"
+    );
+    assert_eq!(f.marks[0].start, 6);
+    let body = "y = f3(w3·f2(w2·f1(w1·x + b1))))";
+    let f = failure(body);
+    assert_eq!(
+        f.marks[0].message,
+        "this `)` closes nothing: one `)` too many, or its `(` is missing"
+    );
+    assert_eq!(f.marks[0].start, body.chars().count() - 1);
+    let body = "y = sigmoid(w·x]";
+    assert_eq!(
+        failure(body).marks[0].message,
+        "`]` closes the `(` opened at column 12: a bracket is missing or one too many"
+    );
+    // Balanced, with a `·` after `)`: that one is marked, not the one in `w3·f2`.
+    let body = "y = f3(w3·f2(x))·2";
+    let f = failure(body);
+    assert!(f.marks[0].message.starts_with("`·` cannot follow `)`"));
+    assert_eq!(marked(body, &f.marks[0]), "·");
+    assert_eq!(f.marks[0].start, 16);
+    // What the lexer refuses otherwise is marked where it says.
+    let body = "y = w·x²";
+    let f = failure(body);
+    assert_eq!(marked(body, &f.marks[0]), "²", "{f:?}");
+}
+
+/// A name joined to another by `·` is one name to Rust's lexer (`w2·sigmiod`): the mark is on
+/// the name the message is about, not the whole.
+#[test]
+fn marks_inside_names_joined_by_the_dot_are_narrowed() {
+    let body = "y = w2·sigmiod(w1·x)";
+    let f = explain_marked(&Request {
+        body: body.into(),
+        ..Request::default()
+    })
+    .unwrap_err();
+    assert_eq!(marked(body, &f.marks[0]), "sigmiod", "{f:?}");
+    assert!(
+        f.message
+            .ends_with("\n   |     y = w2·sigmiod(w1·x)\n   |            ^^^^^^^"),
+        "{}",
+        f.message
+    );
+}
+
+/// A mistake in the bindings points into the bindings.
+#[test]
+fn mistakes_in_the_bindings_are_marked_there() {
+    let with = "f1 = sigmoud, f2 = tanh";
+    let f = explain_marked(&Request {
+        body: "y = f2(f1(w·x))".into(),
+        with: with.into(),
+        ..Request::default()
+    })
+    .unwrap_err();
+    assert_eq!(f.marks.len(), 1, "{f:?}");
+    assert_eq!(f.marks[0].field, Field::Bindings);
+    assert_eq!(marked(with, &f.marks[0]), "sigmoud");
+    assert!(f.message.contains("\n   | f1 = sigmoud"), "{}", f.message);
+}
+
+/// A page whose network changes under its values leaves out the values of names the new
+/// network does not have, and says so.
+#[test]
+fn values_of_other_names_can_be_left_out() {
+    let e = explain(&Request {
+        body: "y = sigmoid(w·x + b)".into(),
+        at: values(&[("x", 1.0), ("w1", 0.5), ("w", 2.0)]),
+        skip_other_values: true,
+        ..Request::default()
+    })
+    .unwrap();
+    assert!(e
+        .numbers
+        .contains(&"w1: left out, it is no argument of this network".to_string()));
+    assert_eq!(number(&e.numbers, "w"), 2.0);
+}
+
+/// The seed may be a list: ∂L/∂y = [1, 0, 0] gives the gradients of the first output, where
+/// a softmax's sum of gradients (seed 1 everywhere) is zero.
+#[test]
+fn the_seed_picks_an_output() {
+    let request = |seed: Option<Value>| Request {
+        body: "fn p(x: [f64; 2], W: [[f64; 2]; 3]) -> [f64; 3] { y = softmax(W·x) }".into(),
+        at: vec![
+            ("x".into(), parse_values("x=[1, 2]").unwrap().remove(0).1),
+            (
+                "W".into(),
+                parse_values("W=[[0.1, 0.2], [0.3, -0.1], [0, 0.5]]")
+                    .unwrap()
+                    .remove(0)
+                    .1,
+            ),
+        ],
+        seed,
+        ..Request::default()
+    };
+    let all = explain(&request(None)).unwrap();
+    assert!(numbers(&all.numbers, "∂L/∂W")
+        .iter()
+        .all(|g| g.abs() < 1e-12));
+    let first = explain(&request(Some(
+        parse_values("s=[1, 0, 0]").unwrap().remove(0).1,
+    )))
+    .unwrap();
+    assert!(
+        first
+            .numbers
+            .contains(&"∂L/∂y = [1, 0, 0] (the seed)".to_string()),
+        "{:#?}",
+        first.numbers
+    );
+    // ∂y0/∂W[0][j] = y0 (1 − y0) x_j.
+    let y = numbers(&first.numbers, "y");
+    let dw = numbers(&first.numbers, "∂L/∂W");
+    assert!(close(dw[0], y[0] * (1.0 - y[0]) * 1.0), "{dw:?}");
+    assert!(close(dw[1], y[0] * (1.0 - y[0]) * 2.0), "{dw:?}");
+    let wrong = explain(&request(Some(
+        parse_values("s=[1, 0]").unwrap().remove(0).1,
+    )));
+    let wrong = wrong.unwrap_err();
+    assert!(wrong.contains("∂L/∂y (the seed)"), "{wrong}");
 }

@@ -30,8 +30,9 @@ Options:
   --at 'x=[1,2,3],W=[[1,2],[3,4]]'   a vector in brackets, a matrix row by row; one number
                                      fills a whole vector or matrix (quote the brackets
                                      for the shell)
-  --seed 1.0                         ∂L/∂output to start the backward pass from (for every
-                                     element of a vector output)
+  --seed 1.0 | --seed '[1,0,0]'      ∂L/∂output to start the backward pass from: a number
+                                     for every element of a vector output, or a list of
+                                     the output's shape
   --dot FILE                         write the computational graph as Graphviz DOT to FILE,
                                      a path from the current directory; Graphviz turns it
                                      into a picture: dot -Tsvg FILE > graph.svg
@@ -109,6 +110,7 @@ fn example(name: &str) -> Result<Request, String> {
             .map(|(n, v)| (n.to_string(), Value::Number(*v)))
             .collect(),
         seed: None,
+        skip_other_values: false,
         name: Some(name.to_string()),
     })
 }
@@ -121,7 +123,7 @@ struct Cli {
     with: Option<String>,
     inputs: Option<Vec<String>>,
     at: Vec<(String, Value)>,
-    seed: Option<f64>,
+    seed: Option<Value>,
     dot: Option<String>,
 }
 
@@ -147,8 +149,10 @@ impl Cli {
                 }
                 "--at" => cli.at.extend(parse_values(&value("values")?)?),
                 "--seed" => {
-                    let v = value("a number")?;
-                    cli.seed = Some(v.parse().map_err(|_| format!("`{v}` is not a number"))?);
+                    let v = value("a number or a list")?;
+                    let parsed = parse_values(&format!("seed={v}"))
+                        .map_err(|_| format!("`{v}` is not a number or a list of numbers"))?;
+                    cli.seed = parsed.into_iter().next().map(|(_, value)| value);
                 }
                 "--dot" => cli.dot = Some(value("a file name")?),
                 "--example" => cli.example = Some(value("a name")?),

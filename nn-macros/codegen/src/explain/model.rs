@@ -4,6 +4,7 @@
 use super::source;
 use super::value::Value;
 use super::{Failure, Request};
+use crate::ast::Shape;
 use crate::compiled::Compiled;
 use crate::eval::{self, Customs};
 use crate::graph::NodeId;
@@ -25,6 +26,8 @@ pub struct Argument {
     /// How many numbers each of its elements meets in a product: the columns of a matrix, 1
     /// otherwise (the fan-in a random start is scaled by).
     pub fan_in: usize,
+    /// Its dimensions: none for a number, `[n]` for a vector, `[rows, columns]` for a matrix.
+    pub dims: Vec<usize>,
 }
 
 /// The output, the loss and the gradients of one sample.
@@ -42,6 +45,10 @@ impl Model {
     /// Compiles the request's network; the error is the compiler's, or says that a network
     /// calling the user's own functions cannot be evaluated here.
     pub fn new(request: &Request) -> Result<Model, Failure> {
+        crate::stack::grown_for_text(request.chars(), || Model::compiled(request))
+    }
+
+    fn compiled(request: &Request) -> Result<Model, Failure> {
         let source = source::network_source(request)?;
         let compiled = crate::compile(source.attr.clone(), source.item.clone())
             .map_err(|e| super::failure(&e, &source, request))?;
@@ -64,8 +71,13 @@ impl Model {
                     name: self.compiled.names.of(id).to_string(),
                     elements: shape.elements(),
                     fan_in: match shape {
-                        crate::ast::Shape::Matrix(_, columns) => columns,
+                        Shape::Matrix(_, columns) => columns,
                         _ => 1,
+                    },
+                    dims: match shape {
+                        Shape::Scalar => Vec::new(),
+                        Shape::Vector(n) => vec![n],
+                        Shape::Matrix(rows, columns) => vec![rows, columns],
                     },
                 }
             })

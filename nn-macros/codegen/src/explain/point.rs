@@ -25,17 +25,24 @@ pub(super) struct Arguments {
     params: Vec<Vec<f64>>,
     /// The arguments not given, which are 0.5.
     pub defaults: Vec<NodeId>,
+    /// Names given values that are no arguments, left out (with [`Request::skip_other_values`]).
+    skipped: Vec<String>,
 }
 
 impl Arguments {
     pub(super) fn read(c: &Compiled, request: &Request) -> Result<Arguments, String> {
         let g = &c.graph;
         let arguments: Vec<NodeId> = g.inputs.iter().chain(&g.params).copied().collect();
+        let mut skipped = Vec::new();
         for (k, (name, _)) in request.at.iter().enumerate() {
             if request.at[..k].iter().any(|(n, _)| n == name) {
-                return Err(format!("`{name}` is given twice in --at"));
+                return Err(format!("`{name}` is given a value twice"));
             }
             if !arguments.iter().any(|&id| c.names.of(id) == name) {
+                if request.skip_other_values {
+                    skipped.push(name.clone());
+                    continue;
+                }
                 let names: Vec<&str> = arguments.iter().map(|&id| c.names.of(id)).collect();
                 let computed = g.ids().any(|id| c.names.value(id) == Some(name.as_str()));
                 let why = if computed {
@@ -44,7 +51,7 @@ impl Arguments {
                     "is no argument of the network"
                 };
                 return Err(format!(
-                    "`{name}` (in --at) {why}; --at sets the arguments: {}",
+                    "`{name}` is given a value but {why}; the arguments are {}",
                     names.join(", ")
                 ));
             }
@@ -74,6 +81,7 @@ impl Arguments {
             inputs,
             params,
             defaults,
+            skipped,
         })
     }
 }
@@ -84,23 +92,33 @@ pub(super) struct Point {
     pub values: PerNode<Vec<f64>>,
     /// Every node's gradient.
     pub gradients: eval::Gradients,
-    seed: f64,
+    seed: Vec<f64>,
     defaults: Vec<NodeId>,
+    skipped: Vec<String>,
 }
 
 impl Point {
-    pub(super) fn evaluate(c: &Compiled, arguments: Arguments, seed: Option<f64>) -> Point {
+    /// The values and gradients at the arguments; an error for a seed not of the output's
+    /// shape.
+    pub(super) fn evaluate(
+        c: &Compiled,
+        arguments: Arguments,
+        seed: Option<&Value>,
+    ) -> Result<Point, String> {
         let g = &c.graph;
         let values = eval::forward(g, &arguments.inputs, &arguments.params, &Customs::NONE);
-        let seed = seed.unwrap_or(1.0);
-        let seeds = vec![seed; g.shape(g.output).elements()];
-        let gradients = eval::backward(g, &c.backward, &values, &seeds, &Customs::NONE);
-        Point {
+        let output = c.names.of(g.output);
+        let seed = seed
+            .unwrap_or(&Value::Number(1.0))
+            .elements(&format!("∂L/∂{output} (the seed)"), g.shape(g.output))?;
+        let gradients = eval::backward(g, &c.backward, &values, &seed, &Customs::NONE);
+        Ok(Point {
             values,
             gradients,
             seed,
             defaults: arguments.defaults,
-        }
+            skipped: arguments.skipped,
+        })
     }
 
     /// A node's value as the numbers show it: `0.5`, `[0.1, 0.2]`.
@@ -131,16 +149,18 @@ impl Point {
                 }
             }
         }
-        let every = if g.shape(g.output).elements() > 1 {
-            " for every element"
-        } else {
-            ""
+        for name in &self.skipped {
+            lines.push(format!(
+                "{name}: left out, it is no argument of this network"
+            ));
+        }
+        let same = self.seed.iter().all(|&s| s == self.seed[0]);
+        let seed = match (self.seed.len(), same) {
+            (1, _) => number(self.seed[0]),
+            (_, true) => format!("{} for every element", number(self.seed[0])),
+            (_, false) => list(&self.seed, g.shape(g.output), SHOWN),
         };
-        lines.push(format!(
-            "∂L/∂{} = {}{every} (the seed)",
-            c.names.of(g.output),
-            number(self.seed)
-        ));
+        lines.push(format!("∂L/∂{} = {seed} (the seed)", c.names.of(g.output)));
         for step in &c.backward.steps {
             let id = step.node;
             let what = match step.target {

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
 
-use super::{Failure, Mark, Request};
+use super::{Failure, Field, Mark, Request};
 use crate::func::Builtin;
 
 /// What a request compiles: the attribute and the `fn` item, the item as text, and where
@@ -17,6 +17,9 @@ pub(super) struct Source {
     pub item: TokenStream,
     /// The `fn` item as text: what spans point into.
     pub function: String,
+    /// The bindings as compiled (the attribute's arguments as text): where spans of the
+    /// attribute point into.
+    pub bindings: String,
     /// The network as read from the request, without a pasted attribute and imports.
     body: String,
     /// The character at which `body` starts in `function`.
@@ -91,11 +94,13 @@ pub(super) fn network_source(request: &Request) -> Result<Source, Failure> {
             text: format!("inputs({})", inputs.join(", ")),
         });
     }
-    let attr: TokenStream = bindings.to_string().parse().map_err(|e| format!("{e}"))?;
+    let bindings = bindings.to_string();
+    let attr: TokenStream = bindings.parse().map_err(|e| format!("{e}"))?;
     Ok(Source {
         attr,
         item,
         function,
+        bindings,
         body,
         body_at,
     })
@@ -104,43 +109,135 @@ pub(super) fn network_source(request: &Request) -> Result<Source, Failure> {
 /// What comes between a wrapped body's signature and the body.
 const WRAPPED_BODY: &str = "{\n    ";
 
-/// Why `text` is not Rust tokens, as the macro says it where rustc's lexer lets it: a `·` after
-/// `)` or a number, a look-alike of `·`; else the lexer's own words.
+/// Why `text` is not Rust tokens, as the macro says it where rustc's lexer lets it: a bracket
+/// without its partner, a `·` after `)` or a number, a look-alike of `·`; else the lexer's own
+/// words, at the place it names.
 fn not_tokens(request: &Request, text: &str, error: &proc_macro2::LexError) -> Failure {
     let chars: Vec<char> = text.chars().collect();
+    let at = |k: usize, why: String| located(request, text, &chars, k, why);
+    if let Some((k, why)) = unpaired_bracket(&chars) {
+        return at(k, why);
+    }
     for (k, &c) in chars.iter().enumerate() {
-        let before = chars[..k].iter().rev().find(|c| !c.is_whitespace());
         let why = match c {
             '⋅' | '∙' => format!(
                 "`{c}` (U+{:04X}) is not the lecture's `·` (U+00B7, middle dot), which Rust accepts inside names: write `·`",
                 c as u32
             ),
-            '·' if matches!(before, Some(')' | ']')) || before.is_some_and(char::is_ascii_digit) => {
+            '·' if after_bracket_or_number(&chars[..k]) => {
                 "`·` cannot follow `)` or a number in Rust (its lexer reads it as `.`): write `*` there, or name the value with `let` and write `name·…`".to_string()
             }
             _ => continue,
         };
-        // The line of `text` holding the character, and the character's column in it.
-        let line_start = chars[..k]
-            .iter()
-            .rposition(|&c| c == '\n')
-            .map_or(0, |p| p + 1);
-        let line: String = chars[line_start..]
-            .iter()
-            .take_while(|&&c| c != '\n')
-            .collect();
-        let under = " ".repeat(k - line_start);
-        let marks = in_request(&request.body, text, k).map(|start| Mark {
-            message: why.clone(),
-            start,
-            end: start + 1,
-        });
-        return Failure {
-            message: format!("error: {why}\n   | {line}\n   | {under}^"),
-            marks: marks.into_iter().collect(),
-        };
+        return at(k, why);
+    }
+    // The lexer's place: its span's line and column in `text`.
+    let place = error.span().start();
+    let k = text
+        .split('\n')
+        .take(place.line.saturating_sub(1))
+        .map(|l| l.chars().count() + 1)
+        .sum::<usize>()
+        + place.column;
+    if place.line >= 1 && k < chars.len() {
+        return at(k, format!("Rust cannot read the network here: {error}"));
     }
     format!("the network `{text}` is not valid Rust tokens: {error}").into()
+}
+
+/// The error `why` at character `k` of `text`: the line and a `^` under it, and its mark in
+/// the request's text.
+fn located(request: &Request, text: &str, chars: &[char], k: usize, why: String) -> Failure {
+    let line_start = chars[..k]
+        .iter()
+        .rposition(|&c| c == '\n')
+        .map_or(0, |p| p + 1);
+    let line: String = chars[line_start..]
+        .iter()
+        .take_while(|&&c| c != '\n')
+        .collect();
+    let under = " ".repeat(k - line_start);
+    let marks = in_request(&request.body, text, k).map(|start| Mark {
+        message: why.clone(),
+        field: Field::Network,
+        start,
+        end: start + 1,
+    });
+    Failure {
+        message: format!("error: {why}\n   | {line}\n   | {under}^"),
+        marks: marks.into_iter().collect(),
+    }
+}
+
+/// The first bracket without its partner: a closing one with no opening one before it, one
+/// that closes another kind, or an opening one never closed (`//` comments skipped).
+fn unpaired_bracket(chars: &[char]) -> Option<(usize, String)> {
+    let mut open: Vec<(usize, char)> = Vec::new();
+    let mut k = 0;
+    while k < chars.len() {
+        let c = chars[k];
+        if c == '/' && chars.get(k + 1) == Some(&'/') {
+            k = chars[k..]
+                .iter()
+                .position(|&c| c == '\n')
+                .map_or(chars.len(), |p| k + p);
+            continue;
+        }
+        let partner = match c {
+            ')' => Some('('),
+            ']' => Some('['),
+            '}' => Some('{'),
+            '(' | '[' | '{' => {
+                open.push((k, c));
+                None
+            }
+            _ => None,
+        };
+        if let Some(partner) = partner {
+            match open.pop() {
+                Some((_, o)) if o == partner => {}
+                Some((at, o)) => {
+                    return Some((k, format!("`{c}` closes the `{o}` opened at column {}: a bracket is missing or one too many", at + 1)))
+                }
+                None => return Some((k, format!("this `{c}` closes nothing: one `{c}` too many, or its `{partner}` is missing"))),
+            }
+        }
+        k += 1;
+    }
+    open.pop().map(|(k, c)| {
+        let close = match c {
+            '(' => ')',
+            '[' => ']',
+            _ => '}',
+        };
+        (
+            k,
+            format!("this `{c}` is never closed: a `{close}` is missing"),
+        )
+    })
+}
+
+/// Whether `before` (the text before a `·`) ends in `)`, `]` or a number, which Rust's lexer
+/// does not let a `·` follow; a name ending in a digit (`w3·f2` is one name) is fine.
+fn after_bracket_or_number(before: &[char]) -> bool {
+    let text: Vec<char> = before
+        .iter()
+        .rev()
+        .skip_while(|c| c.is_whitespace())
+        .copied()
+        .collect();
+    match text.first() {
+        Some(')' | ']') => true,
+        Some(c) if c.is_ascii_digit() => {
+            // The token it ends: a number when it starts with a digit.
+            let token: Vec<&char> = text
+                .iter()
+                .take_while(|c| c.is_alphanumeric() || **c == '_' || **c == '·' || **c == '.')
+                .collect();
+            token.last().is_some_and(|c| c.is_ascii_digit())
+        }
+        _ => false,
+    }
 }
 
 /// The function for a body of `let` statements and an output: its free names are the
