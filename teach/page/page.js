@@ -113,7 +113,11 @@ function show(e) {
   lines($("derivation"), e.derivation);
   lines($("numbers"), e.numbers);
   drawCode(e.source);
-  drawGraph(e.graph);
+  // The engine's graph, each node at its place (the server's layout).
+  drawGraph({
+    nodes: e.picture.nodes.map((n, k) => ({ ...n, ...e.places[k] })),
+    edges: e.picture.edges,
+  });
   showStep();
 }
 
@@ -157,9 +161,10 @@ function nodeLines(n) {
   const out = [{ text: n.label, cls: "name" }];
   if (n.shape) out.push({ text: n.shape, cls: "shape" });
   if (n.value !== null && n.value !== undefined) out.push({ text: n.value, cls: "value" });
-  if (n.gradient !== null && n.gradient !== undefined) {
-    out.push({ text: n.gradient_name + " =", cls: "gradient" });
-    out.push({ text: n.gradient, cls: "gradient" });
+  if (n.gradient) {
+    const [name, value] = n.gradient; // ∂L/∂name and its value
+    out.push({ text: name + " =", cls: "gradient" });
+    out.push({ text: value, cls: "gradient" });
   }
   return out;
 }

@@ -6,7 +6,7 @@
 use nn_codegen::explain::Picture;
 
 /// A node's place: its column and its row within the column (both from 0).
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
 pub struct Place {
     /// The column: 0 for the first arguments, one more than the deepest operand for an
     /// operation; an argument or a constant sits in the column just before its first user.

@@ -15,7 +15,7 @@ use tokio::sync::{mpsc, Semaphore};
 use tokio_stream::wrappers::ReceiverStream;
 use tokio_stream::StreamExt as _;
 
-use crate::api::{self, Errors, ExplainReply, ExplainRequest};
+use crate::api::{self, ExplainReply, ExplainRequest};
 use crate::limits;
 use crate::presets::PRESETS;
 use crate::session::{self, Event, TrainRequest};
@@ -70,10 +70,7 @@ async fn file(text: &'static str, kind: &'static str) -> Response {
 
 /// An error reply in the shape of the explanation's.
 fn refused(message: String) -> Json<ExplainReply> {
-    Json(ExplainReply::Error(Errors {
-        message,
-        marks: Vec::new(),
-    }))
+    Json(ExplainReply::Error(message.into()))
 }
 
 async fn explain(State(shared): State<Shared>, Json(request): Json<ExplainRequest>) -> Response {
@@ -112,10 +109,7 @@ async fn train(
             let busy = "the server is busy with other runs; try again in a moment".to_string();
             let _ = tx
                 .send(Event::Error {
-                    errors: Errors {
-                        message: busy,
-                        marks: Vec::new(),
-                    },
+                    errors: busy.into(),
                     params: None,
                 })
                 .await;

@@ -3,10 +3,10 @@
 
 use std::time::Instant;
 
-use nn_codegen::explain::{parse_values, Argument, Model};
+use nn_codegen::explain::{parse_values, Argument, Failure, Model};
 use serde::{Deserialize, Serialize};
 
-use crate::api::{self, Errors};
+use crate::api;
 use crate::limits;
 use crate::train::{column_names, Data, Loss, Optimizer, Run, Settings};
 
@@ -112,7 +112,7 @@ pub enum Event {
     Error {
         /// What went wrong.
         #[serde(flatten)]
-        errors: Errors,
+        errors: Failure,
         /// The last good parameters when the run had started.
         params: Option<Vec<Vec<f64>>>,
     },
@@ -121,10 +121,7 @@ pub enum Event {
 impl Event {
     fn error(message: String) -> Event {
         Event::Error {
-            errors: Errors {
-                message,
-                marks: Vec::new(),
-            },
+            errors: message.into(),
             params: None,
         }
     }
@@ -151,14 +148,12 @@ fn prepare(r: &TrainRequest) -> Result<Run, Event> {
         with: r.with.clone(),
         ..Default::default()
     };
-    let request = api::request(&explain).map_err(|f| Event::Error {
-        errors: api::errors(f),
+    let failed = |errors: Failure| Event::Error {
+        errors,
         params: None,
-    })?;
-    let model = Model::new(&request).map_err(|f| Event::Error {
-        errors: api::errors(f),
-        params: None,
-    })?;
+    };
+    let request = api::request(&explain).map_err(failed)?;
+    let model = Model::new(&request).map_err(failed)?;
     let checked = || -> Result<(Data, Vec<Vec<f64>>, Settings), String> {
         limits::length("data", &r.data, limits::DATA_CHARS)?;
         limits::length("values", &r.at, limits::NETWORK_CHARS)?;

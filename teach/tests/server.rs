@@ -126,13 +126,13 @@ fn the_chain_is_explained() {
         numbers.contains(&"∂L/∂w1 = -0.00329115 (parameter)"),
         "{numbers:?}"
     );
-    let w1 = e["graph"]["nodes"]
+    let w1 = e["picture"]["nodes"]
         .as_array()
         .unwrap()
         .iter()
         .find(|n| n["label"] == "w1")
         .unwrap();
-    assert_eq!(w1["gradient"], "-0.00329115");
+    assert_eq!(w1["gradient"], json!(["∂L/∂w1", "-0.00329115"]));
     assert_eq!(w1["kind"], "param");
     // Seven forward steps (w1·x, a1, f1, a2, f2, a3, y); ten backward ones (a3, w3, f2, a2, w2, f1, a1, b1, w1, x), each
     // with its line.

@@ -74,6 +74,7 @@ impl Request {
 }
 
 /// The explanation.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Clone, Debug)]
 pub struct Explanation {
     /// The function that was compiled: the body wrapped in a signature, or the `fn` item

@@ -5,6 +5,7 @@ use super::source::Source;
 use super::Request;
 
 /// Why a request could not be explained.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Failure {
     /// The compiler's messages, each with the line it points into and `^` under the
@@ -15,6 +16,7 @@ pub struct Failure {
 }
 
 /// One error and the characters it points at, in [`Request::body`] or [`Request::with`].
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Mark {
     /// The error's message.
@@ -43,6 +45,8 @@ impl From<&str> for Failure {
 }
 
 /// Which text of the request a mark points into.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Field {
     /// The network, [`Request::body`].

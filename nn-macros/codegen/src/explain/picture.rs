@@ -22,6 +22,8 @@ const SHOWN: usize = 4;
 const EXPRESSION: usize = 28;
 
 /// What a node of the graph stands for.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NodeKind {
     /// A data argument.
@@ -37,6 +39,7 @@ pub enum NodeKind {
 }
 
 /// One node of the computational graph.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Clone, Debug)]
 pub struct PictureNode {
     /// The node's number (`n3` in DOT), the same in [`PictureEdge`] and [`super::WalkStep`].
@@ -54,6 +57,7 @@ pub struct PictureNode {
 }
 
 /// One edge child → parent of the computational graph, in the direction of the forward pass.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Clone, Debug)]
 pub struct PictureEdge {
     /// The operand's node.
@@ -70,6 +74,7 @@ pub struct PictureEdge {
 
 /// The computational graph as data, nodes in the order of the forward pass: what the DOT
 /// text and the teaching page draw.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Clone, Debug, Default)]
 pub struct Picture {
     /// The nodes the output or the gradients need.

@@ -8,6 +8,8 @@ use crate::graph::NodeId;
 use crate::text::Text;
 
 /// Which pass a step belongs to.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Pass {
     /// The forward pass: a value.
@@ -17,6 +19,7 @@ pub enum Pass {
 }
 
 /// One step of a pass.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Clone, Debug)]
 pub struct WalkStep {
     /// Its pass.
