@@ -128,6 +128,13 @@ async fn type_into(c: &Client, id: &str, text: &str) {
     field.send_keys(text).await.unwrap();
 }
 
+/// The text of the element `css` selects.
+async fn text_of(c: &Client, css: &str) -> String {
+    let element = c.find(Locator::Css(css)).await;
+    let element = element.unwrap_or_else(|e| panic!("no `{css}` on the page: {e}"));
+    element.text().await.unwrap()
+}
+
 async fn screenshot(c: &Client, name: &str) {
     let png = c.screenshot().await.unwrap();
     let path = root().join("docs/teach").join(name);
@@ -201,32 +208,14 @@ async fn the_page_explains_trains_and_underlines() {
     for _ in 0..8 {
         next.click().await.unwrap();
     }
-    let step = c
-        .find(Locator::Id("step-text"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let step = text_of(&c, "#step-text").await;
     assert!(step.starts_with("Backward 1/10: ∂L/∂a3 = "), "{step}");
-    let code = c
-        .find(Locator::Css("#code li.active"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let code = text_of(&c, "#code li.active").await;
     assert!(
         code.contains("let dl_da3 = dl_dy * y * (1.0 - y);"),
         "{code}"
     );
-    let node = c
-        .find(Locator::Css("#graph .node.active"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let node = text_of(&c, "#graph .node.active").await;
     assert!(node.contains("a3 = ·"), "{node}");
     screenshot(&c, "chain.png").await;
 
@@ -239,13 +228,7 @@ async fn the_page_explains_trains_and_underlines() {
     )
     .await;
     assert_eq!(marked, "sigmod");
-    let errors = c
-        .find(Locator::Id("errors"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let errors = text_of(&c, "#errors").await;
     assert!(
         errors.starts_with("error: unknown function `sigmod`; did you mean `sigmoid`?"),
         "{errors}"
@@ -281,13 +264,7 @@ async fn the_page_explains_trains_and_underlines() {
     .await;
     let loss = loss.as_f64().unwrap();
     assert!(loss < 0.01, "XOR ended at loss {loss}");
-    let params = c
-        .find(Locator::Css("#params tbody"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let params = text_of(&c, "#params tbody").await;
     assert!(params.contains("w11"), "{params}");
     c.execute(
         "document.getElementById('train-section').scrollIntoView();",
