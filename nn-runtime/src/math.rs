@@ -33,6 +33,7 @@
 use num_traits::Float;
 
 pub mod batch;
+pub mod conv;
 #[cfg(feature = "fast-activations")]
 pub mod fast;
 mod trig;

@@ -1,9 +1,11 @@
 //! A trained network as a `#![no_std]` static library, the way firmware embeds one.
 //!
 //! [`tiny`](fn@tiny) is a `#[network]`; its trained weights are the `const` [`TRAINED`], printed by
-//! `nn::weights::rust_source` from a training run (`tests/trained.rs` repeats that run). Two
-//! C functions are exported: [`nn_tiny_infer`] (inference with the embedded weights) and
-//! [`nn_tiny_train_step`] (one SGD step of the runtime's `Trainer` on caller-owned weights).
+//! `nn::weights::rust_source` from a training run (`tests/trained.rs` repeats that run). Three
+//! C functions are exported: [`nn_tiny_infer`] (inference with the embedded weights),
+//! [`nn_tiny_train_step`] (one SGD step of the runtime's `Trainer` on caller-owned weights)
+//! and [`nn_conv_features`] (a convolutional feature extractor of the runtime's kernels:
+//! conv1d, channel bias, ReLU, max pooling, flatten).
 //!
 //! `tests/symbols.rs` builds this crate as a static library in release, with
 //! `panic = "abort"` and `--cfg nn_staticlib` (which adds the panic handler), and checks its
@@ -65,4 +67,27 @@ pub extern "C" fn nn_tiny_train_step(weights: &mut [f32; 4], x: f32, y: f32, lr:
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
     loop {}
+}
+
+/// The features a small 1-D CNN computes from a signal of 40 samples (the length of MNIST-1D):
+/// a bank of 4 kernels of 5 taps, stride 2 and padding 2 (20 outputs per channel), a bias per
+/// channel, ReLU, max pooling over pairs, flattened: 4 × 10 = 40 features. The weights are the
+/// caller's (`kernel`: 4 × 5, `bias`: 4).
+#[allow(unsafe_code)]
+#[no_mangle]
+pub extern "C" fn nn_conv_features(
+    x: &[f32; 40],
+    kernel: &[[f32; 5]; 4],
+    bias: &[f32; 4],
+    out: &mut [f32; 40],
+) {
+    use nn::math::conv::{add_channel_bias, conv1d, flatten, max_pool1d};
+    let bank: [[[f32; 5]; 1]; 4] = [[kernel[0]], [kernel[1]], [kernel[2]], [kernel[3]]];
+    let z: [[f32; 20]; 4] = conv1d::<_, 1, 40, 4, 5, 20, 2, 2>(&bank, &[*x]);
+    let mut a = add_channel_bias(&z, bias);
+    for v in a.iter_mut().flatten() {
+        *v = nn::math::relu(*v);
+    }
+    let pooled: [[f32; 10]; 4] = max_pool1d::<_, 4, 20, 2, 2, 10>(&a);
+    *out = flatten(&pooled);
 }

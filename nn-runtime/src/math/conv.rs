@@ -1,0 +1,632 @@
+//! Convolutions and pooling over channels, and their gradients: the kernels a convolutional
+//! layer's generated forward and backward call.
+//!
+//! Shapes are the language's: a 1-D signal of `C` channels of length `L` is `[[T; L]; C]`, an
+//! image of `C` channels of `H` rows and `W` columns is `[[[T; W]; H]; C]`, a 1-D kernel bank
+//! is `[[[T; K]; CI]; CO]` (a `K`-tap kernel per input channel, for each output channel) and a
+//! 2-D one `[[[[T; K]; K]; CI]; CO]`. The stride `S` and the zero padding `P` (on both ends,
+//! and on both axes in 2-D) are constants, so every shape is checked at compile time: the
+//! output length must be `(L + 2P − K) / S + 1`, and a call whose output type says otherwise
+//! does not compile (the check is a constant evaluated with the function).
+//!
+//! "Convolution" is what every framework means by it, a cross-correlation: output `t` of
+//! channel `o` is
+//!
+//! ```text
+//! z[o][t] = Σ_c Σ_k K[o][c][k] · x[c][t·S + k − P]      (x is 0 outside 0..L)
+//! ```
+//!
+//! and its gradients, by the chain rule on that sum (each `x` and each `K` appears in it
+//! linearly), are
+//!
+//! ```text
+//! ∂L/∂K[o][c][k] = Σ_t ∂L/∂z[o][t] · x[c][t·S + k − P]   the input correlated with the gradient
+//! ∂L/∂x[c][i]    = Σ_o Σ_{t,k: t·S+k−P = i} ∂L/∂z[o][t] · K[o][c][k]
+//!                                                       the full convolution with the flipped kernel
+//! ```
+//!
+//! (Goodfellow, Bengio and Courville, *Deep Learning*, 2016, §9.5, equations 9.11–9.14.)
+//! Kernel gradients are *added* to the accumulator given, as the generated backward adds
+//! every parameter's gradient.
+//!
+//! Pooling takes windows of `W` elements (`W × W` in 2-D) every `S`, without padding; the
+//! output length must be `(L − W) / S + 1`. Max pooling's gradient goes to the window's
+//! largest element, the first of equal ones (ties go to the lowest index, row-major in 2-D),
+//! and a NaN in a window is its maximum (so that a NaN is never hidden); average pooling
+//! spreads the gradient evenly, `∂L/∂y / W` to each element of the window.
+//!
+//! Nothing here allocates: every value is an array on the stack.
+//!
+//! ```
+//! use nn_runtime::math::conv::*;
+//! // One channel, the kernel [1, −1]: differences of neighbours.
+//! let x = [[1.0, 4.0, 9.0, 16.0]];
+//! let k = [[[1.0, -1.0]]];
+//! let z: [[f64; 3]; 1] = conv1d::<_, 1, 4, 1, 2, 3, 1, 0>(&k, &x);
+//! assert_eq!(z, [[-3.0, -5.0, -7.0]]);
+//! let y: [[f64; 2]; 1] = max_pool1d::<_, 1, 4, 2, 2, 2>(&x);
+//! assert_eq!(y, [[4.0, 16.0]]);
+//! ```
+//!
+//! An output length the shapes do not give is a compile error (8 − 3 + 1 = 6, not 5):
+//!
+//! ```compile_fail
+//! use nn_runtime::math::conv::conv1d;
+//! let z: [[f64; 5]; 1] = conv1d::<_, 1, 8, 1, 3, 5, 1, 0>(&[[[1.0; 3]]], &[[0.0; 8]]);
+//! ```
+
+use num_traits::Float;
+
+/// The output length of a convolution: `(L + 2P − K) / S + 1`; a compile error (through the
+/// constant it is used in) when the kernel is longer than the padded input or the stride is 0.
+const fn conv_len(l: usize, k: usize, s: usize, p: usize) -> usize {
+    assert!(s > 0, "the stride of a convolution must be at least 1");
+    assert!(k <= l + 2 * p, "the kernel is longer than the padded input");
+    (l + 2 * p - k) / s + 1
+}
+
+/// The output length of a pooling: `(L − W) / S + 1`; a compile error when the window is
+/// longer than the input or the stride is 0.
+const fn pool_len(l: usize, w: usize, s: usize) -> usize {
+    assert!(s > 0, "the stride of a pooling must be at least 1");
+    assert!(
+        w > 0 && w <= l,
+        "the pooling window is longer than the input"
+    );
+    (l - w) / s + 1
+}
+
+/// Checks, when a convolution is instantiated (a compile error otherwise), that its output
+/// length `LO` is the one input length `L`, kernel `K`, stride `S` and padding `P` give.
+struct ConvLen<const L: usize, const K: usize, const S: usize, const P: usize, const LO: usize>;
+impl<const L: usize, const K: usize, const S: usize, const P: usize, const LO: usize>
+    ConvLen<L, K, S, P, LO>
+{
+    const OK: () = assert!(
+        LO == conv_len(L, K, S, P),
+        "the output length of the convolution is not (L + 2P − K) / S + 1"
+    );
+}
+
+/// The same check for a pooling of window `WIN` and stride `S`.
+struct PoolLen<const L: usize, const WIN: usize, const S: usize, const LO: usize>;
+impl<const L: usize, const WIN: usize, const S: usize, const LO: usize> PoolLen<L, WIN, S, LO> {
+    const OK: () = assert!(
+        LO == pool_len(L, WIN, S),
+        "the output length of the pooling is not (L − WIN) / S + 1"
+    );
+}
+
+/// The check that `N` = `C` · `L` for [`flatten`].
+struct Flat<const C: usize, const L: usize, const N: usize>;
+impl<const C: usize, const L: usize, const N: usize> Flat<C, L, N> {
+    const OK: () = assert!(N == C * L, "a flattened length is channels × length");
+}
+
+/// The input index that output `t`, tap `k` reads, or None in the padding.
+#[inline(always)]
+fn tap(t: usize, k: usize, s: usize, p: usize, l: usize) -> Option<usize> {
+    (t * s + k).checked_sub(p).filter(|&i| i < l)
+}
+
+/// 1-D convolution of `x` (`CI` channels of length `L`) with the kernel bank `kernel`
+/// (`CO` × `CI` × `K`), stride `S`, zero padding `P`: `CO` channels of length `LO`.
+#[inline]
+pub fn conv1d<
+    T: Float,
+    const CI: usize,
+    const L: usize,
+    const CO: usize,
+    const K: usize,
+    const LO: usize,
+    const S: usize,
+    const P: usize,
+>(
+    kernel: &[[[T; K]; CI]; CO],
+    x: &[[T; L]; CI],
+) -> [[T; LO]; CO] {
+    #[allow(clippy::let_unit_value)]
+    let () = ConvLen::<L, K, S, P, LO>::OK;
+    let mut z = [[T::zero(); LO]; CO];
+    for (zo, ko) in z.iter_mut().zip(kernel) {
+        for (t, zt) in zo.iter_mut().enumerate() {
+            let mut sum = T::zero();
+            for (xc, kc) in x.iter().zip(ko) {
+                for (k, &w) in kc.iter().enumerate() {
+                    if let Some(i) = tap(t, k, S, P, L) {
+                        sum = sum + w * xc[i];
+                    }
+                }
+            }
+            *zt = sum;
+        }
+    }
+    z
+}
+
+/// ∂L/∂K of [`conv1d`], *added* to `grad`: `grad[o][c][k] += Σ_t dz[o][t] · x[c][t·S + k − P]`.
+#[inline]
+pub fn conv1d_kernel_gradient<
+    T: Float,
+    const CI: usize,
+    const L: usize,
+    const CO: usize,
+    const K: usize,
+    const LO: usize,
+    const S: usize,
+    const P: usize,
+>(
+    grad: &mut [[[T; K]; CI]; CO],
+    x: &[[T; L]; CI],
+    dz: &[[T; LO]; CO],
+) {
+    #[allow(clippy::let_unit_value)]
+    let () = ConvLen::<L, K, S, P, LO>::OK;
+    for (go, dzo) in grad.iter_mut().zip(dz) {
+        for (gc, xc) in go.iter_mut().zip(x) {
+            for (k, g) in gc.iter_mut().enumerate() {
+                let mut sum = T::zero();
+                for (t, &d) in dzo.iter().enumerate() {
+                    if let Some(i) = tap(t, k, S, P, L) {
+                        sum = sum + d * xc[i];
+                    }
+                }
+                *g = *g + sum;
+            }
+        }
+    }
+}
+
+/// ∂L/∂x of [`conv1d`]: each output gradient sent back along the taps that read each input,
+/// `dx[c][t·S + k − P] += dz[o][t] · K[o][c][k]` (the full convolution with the flipped
+/// kernel, written as the scatter it is).
+#[inline]
+pub fn conv1d_input_gradient<
+    T: Float,
+    const CI: usize,
+    const L: usize,
+    const CO: usize,
+    const K: usize,
+    const LO: usize,
+    const S: usize,
+    const P: usize,
+>(
+    kernel: &[[[T; K]; CI]; CO],
+    dz: &[[T; LO]; CO],
+) -> [[T; L]; CI] {
+    #[allow(clippy::let_unit_value)]
+    let () = ConvLen::<L, K, S, P, LO>::OK;
+    let mut dx = [[T::zero(); L]; CI];
+    for (ko, dzo) in kernel.iter().zip(dz) {
+        for (t, &d) in dzo.iter().enumerate() {
+            for (dxc, kc) in dx.iter_mut().zip(ko) {
+                for (k, &w) in kc.iter().enumerate() {
+                    if let Some(i) = tap(t, k, S, P, L) {
+                        dxc[i] = dxc[i] + d * w;
+                    }
+                }
+            }
+        }
+    }
+    dx
+}
+
+/// 2-D convolution of `x` (`CI` channels of `H` × `W`) with `kernel` (`CO` × `CI` × `K` × `K`),
+/// stride `S` and zero padding `P` on both axes: `CO` channels of `HO` × `WO`.
+#[inline]
+pub fn conv2d<
+    T: Float,
+    const CI: usize,
+    const H: usize,
+    const W: usize,
+    const CO: usize,
+    const K: usize,
+    const HO: usize,
+    const WO: usize,
+    const S: usize,
+    const P: usize,
+>(
+    kernel: &[[[[T; K]; K]; CI]; CO],
+    x: &[[[T; W]; H]; CI],
+) -> [[[T; WO]; HO]; CO] {
+    #[allow(clippy::let_unit_value)]
+    let ((), ()) = (ConvLen::<H, K, S, P, HO>::OK, ConvLen::<W, K, S, P, WO>::OK);
+    let mut z = [[[T::zero(); WO]; HO]; CO];
+    for (zo, ko) in z.iter_mut().zip(kernel) {
+        for (r, zr) in zo.iter_mut().enumerate() {
+            for (q, zq) in zr.iter_mut().enumerate() {
+                let mut sum = T::zero();
+                for (xc, kc) in x.iter().zip(ko) {
+                    for (a, ka) in kc.iter().enumerate() {
+                        let Some(i) = tap(r, a, S, P, H) else {
+                            continue;
+                        };
+                        for (b, &w) in ka.iter().enumerate() {
+                            if let Some(j) = tap(q, b, S, P, W) {
+                                sum = sum + w * xc[i][j];
+                            }
+                        }
+                    }
+                }
+                *zq = sum;
+            }
+        }
+    }
+    z
+}
+
+/// ∂L/∂K of [`conv2d`], *added* to `grad`.
+#[inline]
+pub fn conv2d_kernel_gradient<
+    T: Float,
+    const CI: usize,
+    const H: usize,
+    const W: usize,
+    const CO: usize,
+    const K: usize,
+    const HO: usize,
+    const WO: usize,
+    const S: usize,
+    const P: usize,
+>(
+    grad: &mut [[[[T; K]; K]; CI]; CO],
+    x: &[[[T; W]; H]; CI],
+    dz: &[[[T; WO]; HO]; CO],
+) {
+    #[allow(clippy::let_unit_value)]
+    let ((), ()) = (ConvLen::<H, K, S, P, HO>::OK, ConvLen::<W, K, S, P, WO>::OK);
+    for (go, dzo) in grad.iter_mut().zip(dz) {
+        for (gc, xc) in go.iter_mut().zip(x) {
+            for (a, ga) in gc.iter_mut().enumerate() {
+                for (b, g) in ga.iter_mut().enumerate() {
+                    let mut sum = T::zero();
+                    for (r, dzr) in dzo.iter().enumerate() {
+                        let Some(i) = tap(r, a, S, P, H) else {
+                            continue;
+                        };
+                        for (q, &d) in dzr.iter().enumerate() {
+                            if let Some(j) = tap(q, b, S, P, W) {
+                                sum = sum + d * xc[i][j];
+                            }
+                        }
+                    }
+                    *g = *g + sum;
+                }
+            }
+        }
+    }
+}
+
+/// ∂L/∂x of [`conv2d`]: the scatter of each output gradient along the taps that read each
+/// input pixel (the full convolution with the kernel flipped on both axes).
+#[inline]
+pub fn conv2d_input_gradient<
+    T: Float,
+    const CI: usize,
+    const H: usize,
+    const W: usize,
+    const CO: usize,
+    const K: usize,
+    const HO: usize,
+    const WO: usize,
+    const S: usize,
+    const P: usize,
+>(
+    kernel: &[[[[T; K]; K]; CI]; CO],
+    dz: &[[[T; WO]; HO]; CO],
+) -> [[[T; W]; H]; CI] {
+    #[allow(clippy::let_unit_value)]
+    let ((), ()) = (ConvLen::<H, K, S, P, HO>::OK, ConvLen::<W, K, S, P, WO>::OK);
+    let mut dx = [[[T::zero(); W]; H]; CI];
+    for (ko, dzo) in kernel.iter().zip(dz) {
+        for (r, dzr) in dzo.iter().enumerate() {
+            for (q, &d) in dzr.iter().enumerate() {
+                for (dxc, kc) in dx.iter_mut().zip(ko) {
+                    for (a, ka) in kc.iter().enumerate() {
+                        let Some(i) = tap(r, a, S, P, H) else {
+                            continue;
+                        };
+                        for (b, &w) in ka.iter().enumerate() {
+                            if let Some(j) = tap(q, b, S, P, W) {
+                                dxc[i][j] = dxc[i][j] + d * w;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    dx
+}
+
+/// `z[o][t] + b[o]`: a bias per output channel, added to every element of the channel.
+#[inline]
+pub fn add_channel_bias<T: Float, const C: usize, const N: usize>(
+    z: &[[T; N]; C],
+    b: &[T; C],
+) -> [[T; N]; C] {
+    let mut out = *z;
+    for (row, &bias) in out.iter_mut().zip(b) {
+        for v in row.iter_mut() {
+            *v = *v + bias;
+        }
+    }
+    out
+}
+
+/// ∂L/∂b of [`add_channel_bias`], *added* to `grad`: `grad[o] += Σ_t dz[o][t]` (a bias is
+/// added to every element of its channel, so every element's gradient reaches it).
+#[inline]
+pub fn channel_bias_gradient<T: Float, const C: usize, const N: usize>(
+    grad: &mut [T; C],
+    dz: &[[T; N]; C],
+) {
+    for (g, row) in grad.iter_mut().zip(dz) {
+        *g = *g + row.iter().fold(T::zero(), |s, &d| s + d);
+    }
+}
+
+/// The largest of `values` and its index, the first of equal ones; a NaN is the maximum (the
+/// first NaN), so that it reaches the output.
+#[inline(always)]
+fn arg_max<T: Float>(values: impl Iterator<Item = (usize, T)>) -> (usize, T) {
+    let mut best = (0, T::neg_infinity());
+    for (i, v) in values {
+        if best.1.is_nan() {
+            break;
+        }
+        if v.is_nan() || v > best.1 || i == 0 {
+            best = (i, v);
+        }
+    }
+    best
+}
+
+/// 1-D max pooling: the largest element of each window of `WIN` every `S`, per channel.
+#[inline]
+pub fn max_pool1d<
+    T: Float,
+    const C: usize,
+    const L: usize,
+    const WIN: usize,
+    const S: usize,
+    const LO: usize,
+>(
+    x: &[[T; L]; C],
+) -> [[T; LO]; C] {
+    #[allow(clippy::let_unit_value)]
+    let () = PoolLen::<L, WIN, S, LO>::OK;
+    let mut y = [[T::zero(); LO]; C];
+    for (yc, xc) in y.iter_mut().zip(x) {
+        for (t, yt) in yc.iter_mut().enumerate() {
+            *yt = arg_max((0..WIN).map(|k| (k, xc[t * S + k]))).1;
+        }
+    }
+    y
+}
+
+/// ∂L/∂x of [`max_pool1d`]: each window's gradient to its largest element (the first of
+/// equal ones); where windows overlap, the gradients of both add up.
+#[inline]
+pub fn max_pool1d_gradient<
+    T: Float,
+    const C: usize,
+    const L: usize,
+    const WIN: usize,
+    const S: usize,
+    const LO: usize,
+>(
+    x: &[[T; L]; C],
+    dy: &[[T; LO]; C],
+) -> [[T; L]; C] {
+    #[allow(clippy::let_unit_value)]
+    let () = PoolLen::<L, WIN, S, LO>::OK;
+    let mut dx = [[T::zero(); L]; C];
+    for ((dxc, xc), dyc) in dx.iter_mut().zip(x).zip(dy) {
+        for (t, &d) in dyc.iter().enumerate() {
+            let (k, _) = arg_max((0..WIN).map(|k| (k, xc[t * S + k])));
+            dxc[t * S + k] = dxc[t * S + k] + d;
+        }
+    }
+    dx
+}
+
+/// 1-D average pooling: the mean of each window of `WIN` every `S`, per channel.
+#[inline]
+pub fn avg_pool1d<
+    T: Float,
+    const C: usize,
+    const L: usize,
+    const WIN: usize,
+    const S: usize,
+    const LO: usize,
+>(
+    x: &[[T; L]; C],
+) -> [[T; LO]; C] {
+    #[allow(clippy::let_unit_value)]
+    let () = PoolLen::<L, WIN, S, LO>::OK;
+    let n = T::from(WIN).unwrap_or_else(T::one);
+    let mut y = [[T::zero(); LO]; C];
+    for (yc, xc) in y.iter_mut().zip(x) {
+        for (t, yt) in yc.iter_mut().enumerate() {
+            *yt = xc[t * S..t * S + WIN].iter().fold(T::zero(), |s, &v| s + v) / n;
+        }
+    }
+    y
+}
+
+/// ∂L/∂x of [`avg_pool1d`]: `∂L/∂y / WIN` to every element of the window.
+#[inline]
+pub fn avg_pool1d_gradient<
+    T: Float,
+    const C: usize,
+    const L: usize,
+    const WIN: usize,
+    const S: usize,
+    const LO: usize,
+>(
+    dy: &[[T; LO]; C],
+) -> [[T; L]; C] {
+    #[allow(clippy::let_unit_value)]
+    let () = PoolLen::<L, WIN, S, LO>::OK;
+    let n = T::from(WIN).unwrap_or_else(T::one);
+    let mut dx = [[T::zero(); L]; C];
+    for (dxc, dyc) in dx.iter_mut().zip(dy) {
+        for (t, &d) in dyc.iter().enumerate() {
+            for v in &mut dxc[t * S..t * S + WIN] {
+                *v = *v + d / n;
+            }
+        }
+    }
+    dx
+}
+
+/// 2-D max pooling: the largest of each `WIN` × `WIN` window every `S` on both axes.
+#[inline]
+pub fn max_pool2d<
+    T: Float,
+    const C: usize,
+    const H: usize,
+    const W: usize,
+    const WIN: usize,
+    const S: usize,
+    const HO: usize,
+    const WO: usize,
+>(
+    x: &[[[T; W]; H]; C],
+) -> [[[T; WO]; HO]; C] {
+    #[allow(clippy::let_unit_value)]
+    let ((), ()) = (PoolLen::<H, WIN, S, HO>::OK, PoolLen::<W, WIN, S, WO>::OK);
+    let mut y = [[[T::zero(); WO]; HO]; C];
+    for (yc, xc) in y.iter_mut().zip(x) {
+        for (r, yr) in yc.iter_mut().enumerate() {
+            for (q, yq) in yr.iter_mut().enumerate() {
+                let window = (0..WIN * WIN).map(|k| (k, xc[r * S + k / WIN][q * S + k % WIN]));
+                *yq = arg_max(window).1;
+            }
+        }
+    }
+    y
+}
+
+/// ∂L/∂x of [`max_pool2d`]: each window's gradient to its largest element (the first of equal
+/// ones in row-major order).
+#[inline]
+pub fn max_pool2d_gradient<
+    T: Float,
+    const C: usize,
+    const H: usize,
+    const W: usize,
+    const WIN: usize,
+    const S: usize,
+    const HO: usize,
+    const WO: usize,
+>(
+    x: &[[[T; W]; H]; C],
+    dy: &[[[T; WO]; HO]; C],
+) -> [[[T; W]; H]; C] {
+    #[allow(clippy::let_unit_value)]
+    let ((), ()) = (PoolLen::<H, WIN, S, HO>::OK, PoolLen::<W, WIN, S, WO>::OK);
+    let mut dx = [[[T::zero(); W]; H]; C];
+    for ((dxc, xc), dyc) in dx.iter_mut().zip(x).zip(dy) {
+        for (r, dyr) in dyc.iter().enumerate() {
+            for (q, &d) in dyr.iter().enumerate() {
+                let window = (0..WIN * WIN).map(|k| (k, xc[r * S + k / WIN][q * S + k % WIN]));
+                let (k, _) = arg_max(window);
+                let (i, j) = (r * S + k / WIN, q * S + k % WIN);
+                dxc[i][j] = dxc[i][j] + d;
+            }
+        }
+    }
+    dx
+}
+
+/// 2-D average pooling: the mean of each `WIN` × `WIN` window every `S` on both axes.
+#[inline]
+pub fn avg_pool2d<
+    T: Float,
+    const C: usize,
+    const H: usize,
+    const W: usize,
+    const WIN: usize,
+    const S: usize,
+    const HO: usize,
+    const WO: usize,
+>(
+    x: &[[[T; W]; H]; C],
+) -> [[[T; WO]; HO]; C] {
+    #[allow(clippy::let_unit_value)]
+    let ((), ()) = (PoolLen::<H, WIN, S, HO>::OK, PoolLen::<W, WIN, S, WO>::OK);
+    let n = T::from(WIN * WIN).unwrap_or_else(T::one);
+    let mut y = [[[T::zero(); WO]; HO]; C];
+    for (yc, xc) in y.iter_mut().zip(x) {
+        for (r, yr) in yc.iter_mut().enumerate() {
+            for (q, yq) in yr.iter_mut().enumerate() {
+                let sum =
+                    (0..WIN * WIN).fold(T::zero(), |s, k| s + xc[r * S + k / WIN][q * S + k % WIN]);
+                *yq = sum / n;
+            }
+        }
+    }
+    y
+}
+
+/// ∂L/∂x of [`avg_pool2d`]: `∂L/∂y / WIN²` to every element of the window.
+#[inline]
+pub fn avg_pool2d_gradient<
+    T: Float,
+    const C: usize,
+    const H: usize,
+    const W: usize,
+    const WIN: usize,
+    const S: usize,
+    const HO: usize,
+    const WO: usize,
+>(
+    dy: &[[[T; WO]; HO]; C],
+) -> [[[T; W]; H]; C] {
+    #[allow(clippy::let_unit_value)]
+    let ((), ()) = (PoolLen::<H, WIN, S, HO>::OK, PoolLen::<W, WIN, S, WO>::OK);
+    let n = T::from(WIN * WIN).unwrap_or_else(T::one);
+    let mut dx = [[[T::zero(); W]; H]; C];
+    for (dxc, dyc) in dx.iter_mut().zip(dy) {
+        for (r, dyr) in dyc.iter().enumerate() {
+            for (q, &d) in dyr.iter().enumerate() {
+                for k in 0..WIN * WIN {
+                    let (i, j) = (r * S + k / WIN, q * S + k % WIN);
+                    dxc[i][j] = dxc[i][j] + d / n;
+                }
+            }
+        }
+    }
+    dx
+}
+
+/// The channels laid end to end, channel by channel: what a dense layer after a convolution
+/// reads. `N` must be `C · L`.
+#[inline]
+pub fn flatten<T: Float, const C: usize, const L: usize, const N: usize>(
+    x: &[[T; L]; C],
+) -> [T; N] {
+    #[allow(clippy::let_unit_value)]
+    let () = Flat::<C, L, N>::OK;
+    let mut out = [T::zero(); N];
+    for (chunk, row) in out.chunks_exact_mut(L.max(1)).zip(x) {
+        chunk.copy_from_slice(row);
+    }
+    out
+}
+
+/// ∂L/∂x of [`flatten`]: the gradient cut back into channels.
+#[inline]
+pub fn unflatten<T: Float, const C: usize, const L: usize, const N: usize>(
+    d: &[T; N],
+) -> [[T; L]; C] {
+    #[allow(clippy::let_unit_value)]
+    let () = Flat::<C, L, N>::OK;
+    let mut out = [[T::zero(); L]; C];
+    for (row, chunk) in out.iter_mut().zip(d.chunks_exact(L.max(1))) {
+        row.copy_from_slice(chunk);
+    }
+    out
+}

@@ -1,0 +1,418 @@
+//! The convolution and pooling kernels against their definitions and their gradients against
+//! central finite differences (f64, relative error < 1e-6), over many shapes, strides and
+//! paddings; max pooling's ties and NaN.
+
+use nn_runtime::math::conv::*;
+
+/// A small deterministic generator (xorshift64*), values in [−1, 1).
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> f64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        let bits = self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11;
+        2.0 * (bits as f64 / (1u64 << 53) as f64) - 1.0
+    }
+    fn fill<const N: usize>(&mut self) -> [f64; N] {
+        core::array::from_fn(|_| self.next())
+    }
+}
+
+/// Whether `got` agrees with `want` to a relative error below 1e-6 (absolute near zero).
+fn agree(got: f64, want: f64) -> bool {
+    (got - want).abs() <= 1e-6 * want.abs().max(1e-3)
+}
+
+macro_rules! conv1d_case {
+    ($name:ident, CI = $ci:literal, L = $l:literal, CO = $co:literal, K = $k:literal, S = $s:literal, P = $p:literal) => {
+        #[test]
+        fn $name() {
+            const LO: usize = ($l + 2 * $p - $k) / $s + 1;
+            let mut rng = Rng(0x1234_5678 ^ ($l * 131 + $k * 17 + $s * 5 + $p) as u64);
+            let x: [[f64; $l]; $ci] = core::array::from_fn(|_| rng.fill());
+            let kernel: [[[f64; $k]; $ci]; $co] =
+                core::array::from_fn(|_| core::array::from_fn(|_| rng.fill()));
+            let r: [[f64; LO]; $co] = core::array::from_fn(|_| rng.fill());
+            // The definition, written out.
+            let z = conv1d::<f64, $ci, $l, $co, $k, LO, $s, $p>(&kernel, &x);
+            for o in 0..$co {
+                for t in 0..LO {
+                    let mut want = 0.0;
+                    for c in 0..$ci {
+                        for k in 0..$k {
+                            let i = (t * $s + k) as isize - $p as isize;
+                            if (0..$l as isize).contains(&i) {
+                                want += kernel[o][c][k] * x[c][i as usize];
+                            }
+                        }
+                    }
+                    assert!(
+                        agree(z[o][t], want),
+                        "z[{o}][{t}] = {} against {want}",
+                        z[o][t]
+                    );
+                }
+            }
+            // L = Σ r ⊙ z, so ∂L/∂z = r.
+            let loss = |kernel: &[[[f64; $k]; $ci]; $co], x: &[[f64; $l]; $ci]| -> f64 {
+                let z = conv1d::<f64, $ci, $l, $co, $k, LO, $s, $p>(kernel, x);
+                z.iter()
+                    .zip(&r)
+                    .map(|(z, r)| z.iter().zip(r).map(|(z, r)| z * r).sum::<f64>())
+                    .sum()
+            };
+            let mut dk = [[[0.0; $k]; $ci]; $co];
+            conv1d_kernel_gradient::<f64, $ci, $l, $co, $k, LO, $s, $p>(&mut dk, &x, &r);
+            let dx = conv1d_input_gradient::<f64, $ci, $l, $co, $k, LO, $s, $p>(&kernel, &r);
+            for o in 0..$co {
+                for c in 0..$ci {
+                    for k in 0..$k {
+                        let fd = {
+                            let h = 1e-5;
+                            let (mut up, mut down) = (kernel, kernel);
+                            up[o][c][k] += h;
+                            down[o][c][k] -= h;
+                            (loss(&up, &x) - loss(&down, &x)) / (2.0 * h)
+                        };
+                        assert!(
+                            agree(dk[o][c][k], fd),
+                            "∂L/∂K[{o}][{c}][{k}] = {} against {fd}",
+                            dk[o][c][k]
+                        );
+                    }
+                }
+            }
+            for c in 0..$ci {
+                for i in 0..$l {
+                    let fd = {
+                        let h = 1e-5;
+                        let (mut up, mut down) = (x, x);
+                        up[c][i] += h;
+                        down[c][i] -= h;
+                        (loss(&kernel, &up) - loss(&kernel, &down)) / (2.0 * h)
+                    };
+                    assert!(
+                        agree(dx[c][i], fd),
+                        "∂L/∂x[{c}][{i}] = {} against {fd}",
+                        dx[c][i]
+                    );
+                }
+            }
+        }
+    };
+}
+
+conv1d_case!(conv1d_valid, CI = 1, L = 8, CO = 1, K = 3, S = 1, P = 0);
+conv1d_case!(conv1d_same, CI = 2, L = 9, CO = 3, K = 3, S = 1, P = 1);
+conv1d_case!(conv1d_same_5, CI = 3, L = 12, CO = 2, K = 5, S = 1, P = 2);
+conv1d_case!(conv1d_stride_2, CI = 2, L = 11, CO = 4, K = 3, S = 2, P = 0);
+conv1d_case!(
+    conv1d_stride_3_padded,
+    CI = 1,
+    L = 10,
+    CO = 2,
+    K = 4,
+    S = 3,
+    P = 2
+);
+conv1d_case!(
+    conv1d_kernel_as_long_as_input,
+    CI = 2,
+    L = 5,
+    CO = 2,
+    K = 5,
+    S = 1,
+    P = 0
+);
+conv1d_case!(
+    conv1d_mnist1d_layer,
+    CI = 1,
+    L = 40,
+    CO = 8,
+    K = 5,
+    S = 2,
+    P = 2
+);
+
+macro_rules! conv2d_case {
+    ($name:ident, CI = $ci:literal, H = $h:literal, W = $w:literal, CO = $co:literal, K = $k:literal, S = $s:literal, P = $p:literal) => {
+        #[test]
+        fn $name() {
+            const HO: usize = ($h + 2 * $p - $k) / $s + 1;
+            const WO: usize = ($w + 2 * $p - $k) / $s + 1;
+            let mut rng = Rng(0x9E37_79B9 ^ ($h * 31 + $w * 7 + $k * 3 + $s + $p) as u64);
+            let x: [[[f64; $w]; $h]; $ci] =
+                core::array::from_fn(|_| core::array::from_fn(|_| rng.fill()));
+            let kernel: [[[[f64; $k]; $k]; $ci]; $co] = core::array::from_fn(|_| {
+                core::array::from_fn(|_| core::array::from_fn(|_| rng.fill()))
+            });
+            let r: [[[f64; WO]; HO]; $co] =
+                core::array::from_fn(|_| core::array::from_fn(|_| rng.fill()));
+            let z = conv2d::<f64, $ci, $h, $w, $co, $k, HO, WO, $s, $p>(&kernel, &x);
+            for o in 0..$co {
+                for a in 0..HO {
+                    for b in 0..WO {
+                        let mut want = 0.0;
+                        for c in 0..$ci {
+                            for u in 0..$k {
+                                for v in 0..$k {
+                                    let i = (a * $s + u) as isize - $p as isize;
+                                    let j = (b * $s + v) as isize - $p as isize;
+                                    if (0..$h as isize).contains(&i)
+                                        && (0..$w as isize).contains(&j)
+                                    {
+                                        want += kernel[o][c][u][v] * x[c][i as usize][j as usize];
+                                    }
+                                }
+                            }
+                        }
+                        assert!(agree(z[o][a][b], want), "z[{o}][{a}][{b}]");
+                    }
+                }
+            }
+            let loss =
+                |kernel: &[[[[f64; $k]; $k]; $ci]; $co], x: &[[[f64; $w]; $h]; $ci]| -> f64 {
+                    let z = conv2d::<f64, $ci, $h, $w, $co, $k, HO, WO, $s, $p>(kernel, x);
+                    let mut total = 0.0;
+                    for o in 0..$co {
+                        for a in 0..HO {
+                            for b in 0..WO {
+                                total += z[o][a][b] * r[o][a][b];
+                            }
+                        }
+                    }
+                    total
+                };
+            let mut dk = [[[[0.0; $k]; $k]; $ci]; $co];
+            conv2d_kernel_gradient::<f64, $ci, $h, $w, $co, $k, HO, WO, $s, $p>(&mut dk, &x, &r);
+            let dx =
+                conv2d_input_gradient::<f64, $ci, $h, $w, $co, $k, HO, WO, $s, $p>(&kernel, &r);
+            let h = 1e-5;
+            for o in 0..$co {
+                for c in 0..$ci {
+                    for u in 0..$k {
+                        for v in 0..$k {
+                            let (mut up, mut down) = (kernel, kernel);
+                            up[o][c][u][v] += h;
+                            down[o][c][u][v] -= h;
+                            let fd = (loss(&up, &x) - loss(&down, &x)) / (2.0 * h);
+                            assert!(
+                                agree(dk[o][c][u][v], fd),
+                                "∂L/∂K[{o}][{c}][{u}][{v}] = {} against {fd}",
+                                dk[o][c][u][v]
+                            );
+                        }
+                    }
+                }
+            }
+            for c in 0..$ci {
+                for i in 0..$h {
+                    for j in 0..$w {
+                        let (mut up, mut down) = (x, x);
+                        up[c][i][j] += h;
+                        down[c][i][j] -= h;
+                        let fd = (loss(&kernel, &up) - loss(&kernel, &down)) / (2.0 * h);
+                        assert!(
+                            agree(dx[c][i][j], fd),
+                            "∂L/∂x[{c}][{i}][{j}] = {} against {fd}",
+                            dx[c][i][j]
+                        );
+                    }
+                }
+            }
+        }
+    };
+}
+
+conv2d_case!(
+    conv2d_valid,
+    CI = 1,
+    H = 6,
+    W = 6,
+    CO = 2,
+    K = 3,
+    S = 1,
+    P = 0
+);
+conv2d_case!(
+    conv2d_same,
+    CI = 2,
+    H = 5,
+    W = 7,
+    CO = 2,
+    K = 3,
+    S = 1,
+    P = 1
+);
+conv2d_case!(
+    conv2d_stride_2,
+    CI = 1,
+    H = 8,
+    W = 8,
+    CO = 3,
+    K = 3,
+    S = 2,
+    P = 1
+);
+conv2d_case!(
+    conv2d_lenet_digits,
+    CI = 1,
+    H = 8,
+    W = 8,
+    CO = 4,
+    K = 5,
+    S = 1,
+    P = 2
+);
+
+macro_rules! pool1d_case {
+    ($name:ident, C = $c:literal, L = $l:literal, WIN = $win:literal, S = $s:literal) => {
+        #[test]
+        fn $name() {
+            const LO: usize = ($l - $win) / $s + 1;
+            let mut rng = Rng(77 + ($l * 13 + $win * 5 + $s) as u64);
+            let x: [[f64; $l]; $c] = core::array::from_fn(|_| rng.fill());
+            let r: [[f64; LO]; $c] = core::array::from_fn(|_| rng.fill());
+            let y = max_pool1d::<f64, $c, $l, $win, $s, LO>(&x);
+            let m = avg_pool1d::<f64, $c, $l, $win, $s, LO>(&x);
+            for c in 0..$c {
+                for t in 0..LO {
+                    let window = &x[c][t * $s..t * $s + $win];
+                    assert_eq!(
+                        y[c][t],
+                        window.iter().cloned().fold(f64::NEG_INFINITY, f64::max)
+                    );
+                    assert!(agree(m[c][t], window.iter().sum::<f64>() / $win as f64));
+                }
+            }
+            let dmax = max_pool1d_gradient::<f64, $c, $l, $win, $s, LO>(&x, &r);
+            let davg = avg_pool1d_gradient::<f64, $c, $l, $win, $s, LO>(&r);
+            let weigh = |y: &[[f64; LO]; $c]| -> f64 {
+                y.iter()
+                    .zip(&r)
+                    .map(|(y, r)| y.iter().zip(r).map(|(y, r)| y * r).sum::<f64>())
+                    .sum()
+            };
+            let h = 1e-6;
+            for c in 0..$c {
+                for i in 0..$l {
+                    let (mut up, mut down) = (x, x);
+                    up[c][i] += h;
+                    down[c][i] -= h;
+                    let fd_max = (weigh(&max_pool1d::<f64, $c, $l, $win, $s, LO>(&up))
+                        - weigh(&max_pool1d::<f64, $c, $l, $win, $s, LO>(&down)))
+                        / (2.0 * h);
+                    let fd_avg = (weigh(&avg_pool1d::<f64, $c, $l, $win, $s, LO>(&up))
+                        - weigh(&avg_pool1d::<f64, $c, $l, $win, $s, LO>(&down)))
+                        / (2.0 * h);
+                    assert!(
+                        agree(dmax[c][i], fd_max),
+                        "max ∂L/∂x[{c}][{i}] = {} against {fd_max}",
+                        dmax[c][i]
+                    );
+                    assert!(
+                        agree(davg[c][i], fd_avg),
+                        "avg ∂L/∂x[{c}][{i}] = {} against {fd_avg}",
+                        davg[c][i]
+                    );
+                }
+            }
+        }
+    };
+}
+
+pool1d_case!(pool1d_pairs, C = 2, L = 8, WIN = 2, S = 2);
+pool1d_case!(pool1d_overlapping, C = 3, L = 9, WIN = 3, S = 1);
+pool1d_case!(pool1d_stride_not_dividing, C = 1, L = 10, WIN = 3, S = 2);
+pool1d_case!(pool1d_whole, C = 2, L = 5, WIN = 5, S = 1);
+
+macro_rules! pool2d_case {
+    ($name:ident, C = $c:literal, H = $h:literal, W = $w:literal, WIN = $win:literal, S = $s:literal) => {
+        #[test]
+        fn $name() {
+            const HO: usize = ($h - $win) / $s + 1;
+            const WO: usize = ($w - $win) / $s + 1;
+            let mut rng = Rng(99 + ($h * 13 + $w * 7 + $win * 5 + $s) as u64);
+            let x: [[[f64; $w]; $h]; $c] =
+                core::array::from_fn(|_| core::array::from_fn(|_| rng.fill()));
+            let r: [[[f64; WO]; HO]; $c] =
+                core::array::from_fn(|_| core::array::from_fn(|_| rng.fill()));
+            let dmax = max_pool2d_gradient::<f64, $c, $h, $w, $win, $s, HO, WO>(&x, &r);
+            let davg = avg_pool2d_gradient::<f64, $c, $h, $w, $win, $s, HO, WO>(&r);
+            let weigh = |y: &[[[f64; WO]; HO]; $c]| -> f64 {
+                let mut total = 0.0;
+                for c in 0..$c {
+                    for a in 0..HO {
+                        for b in 0..WO {
+                            total += y[c][a][b] * r[c][a][b];
+                        }
+                    }
+                }
+                total
+            };
+            let h = 1e-6;
+            for c in 0..$c {
+                for i in 0..$h {
+                    for j in 0..$w {
+                        let (mut up, mut down) = (x, x);
+                        up[c][i][j] += h;
+                        down[c][i][j] -= h;
+                        let fd_max = (weigh(&max_pool2d::<f64, $c, $h, $w, $win, $s, HO, WO>(&up))
+                            - weigh(&max_pool2d::<f64, $c, $h, $w, $win, $s, HO, WO>(&down)))
+                            / (2.0 * h);
+                        let fd_avg = (weigh(&avg_pool2d::<f64, $c, $h, $w, $win, $s, HO, WO>(&up))
+                            - weigh(&avg_pool2d::<f64, $c, $h, $w, $win, $s, HO, WO>(&down)))
+                            / (2.0 * h);
+                        assert!(agree(dmax[c][i][j], fd_max), "max ∂L/∂x[{c}][{i}][{j}]");
+                        assert!(agree(davg[c][i][j], fd_avg), "avg ∂L/∂x[{c}][{i}][{j}]");
+                    }
+                }
+            }
+        }
+    };
+}
+
+pool2d_case!(pool2d_pairs, C = 2, H = 6, W = 6, WIN = 2, S = 2);
+pool2d_case!(pool2d_overlapping, C = 1, H = 7, W = 5, WIN = 3, S = 1);
+pool2d_case!(
+    pool2d_stride_not_dividing,
+    C = 2,
+    H = 9,
+    W = 8,
+    WIN = 3,
+    S = 2
+);
+
+/// Ties go to the first of equal elements; a NaN in a window is its maximum, so it reaches
+/// the output and its gradient goes there.
+#[test]
+fn max_pooling_ties_go_first_and_nan_is_kept() {
+    let x = [[2.0, 2.0, 1.0, 1.0]];
+    let dx = max_pool1d_gradient::<f64, 1, 4, 2, 2, 2>(&x, &[[1.0, 5.0]]);
+    assert_eq!(dx, [[1.0, 0.0, 5.0, 0.0]]);
+    let x = [[1.0, f64::NAN, 3.0, 0.0]];
+    let y = max_pool1d::<f64, 1, 4, 2, 2, 2>(&x);
+    assert!(y[0][0].is_nan());
+    assert_eq!(y[0][1], 3.0);
+    let dx = max_pool1d_gradient::<f64, 1, 4, 2, 2, 2>(&x, &[[1.0, 1.0]]);
+    assert_eq!(dx, [[0.0, 1.0, 1.0, 0.0]]);
+    let x = [[[-1.0, -1.0], [-1.0, -1.0]]];
+    let dx = max_pool2d_gradient::<f64, 1, 2, 2, 2, 1, 1, 1>(&x, &[[[1.0]]]);
+    assert_eq!(dx, [[[1.0, 0.0], [0.0, 0.0]]]);
+}
+
+#[test]
+fn channel_bias_and_flatten() {
+    let z = [[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]];
+    assert_eq!(
+        add_channel_bias(&z, &[10.0, 20.0, 30.0]),
+        [[11.0, 12.0], [23.0, 24.0], [35.0, 36.0]]
+    );
+    let mut g = [1.0, 0.0, 0.0];
+    channel_bias_gradient(&mut g, &z);
+    assert_eq!(g, [4.0, 7.0, 11.0]);
+    let f: [f64; 6] = flatten(&z);
+    assert_eq!(f, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+    assert_eq!(unflatten::<f64, 3, 2, 6>(&f), z);
+}
