@@ -684,3 +684,42 @@ fn embedded_library_classifies_and_links_no_allocator() {
     assert_eq!(report.ram_bytes, 0);
     assert!(text.contains("pub const TRAINED: tiny::Params = tiny::Params { w1: -11.859308"));
 }
+
+// ---- mnist1d ----
+
+#[path = "../examples/mnist1d.rs"]
+mod mnist1d;
+
+/// Four epochs on a quarter of the training signals (a debug build: the CNN's loops are slow
+/// there): every model is well above chance (10 %); the full run's numbers are in the
+/// example's header.
+#[test]
+fn mnist1d_trains_three_models() {
+    let mut out = Vec::new();
+    let report = mnist1d::run(args(&["--epochs", "4", "--train", "1000"]), &mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.contains("1000 training and 1000 test signals"),
+        "{text}"
+    );
+    assert!(report.logistic > 0.15, "{text}");
+    assert!(report.mlp > 0.2, "{text}");
+    assert!(report.cnn > 0.3, "{text}");
+}
+
+#[test]
+fn mnist1d_arguments() {
+    let err = |list: &[&str]| {
+        mnist1d::run(args(list), &mut Vec::new())
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        err(&["--epochs", "many"]),
+        "--epochs needs a whole number, not `many`"
+    );
+    assert!(err(&["--data", "/nonexistent/mnist1d.csv"])
+        .starts_with("cannot read /nonexistent/mnist1d.csv"));
+    assert!(err(&["--bogus"]).starts_with("unknown argument `--bogus`"));
+}
