@@ -126,6 +126,24 @@ conv1d_case!(
     P = 0
 );
 conv1d_case!(
+    conv1d_padding_wider_than_kernel,
+    CI = 2,
+    L = 6,
+    CO = 2,
+    K = 1,
+    S = 1,
+    P = 2
+);
+conv1d_case!(
+    conv1d_padding_wider_strided,
+    CI = 1,
+    L = 7,
+    CO = 3,
+    K = 2,
+    S = 3,
+    P = 3
+);
+conv1d_case!(
     conv1d_mnist1d_layer,
     CI = 1,
     L = 40,
