@@ -221,8 +221,11 @@ function drawGraph(graph) {
   });
   const svg = el("svg:svg", {
     width: x + 16, height: tallest + 16, id: "graph-svg",
+    viewBox: `0 0 ${x + 16} ${tallest + 16}`,
     role: "img", "aria-label": "computational graph",
   });
+  svg.dataset.width = x + 16;
+  svg.dataset.height = tallest + 16;
   // The labels of the edges leaving one node, stacked in the order of their ends.
   const leaving = new Map();
   for (const e of graph.edges) {
@@ -245,6 +248,24 @@ function drawGraph(graph) {
     svg.append(g);
   }
   $("graph").replaceChildren(svg);
+  applyZoom();
+}
+
+// The graph's scale: 1 is its natural size; "fit" makes the whole graph as wide as its box.
+let zoom = 1;
+function applyZoom() {
+  const svg = $("graph-svg");
+  if (!svg) return;
+  svg.setAttribute("width", Number(svg.dataset.width) * zoom);
+  svg.setAttribute("height", Number(svg.dataset.height) * zoom);
+}
+function setZoom(z) {
+  zoom = Math.min(3, Math.max(0.2, z));
+  applyZoom();
+}
+function fitZoom() {
+  const svg = $("graph-svg");
+  if (svg) setZoom(Math.min(1, ($("graph").clientWidth - 4) / Number(svg.dataset.width)));
 }
 
 // One edge from box a to box b; its labels just after it leaves a (where edges are still
@@ -319,7 +340,8 @@ function showStep() {
 // Scrolls the graph's box (only it) so that `node` is in view.
 function scrollIntoGraph(node) {
   const box = $("graph");
-  const r = node.getBBox();
+  const b = node.getBBox(); // in the graph's own units: scaled by the zoom on the page
+  const r = { x: b.x * zoom, y: b.y * zoom, width: b.width * zoom, height: b.height * zoom };
   const left = r.x - box.clientWidth / 2 + r.width / 2;
   const top = r.y - box.clientHeight / 2 + r.height / 2;
   box.scrollTo({ left: Math.max(0, left), top: Math.max(0, top), behavior: "smooth" });
@@ -629,6 +651,9 @@ async function start() {
   $("step-next").addEventListener("click", () => step(1));
   $("step-back").addEventListener("click", () => step(-1));
   $("step-reset").addEventListener("click", () => { state.step = -1; showStep(); });
+  $("zoom-in").addEventListener("click", () => setZoom(zoom * 1.25));
+  $("zoom-out").addEventListener("click", () => setZoom(zoom / 1.25));
+  $("zoom-fit").addEventListener("click", fitZoom);
   $("train").addEventListener("click", train);
   $("stop").addEventListener("click", stop);
   $("reset").addEventListener("click", reset);

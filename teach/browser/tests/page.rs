@@ -217,6 +217,22 @@ async fn the_page_explains_trains_and_underlines() {
     );
     let node = text_of(&c, "#graph .node.active").await;
     assert!(node.contains("a3 = ·"), "{node}");
+    // The whole graph in its box.
+    c.find(Locator::Id("zoom-fit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let fits = c
+        .execute(
+            "const svg = document.getElementById('graph-svg');
+             return svg.getBoundingClientRect().width <= document.getElementById('graph').clientWidth;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(fits, serde_json::Value::Bool(true));
     screenshot(&c, "chain.png").await;
 
     // A misspelt function: the message, and the name underlined in the text typed.
