@@ -382,6 +382,30 @@ fn arg_max<T: Float>(values: impl Iterator<Item = (usize, T)>) -> (usize, T) {
     best
 }
 
+/// The `(k, value)` of a window of `len` elements of `row` from `start` (every window is
+/// inside its row: the lengths are checked when the pooling is instantiated; reading with
+/// `skip`/`take` keeps bounds-check panics, and the data their messages need, out of firmware).
+#[inline(always)]
+fn window<T: Copy>(row: &[T], start: usize, len: usize) -> impl Iterator<Item = (usize, T)> + '_ {
+    row.iter().skip(start).take(len).copied().enumerate()
+}
+
+/// The `(k, value)` of a `len` × `len` window of `rows` from `(top, left)`, row-major: `k` is
+/// `row · len + column` within the window.
+#[inline(always)]
+fn window2d<T: Copy, const W: usize>(
+    rows: &[[T; W]],
+    top: usize,
+    left: usize,
+    len: usize,
+) -> impl Iterator<Item = (usize, T)> + '_ {
+    rows.iter()
+        .skip(top)
+        .take(len)
+        .enumerate()
+        .flat_map(move |(a, row)| window(row, left, len).map(move |(b, v)| (a * len + b, v)))
+}
+
 /// 1-D max pooling: the largest element of each window of `WIN` every `S`, per channel.
 #[inline]
 pub fn max_pool1d<
@@ -399,7 +423,7 @@ pub fn max_pool1d<
     let mut y = [[T::zero(); LO]; C];
     for (yc, xc) in y.iter_mut().zip(x) {
         for (t, yt) in yc.iter_mut().enumerate() {
-            *yt = arg_max((0..WIN).map(|k| (k, xc[t * S + k]))).1;
+            *yt = arg_max(window(xc, t * S, WIN)).1;
         }
     }
     y
@@ -424,8 +448,10 @@ pub fn max_pool1d_gradient<
     let mut dx = [[T::zero(); L]; C];
     for ((dxc, xc), dyc) in dx.iter_mut().zip(x).zip(dy) {
         for (t, &d) in dyc.iter().enumerate() {
-            let (k, _) = arg_max((0..WIN).map(|k| (k, xc[t * S + k])));
-            dxc[t * S + k] = dxc[t * S + k] + d;
+            let (k, _) = arg_max(window(xc, t * S, WIN));
+            if let Some(v) = dxc.get_mut(t * S + k) {
+                *v = *v + d;
+            }
         }
     }
     dx
@@ -449,7 +475,7 @@ pub fn avg_pool1d<
     let mut y = [[T::zero(); LO]; C];
     for (yc, xc) in y.iter_mut().zip(x) {
         for (t, yt) in yc.iter_mut().enumerate() {
-            *yt = xc[t * S..t * S + WIN].iter().fold(T::zero(), |s, &v| s + v) / n;
+            *yt = window(xc, t * S, WIN).fold(T::zero(), |s, (_, v)| s + v) / n;
         }
     }
     y
@@ -473,7 +499,7 @@ pub fn avg_pool1d_gradient<
     let mut dx = [[T::zero(); L]; C];
     for (dxc, dyc) in dx.iter_mut().zip(dy) {
         for (t, &d) in dyc.iter().enumerate() {
-            for v in &mut dxc[t * S..t * S + WIN] {
+            for v in dxc.iter_mut().skip(t * S).take(WIN) {
                 *v = *v + d / n;
             }
         }
@@ -501,8 +527,7 @@ pub fn max_pool2d<
     for (yc, xc) in y.iter_mut().zip(x) {
         for (r, yr) in yc.iter_mut().enumerate() {
             for (q, yq) in yr.iter_mut().enumerate() {
-                let window = (0..WIN * WIN).map(|k| (k, xc[r * S + k / WIN][q * S + k % WIN]));
-                *yq = arg_max(window).1;
+                *yq = arg_max(window2d(xc, r * S, q * S, WIN)).1;
             }
         }
     }
@@ -531,10 +556,11 @@ pub fn max_pool2d_gradient<
     for ((dxc, xc), dyc) in dx.iter_mut().zip(x).zip(dy) {
         for (r, dyr) in dyc.iter().enumerate() {
             for (q, &d) in dyr.iter().enumerate() {
-                let window = (0..WIN * WIN).map(|k| (k, xc[r * S + k / WIN][q * S + k % WIN]));
-                let (k, _) = arg_max(window);
+                let (k, _) = arg_max(window2d(xc, r * S, q * S, WIN));
                 let (i, j) = (r * S + k / WIN, q * S + k % WIN);
-                dxc[i][j] = dxc[i][j] + d;
+                if let Some(v) = dxc.get_mut(i).and_then(|row| row.get_mut(j)) {
+                    *v = *v + d;
+                }
             }
         }
     }
@@ -562,8 +588,7 @@ pub fn avg_pool2d<
     for (yc, xc) in y.iter_mut().zip(x) {
         for (r, yr) in yc.iter_mut().enumerate() {
             for (q, yq) in yr.iter_mut().enumerate() {
-                let sum =
-                    (0..WIN * WIN).fold(T::zero(), |s, k| s + xc[r * S + k / WIN][q * S + k % WIN]);
+                let sum = window2d(xc, r * S, q * S, WIN).fold(T::zero(), |s, (_, v)| s + v);
                 *yq = sum / n;
             }
         }
@@ -592,9 +617,10 @@ pub fn avg_pool2d_gradient<
     for (dxc, dyc) in dx.iter_mut().zip(dy) {
         for (r, dyr) in dyc.iter().enumerate() {
             for (q, &d) in dyr.iter().enumerate() {
-                for k in 0..WIN * WIN {
-                    let (i, j) = (r * S + k / WIN, q * S + k % WIN);
-                    dxc[i][j] = dxc[i][j] + d / n;
+                for row in dxc.iter_mut().skip(r * S).take(WIN) {
+                    for v in row.iter_mut().skip(q * S).take(WIN) {
+                        *v = *v + d / n;
+                    }
                 }
             }
         }
@@ -611,8 +637,10 @@ pub fn flatten<T: Float, const C: usize, const L: usize, const N: usize>(
     #[allow(clippy::let_unit_value)]
     let () = Flat::<C, L, N>::OK;
     let mut out = [T::zero(); N];
-    for (chunk, row) in out.chunks_exact_mut(L.max(1)).zip(x) {
-        chunk.copy_from_slice(row);
+    // Element by element (`N` = `C` · `L` is checked above): no chunking, whose zero-size
+    // check would leave a panic, and its message, in firmware.
+    for (o, &v) in out.iter_mut().zip(x.iter().flatten()) {
+        *o = v;
     }
     out
 }
@@ -625,8 +653,8 @@ pub fn unflatten<T: Float, const C: usize, const L: usize, const N: usize>(
     #[allow(clippy::let_unit_value)]
     let () = Flat::<C, L, N>::OK;
     let mut out = [[T::zero(); L]; C];
-    for (row, chunk) in out.iter_mut().zip(d.chunks_exact(L.max(1))) {
-        row.copy_from_slice(chunk);
+    for (o, &v) in out.iter_mut().flatten().zip(d) {
+        *o = v;
     }
     out
 }
