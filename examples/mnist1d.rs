@@ -19,13 +19,13 @@
 //! |---|---|---|---|
 //! | logistic regression | 30.3 %, 33.0 % | 32 % | 0.1 s |
 //! | MLP 40-100-100-10 | 66.7 %, 67.0 % | 68 % | 1.3 s |
-//! | CNN, by hand on `nn::math::conv` | 92.2 %, 93.0 % | 94 % | 17 s |
+//! | CNN, by hand on `nn::math::conv` | 93.3 %, 92.7 % | 94 % | 12 s |
 //!
 //! (The CNN fits its training set exactly, loss 4·10⁻⁵; the remaining 1–2 points to the paper's
 //! figure are generalisation, not training.)
 //!
 //! ```text
-//! cargo run --release --example mnist1d                     # all three, 150 epochs (about 20 s)
+//! cargo run --release --example mnist1d                     # all three, 150 epochs (about 14 s)
 //! cargo run --release --example mnist1d -- --epochs 20      # fewer epochs
 //! cargo run --release --example mnist1d -- --seed 2 --data FILE
 //! ```

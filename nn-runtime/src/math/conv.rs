@@ -109,6 +109,23 @@ fn tap(t: usize, k: usize, s: usize, p: usize, l: usize) -> Option<usize> {
     (t * s + k).checked_sub(p).filter(|&i| i < l)
 }
 
+/// The outputs `t` whose tap `k` reads the input rather than the padding, `t_lo..t_hi`, and
+/// the input index tap `k` of output `t_lo` reads: a loop over those outputs then steps
+/// through the input by `s` with no test per element.
+#[inline(always)]
+fn tap_range(k: usize, s: usize, p: usize, l: usize, lo_len: usize) -> (usize, usize, usize) {
+    // t·s + k − p ≥ 0  ⇔  t ≥ ⌈(p − k) / s⌉;   t·s + k − p ≤ l − 1  ⇔  t ≤ ⌊(l − 1 + p − k) / s⌋.
+    let t_lo = p.saturating_sub(k).div_ceil(s).min(lo_len);
+    let t_hi = if l + p > k {
+        ((l - 1 + p - k) / s + 1).min(lo_len)
+    } else {
+        0
+    }
+    .max(t_lo);
+    let first = (t_lo * s + k).saturating_sub(p).min(l);
+    (t_lo, t_hi, first)
+}
+
 /// 1-D convolution of `x` (`CI` channels of length `L`) with the kernel bank `kernel`
 /// (`CO` × `CI` × `K`), stride `S`, zero padding `P`: `CO` channels of length `LO`.
 #[inline]
@@ -128,17 +145,17 @@ pub fn conv1d<
     #[allow(clippy::let_unit_value)]
     let () = ConvLen::<L, K, S, P, LO>::OK;
     let mut z = [[T::zero(); LO]; CO];
+    // Tap by tap: for kernel weight K[o][c][k], every output it reaches, the input stepped
+    // through by S (the sum of each output in the order c, k, as the definition writes it).
     for (zo, ko) in z.iter_mut().zip(kernel) {
-        for (t, zt) in zo.iter_mut().enumerate() {
-            let mut sum = T::zero();
-            for (xc, kc) in x.iter().zip(ko) {
-                for (k, &w) in kc.iter().enumerate() {
-                    if let Some(i) = tap(t, k, S, P, L) {
-                        sum = sum + w * xc[i];
-                    }
+        for (xc, kc) in x.iter().zip(ko) {
+            for (k, &w) in kc.iter().enumerate() {
+                let (t_lo, t_hi, first) = tap_range(k, S, P, L, LO);
+                let inputs = xc.iter().skip(first).step_by(S);
+                for (zt, &v) in zo.iter_mut().skip(t_lo).take(t_hi - t_lo).zip(inputs) {
+                    *zt = *zt + w * v;
                 }
             }
-            *zt = sum;
         }
     }
     z
@@ -165,13 +182,10 @@ pub fn conv1d_kernel_gradient<
     for (go, dzo) in grad.iter_mut().zip(dz) {
         for (gc, xc) in go.iter_mut().zip(x) {
             for (k, g) in gc.iter_mut().enumerate() {
-                let mut sum = T::zero();
-                for (t, &d) in dzo.iter().enumerate() {
-                    if let Some(i) = tap(t, k, S, P, L) {
-                        sum = sum + d * xc[i];
-                    }
-                }
-                *g = *g + sum;
+                let (t_lo, t_hi, first) = tap_range(k, S, P, L, LO);
+                let inputs = xc.iter().skip(first).step_by(S);
+                let terms = dzo.iter().skip(t_lo).take(t_hi - t_lo).zip(inputs);
+                *g = *g + terms.fold(T::zero(), |sum, (&d, &v)| sum + d * v);
             }
         }
     }
@@ -198,12 +212,12 @@ pub fn conv1d_input_gradient<
     let () = ConvLen::<L, K, S, P, LO>::OK;
     let mut dx = [[T::zero(); L]; CI];
     for (ko, dzo) in kernel.iter().zip(dz) {
-        for (t, &d) in dzo.iter().enumerate() {
-            for (dxc, kc) in dx.iter_mut().zip(ko) {
-                for (k, &w) in kc.iter().enumerate() {
-                    if let Some(i) = tap(t, k, S, P, L) {
-                        dxc[i] = dxc[i] + d * w;
-                    }
+        for (dxc, kc) in dx.iter_mut().zip(ko) {
+            for (k, &w) in kc.iter().enumerate() {
+                let (t_lo, t_hi, first) = tap_range(k, S, P, L, LO);
+                let inputs = dxc.iter_mut().skip(first).step_by(S);
+                for (v, &d) in inputs.zip(dzo.iter().skip(t_lo).take(t_hi - t_lo)) {
+                    *v = *v + d * w;
                 }
             }
         }
