@@ -393,6 +393,19 @@ pub struct Report {
     pub cnn: f64,
 }
 
+/// Trains a network of the language with the paper's settings: Adam, softmax cross-entropy.
+fn fit<N>(params: &mut N, train: &[Sample], opts: &Options) -> Result<(), nn::Error>
+where
+    N: Network<Scalar = f32, Input = [f32; LENGTH], Output = [f32; CLASSES]> + Parameters,
+{
+    Trainer::new(Adam::new(RATE), SoftmaxCrossEntropy)
+        .epochs(opts.epochs)
+        .batch_size(BATCH)
+        .seed(opts.seed)
+        .fit(params, train)?;
+    Ok(())
+}
+
 /// Trains the three models and prints their accuracies beside the paper's.
 pub fn run(args: Vec<String>, out: &mut impl Write) -> Result<Report, Box<dyn Error>> {
     let opts = options(args)?;
@@ -428,11 +441,7 @@ pub fn run(args: Vec<String>, out: &mut impl Write) -> Result<Report, Box<dyn Er
 
     let started = Instant::now();
     let mut lin = logistic::Params::init(Xavier, opts.seed);
-    Trainer::new(Adam::new(RATE), SoftmaxCrossEntropy)
-        .epochs(opts.epochs)
-        .batch_size(BATCH)
-        .seed(opts.seed)
-        .fit(&mut lin, &train)?;
+    fit(&mut lin, &train, &opts)?;
     let logistic = accuracy(&lin, &test, is_correct)?;
     row(
         out,
@@ -449,11 +458,7 @@ pub fn run(args: Vec<String>, out: &mut impl Write) -> Result<Report, Box<dyn Er
         "W3" => &Xavier,
         _ => &Zeros,
     });
-    Trainer::new(Adam::new(RATE), SoftmaxCrossEntropy)
-        .epochs(opts.epochs)
-        .batch_size(BATCH)
-        .seed(opts.seed)
-        .fit(&mut net, &train)?;
+    fit(&mut net, &train, &opts)?;
     let mlp = accuracy(&net, &test, is_correct)?;
     row(out, "MLP 40-100-100-10", mlp::PARAM_COUNT, mlp, 68, started)?;
 
