@@ -19,16 +19,21 @@
 //! |---|---|---|---|
 //! | logistic regression | 30.3 %, 33.0 % | 32 % | 0.1 s |
 //! | MLP 40-100-100-10 | 66.7 %, 67.0 % | 68 % | 1.3 s |
-//! | CNN, by hand on `nn::math::conv` | 93.3 %, 92.7 % | 94 % | 12 s |
+//! | CNN, by hand on `nn::math::conv` | 93.3 %, 92.7 % | 94 % | 11.6 s |
 //!
-//! (The CNN fits its training set exactly, loss 4·10⁻⁵; the remaining 1–2 points to the paper's
-//! figure are generalisation, not training.)
+//! (The CNN classifies every training signal correctly by the end, with a mean training loss
+//! near 4·10⁻⁵, measured while writing this example: the 1–2 points short of the paper's figure
+//! are generalisation, not training.)
 //!
 //! ```text
-//! cargo run --release --example mnist1d                     # all three, 150 epochs (about 14 s)
+//! cargo run --release --example mnist1d                     # all three, 150 epochs (about 13 s)
 //! cargo run --release --example mnist1d -- --epochs 20      # fewer epochs
+//! cargo run --release --example mnist1d -- --train 1000     # the first 1,000 training signals
 //! cargo run --release --example mnist1d -- --seed 2 --data FILE
 //! ```
+//!
+//! Options: `--epochs N` (default 150), `--train N` (default all 4,000), `--seed N` (default 1),
+//! `--data FILE` (default `data/mnist1d.csv`); `--help` prints them.
 
 use std::error::Error;
 use std::io::Write;
@@ -347,6 +352,12 @@ fn cnn_accuracy(cnn: &Cnn, data: &[Sample]) -> f64 {
 
 // ---- The run ----------------------------------------------------------------------------------
 
+const USAGE: &str = "usage: mnist1d [--epochs N] [--train N] [--seed N] [--data FILE]
+  --epochs N   epochs of every model (default 150: the paper's 6,000 steps of 100)
+  --train N    train on the first N training signals (default all 4,000)
+  --seed N     the seed of the initial weights and the batch order (default 1)
+  --data FILE  the data (default data/mnist1d.csv)";
+
 /// What the run was asked.
 pub struct Options {
     data: PathBuf,
@@ -371,16 +382,12 @@ fn options(args: Vec<String>) -> Result<Options, Box<dyn Error>> {
                 .map_err(|_| format!("{what} needs a whole number, not `{v}`"))
         };
         match arg.as_str() {
+            "-h" | "--help" => return Err(USAGE.into()),
             "--data" => opts.data = PathBuf::from(value()?),
             "--epochs" => opts.epochs = whole(value()?, "--epochs")?.max(1),
             "--train" => opts.train = Some(whole(value()?, "--train")?.max(1)),
             "--seed" => opts.seed = whole(value()?, "--seed")? as u64,
-            other => {
-                return Err(format!(
-                    "unknown argument `{other}`; the options are --data FILE, --epochs N, --train N, --seed N"
-                )
-                .into())
-            }
+            other => return Err(format!("unknown argument `{other}`\n\n{USAGE}").into()),
         }
     }
     Ok(opts)
@@ -471,7 +478,16 @@ pub fn run(args: Vec<String>, out: &mut impl Write) -> Result<Report, Box<dyn Er
     Ok(Report { logistic, mlp, cnn })
 }
 
-fn main() -> Result<(), Box<dyn Error>> {
-    run(std::env::args().skip(1).collect(), &mut std::io::stdout())?;
-    Ok(())
+fn main() -> std::process::ExitCode {
+    match run(std::env::args().skip(1).collect(), &mut std::io::stdout()) {
+        Ok(_) => std::process::ExitCode::SUCCESS,
+        Err(e) if e.to_string() == USAGE => {
+            println!("{USAGE}");
+            std::process::ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("mnist1d: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
 }

@@ -1,13 +1,19 @@
 //! Convolutions and pooling over channels, and their gradients: the kernels a convolutional
-//! layer's generated forward and backward call.
+//! layer will call from its generated forward and backward. The network language has no
+//! convolutions yet; until it has, call them by hand (as `examples/mnist1d.rs` does). From the
+//! `nn` crate they are `nn::math::conv::*`.
 //!
 //! Shapes are the language's: a 1-D signal of `C` channels of length `L` is `[[T; L]; C]`, an
 //! image of `C` channels of `H` rows and `W` columns is `[[[T; W]; H]; C]`, a 1-D kernel bank
 //! is `[[[T; K]; CI]; CO]` (a `K`-tap kernel per input channel, for each output channel) and a
 //! 2-D one `[[[[T; K]; K]; CI]; CO]`. The stride `S` and the zero padding `P` (on both ends,
 //! and on both axes in 2-D) are constants, so every shape is checked at compile time: the
-//! output length must be `(L + 2P − K) / S + 1`, and a call whose output type says otherwise
-//! does not compile (the check is a constant evaluated with the function).
+//! output length must be `(L + 2P − K) / S + 1` (`/` rounding down), and a call whose output
+//! type says otherwise does not compile (the check is a constant evaluated with the function).
+//! Stride and padding are in no argument's type, so every call names its constants, in the
+//! order of the signature: `conv1d::<T, CI, L, CO, K, LO, S, P>`,
+//! `conv2d::<T, CI, H, W, CO, K, HO, WO, S, P>`, `max_pool1d::<T, C, L, WIN, S, LO>`,
+//! `max_pool2d::<T, C, H, W, WIN, S, HO, WO>` (`_` may stand for `T`).
 //!
 //! "Convolution" is what every framework means by it, a cross-correlation: output `t` of
 //! channel `o` is
@@ -29,8 +35,8 @@
 //! Kernel gradients are *added* to the accumulator given, as the generated backward adds
 //! every parameter's gradient.
 //!
-//! Pooling takes windows of `W` elements (`W × W` in 2-D) every `S`, without padding; the
-//! output length must be `(L − W) / S + 1`. Max pooling's gradient goes to the window's
+//! Pooling takes windows of `WIN` elements (`WIN × WIN` in 2-D) every `S`, without padding;
+//! the output length must be `(L − WIN) / S + 1`. Max pooling's gradient goes to the window's
 //! largest element, the first of equal ones (ties go to the lowest index, row-major in 2-D),
 //! and a NaN in a window is its maximum (so that a NaN is never hidden); average pooling
 //! spreads the gradient evenly, `∂L/∂y / W` to each element of the window.
