@@ -434,3 +434,118 @@ fn channel_bias_and_flatten() {
     assert_eq!(f, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
     assert_eq!(unflatten::<f64, 3, 2, 6>(&f), z);
 }
+
+macro_rules! conv1d_batch_case {
+    ($name:ident, B = $b:literal, CI = $ci:literal, L = $l:literal, CO = $co:literal, K = $k:literal, S = $s:literal, P = $p:literal) => {
+        /// The batched convolution (im2col through the tiled batch kernels) against the
+        /// per-sample one: outputs, kernel gradient summed over the batch, input gradients.
+        #[test]
+        fn $name() {
+            const LO: usize = ($l + 2 * $p - $k) / $s + 1;
+            const KK: usize = $ci * $k;
+            const R: usize = $b * LO;
+            let mut rng = Rng(0xBA7C ^ ($l * 7 + $k * 3 + $s + $p + $b * 11) as u64);
+            let x: [[[f64; $l]; $ci]; $b] =
+                core::array::from_fn(|_| core::array::from_fn(|_| rng.fill()));
+            let kernel: [[[f64; $k]; $ci]; $co] =
+                core::array::from_fn(|_| core::array::from_fn(|_| rng.fill()));
+            let dz: [[[f64; LO]; $co]; $b] =
+                core::array::from_fn(|_| core::array::from_fn(|_| rng.fill()));
+            let mut columns = Box::new([[0.0; KK]; R]);
+            let mut z = [[[0.0; LO]; $co]; $b];
+            conv1d_batch::<f64, $ci, $l, $co, $k, LO, $s, $p, $b, KK, R>(
+                &kernel,
+                &x,
+                &mut columns,
+                &mut z,
+            );
+            let mut grad = [[[0.5; $k]; $ci]; $co];
+            let mut dx = [[[9.0; $l]; $ci]; $b];
+            conv1d_batch_gradients::<f64, $ci, $l, $co, $k, LO, $s, $p, $b, KK, R>(
+                &kernel, &columns, &dz, &mut grad, &mut dx,
+            );
+            let mut want_grad = [[[0.5; $k]; $ci]; $co];
+            for s in 0..$b {
+                let want = conv1d::<f64, $ci, $l, $co, $k, LO, $s, $p>(&kernel, &x[s]);
+                let want_dx =
+                    conv1d_input_gradient::<f64, $ci, $l, $co, $k, LO, $s, $p>(&kernel, &dz[s]);
+                conv1d_kernel_gradient::<f64, $ci, $l, $co, $k, LO, $s, $p>(
+                    &mut want_grad,
+                    &x[s],
+                    &dz[s],
+                );
+                for o in 0..$co {
+                    for t in 0..LO {
+                        assert!(
+                            agree(z[s][o][t], want[o][t]),
+                            "z[{s}][{o}][{t}] = {} against {}",
+                            z[s][o][t],
+                            want[o][t]
+                        );
+                    }
+                }
+                for c in 0..$ci {
+                    for i in 0..$l {
+                        assert!(
+                            agree(dx[s][c][i], want_dx[c][i]),
+                            "dx[{s}][{c}][{i}] = {} against {}",
+                            dx[s][c][i],
+                            want_dx[c][i]
+                        );
+                    }
+                }
+            }
+            for o in 0..$co {
+                for c in 0..$ci {
+                    for k in 0..$k {
+                        assert!(
+                            agree(grad[o][c][k], want_grad[o][c][k]),
+                            "grad[{o}][{c}][{k}]"
+                        );
+                    }
+                }
+            }
+        }
+    };
+}
+
+conv1d_batch_case!(
+    conv1d_batch_valid,
+    B = 3,
+    CI = 2,
+    L = 9,
+    CO = 4,
+    K = 3,
+    S = 1,
+    P = 0
+);
+conv1d_batch_case!(
+    conv1d_batch_strided_padded,
+    B = 5,
+    CI = 3,
+    L = 12,
+    CO = 2,
+    K = 5,
+    S = 2,
+    P = 1
+);
+conv1d_batch_case!(
+    conv1d_batch_mnist1d_second_layer,
+    B = 4,
+    CI = 25,
+    L = 19,
+    CO = 25,
+    K = 3,
+    S = 2,
+    P = 1
+);
+conv1d_batch_case!(
+    conv1d_batch_padding_wider,
+    B = 2,
+    CI = 1,
+    L = 6,
+    CO = 3,
+    K = 1,
+    S = 1,
+    P = 2
+);
