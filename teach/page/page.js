@@ -113,6 +113,7 @@ function show(e) {
   lines($("derivation"), e.derivation);
   lines($("numbers"), e.numbers);
   drawCode(e.source);
+  $("rust-fn").textContent = rustItem(e.function);
   // The engine's graph, each node at its place (the server's layout).
   drawGraph({
     nodes: e.picture.nodes.map((n, k) => ({ ...n, ...e.places[k] })),
@@ -122,6 +123,16 @@ function show(e) {
 }
 
 // ---- The generated code -------------------------------------------------------------------
+
+// The network as a user's crate writes it: the function compiled, under `#[network(...)]`
+// with the bindings typed (the pasted attribute, if any, is already in them).
+function rustItem(fn) {
+  const typed = $("network").value.trim();
+  if (/#\[(nn::)?network/.test(typed)) return typed + "\n"; // pasted with its attribute
+  const bindings = $("with").value.trim();
+  const attribute = bindings ? `#[network(${bindings})]` : "#[network]";
+  return `use nn::prelude::*;\n\n${attribute}\n${fn}\n`;
+}
 
 function drawCode(source) {
   const items = source.replace(/\n$/, "").split("\n").map((line, k) => {
@@ -658,6 +669,11 @@ async function start() {
   $("stop").addEventListener("click", stop);
   $("reset").addEventListener("click", reset);
   $("use-params").addEventListener("click", useParams);
+  $("copy-rust").addEventListener("click", () => {
+    navigator.clipboard?.writeText($("rust-fn").textContent).then(
+      () => { $("copy-rust").textContent = "Copied"; },
+      () => { $("copy-rust").textContent = "Select the text to copy"; });
+  });
   drawLosses();
   useChain();
 }

@@ -202,6 +202,19 @@ async fn the_page_explains_trains_and_underlines() {
         grads.w1
     );
 
+    // The network as the user's own crate writes it: the chain of this file, by another name.
+    let rust = c
+        .execute(
+            "return document.getElementById('rust-fn').textContent;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        rust.as_str().unwrap(),
+        "use nn::prelude::*;\n\n#[network(f1 = sigmoid, f2 = sigmoid, f3 = sigmoid)]\nfn network(x: f64, w1: f64, b1: f64, w2: f64, w3: f64) -> f64 {\n    y = f3(w3·f2(w2·f1(w1·x + b1)))\n}\n"
+    );
+
     // Stepping: seven forward steps (w1·x, a1, f1, a2, f2, a3, y), then the first backward
     // step, highlighted in the code and in the graph.
     let next = c.find(Locator::Id("step-next")).await.unwrap();
