@@ -340,10 +340,9 @@ function showStep() {
       row.scrollIntoView({ block: "nearest" });
     }
   }
-  const list = s.pass === "forward" ? null : $("derivation");
-  if (list) {
-    const back = e.walk.filter((w) => w.pass === "backward").indexOf(s);
-    const row = list.children[back];
+  // The derivation's line of a backward step (an operation without a variable has none).
+  if (s.pass === "backward") {
+    const row = [...$("derivation").children].find((d) => d.textContent === s.text);
     if (row) row.classList.add("active");
   }
 }

@@ -169,7 +169,7 @@ fn explained(request: &Request, source: Source) -> Result<Explanation, Failure> 
     };
     let picture = picture::picture(&compiled, point.as_ref(), &text);
     let dot = picture::dot(&picture);
-    let walk = walk::walk(&compiled, &text, &lines);
+    let walk = walk::walk(&compiled, &text, &lines, &picture);
     Ok(Explanation {
         function,
         source,

@@ -765,8 +765,20 @@ fn the_walk_points_at_the_lines_that_compute() {
         signature("pub fn backward("),
     );
     assert!(forward.iter().all(|s| (f..tape).contains(&s.line.unwrap())));
-    assert!(backward.iter().all(|s| s.line.unwrap() > back));
-    assert_eq!(backward.len(), e.derivation.len());
+    // Every chain-rule step of the generated backward has its line there; the one operation
+    // without a variable, w1·x, has a step without a line, right after a1's, since its
+    // gradient passes through to w1's and x's.
+    let with_line: Vec<&&WalkStep> = backward.iter().filter(|s| s.line.is_some()).collect();
+    assert!(with_line.iter().all(|s| s.line.unwrap() > back));
+    assert_eq!(with_line.len(), e.derivation.len());
+    let texts: Vec<&str> = backward.iter().map(|s| s.text.as_str()).collect();
+    let a1 = texts
+        .iter()
+        .position(|t| t.starts_with("∂L/∂a1 = "))
+        .unwrap();
+    assert_eq!(texts[a1 + 1], "∂L/∂(w1·x) = ∂L/∂a1 · ∂a1/∂(w1·x) = 1");
+    assert_eq!(backward[a1 + 1].line, None);
+    assert_eq!(backward.len(), e.derivation.len() + 1);
     assert_eq!(
         at(backward[0]),
         "let dl_da3 = dl_dy * y * (1.0 - y); // ∂y/∂a3 = y·(1 − y)"

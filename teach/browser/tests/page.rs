@@ -222,7 +222,7 @@ async fn the_page_explains_trains_and_underlines() {
         next.click().await.unwrap();
     }
     let step = text_of(&c, "#step-text").await;
-    assert!(step.starts_with("Backward 1/10: ∂L/∂a3 = "), "{step}");
+    assert!(step.starts_with("Backward 1/11: ∂L/∂a3 = "), "{step}");
     let code = text_of(&c, "#code li.active").await;
     assert!(
         code.contains("let dl_da3 = dl_dy * y * (1.0 - y);"),

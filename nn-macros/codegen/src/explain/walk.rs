@@ -2,6 +2,7 @@
 //! one chain-rule step at a time, each with the nodes of the graph it computes and the line
 //! of the generated source that computes it.
 
+use super::Picture;
 use crate::compiled::Compiled;
 use crate::emit::source::{Anchor, Lines};
 use crate::graph::NodeId;
@@ -39,13 +40,14 @@ pub struct WalkStep {
 /// The forward steps (each operation, in the order computed, with the line of the statement
 /// that computes it: its own `let`, or the one it is written inside) and the backward steps
 /// (in the order of the backward pass).
-pub(super) fn walk(c: &Compiled, text: &Text, lines: &Lines) -> Vec<WalkStep> {
+pub(super) fn walk(c: &Compiled, text: &Text, lines: &Lines, picture: &Picture) -> Vec<WalkStep> {
     let g = &c.graph;
     let line_of = |anchor: Anchor| lines.iter().find(|(a, _)| *a == anchor).map(|&(_, l)| l);
     let live = c.backward.needed(g);
     let own = lines_of(lines);
-    // The line of each operation: the statement it is written in.
+    // The line of each operation: the statement it is written in; and that statement's node.
     let mut line = g.per_node(None);
+    let mut owner = g.per_node(None);
     let mut shown = g.per_node(false);
     for id in g.ids().filter(|&id| live[id]) {
         if let Some(at) = line_of(Anchor::Forward(id)) {
@@ -53,6 +55,7 @@ pub(super) fn walk(c: &Compiled, text: &Text, lines: &Lines) -> Vec<WalkStep> {
             inlined(c, id, &mut shown, &own, &mut nodes);
             for n in nodes {
                 line[n] = Some(at);
+                owner[n] = Some(id);
             }
         }
     }
@@ -69,6 +72,7 @@ pub(super) fn walk(c: &Compiled, text: &Text, lines: &Lines) -> Vec<WalkStep> {
             },
         });
     }
+    let stepped: Vec<NodeId> = c.backward.steps.iter().map(|s| s.node).collect();
     for (k, step) in c.backward.steps.iter().enumerate() {
         steps.push(WalkStep {
             pass: Pass::Backward,
@@ -76,8 +80,42 @@ pub(super) fn walk(c: &Compiled, text: &Text, lines: &Lines) -> Vec<WalkStep> {
             line: line_of(Anchor::Backward(k)),
             text: text.derivation(step),
         });
+        // The operations written inside this node's statement have no step of their own in
+        // the generated backward (their gradient passes through to their operands' steps):
+        // shown here, last computed first, from the graph's edges.
+        let inside = g
+            .ids()
+            .rev()
+            .filter(|&u| owner[u] == Some(step.node) && u != step.node && !stepped.contains(&u));
+        for u in inside {
+            steps.push(WalkStep {
+                pass: Pass::Backward,
+                nodes: vec![u.index()],
+                line: None,
+                text: passing_through(picture, u.index()),
+            });
+        }
     }
     steps
+}
+
+/// `∂L/∂(w1·x) = ∂L/∂a1 · ∂a1/∂(w1·x)`: the gradient of an operation without a variable, as
+/// the sum over its uses of the user's gradient times the local factor on the edge.
+fn passing_through(picture: &Picture, id: usize) -> String {
+    let mut name = String::new();
+    let terms: Vec<String> = picture
+        .edges
+        .iter()
+        .filter(|e| e.from == id)
+        .filter_map(|e| {
+            let factor = e.factor.as_deref()?;
+            let partial = factor.split(" = ").next()?; // ∂a1/∂(w1·x)
+            let (user, this) = partial.strip_prefix('∂')?.split_once("/∂")?;
+            name = this.to_string();
+            Some(format!("∂L/∂{user} · {factor}"))
+        })
+        .collect();
+    format!("∂L/∂{name} = {}", terms.join(" + "))
 }
 
 /// The nodes with a forward statement of their own.
