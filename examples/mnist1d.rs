@@ -446,7 +446,7 @@ impl Batch {
             &self.cols3,
             &d_z3,
             &mut grads.k3,
-            &mut d_a2,
+            Some(&mut d_a2),
         );
         let mut d_z2 = Box::new([[[0.0; L2]; CH]; BATCH]);
         for ((d, da), a) in d_z2.iter_mut().zip(d_a2.iter()).zip(self.a2.iter()) {
@@ -459,21 +459,20 @@ impl Batch {
             &self.cols2,
             &d_z2,
             &mut grads.k2,
-            &mut d_a1,
+            Some(&mut d_a1),
         );
         let mut d_z1 = Box::new([[[0.0; L1]; CH]; BATCH]);
         for ((d, da), a) in d_z1.iter_mut().zip(d_a1.iter()).zip(self.a1.iter()) {
             *d = through_relu(da, a);
             channel_bias_gradient(&mut grads.c1, d);
         }
-        // The input's gradient is not needed; the kernel's is.
-        let mut d_x = Box::new([[[0.0; LENGTH]; 1]; BATCH]);
+        // The first layer's input is data: its kernel's gradient only.
         conv1d_batch_gradients::<_, 1, LENGTH, CH, 5, L1, 2, 1, BATCH, KK1, { BATCH * L1 }>(
             &cnn.k1,
             &self.cols1,
             &d_z1,
             &mut grads.k1,
-            &mut d_x,
+            None,
         );
         total
     }

@@ -462,8 +462,18 @@ macro_rules! conv1d_batch_case {
             let mut grad = [[[0.5; $k]; $ci]; $co];
             let mut dx = [[[9.0; $l]; $ci]; $b];
             conv1d_batch_gradients::<f64, $ci, $l, $co, $k, LO, $s, $p, $b, KK, R>(
-                &kernel, &columns, &dz, &mut grad, &mut dx,
+                &kernel,
+                &columns,
+                &dz,
+                &mut grad,
+                Some(&mut dx),
             );
+            // Without the input gradient, the same kernel gradient.
+            let mut alone = [[[0.5; $k]; $ci]; $co];
+            conv1d_batch_gradients::<f64, $ci, $l, $co, $k, LO, $s, $p, $b, KK, R>(
+                &kernel, &columns, &dz, &mut alone, None,
+            );
+            assert_eq!(alone, grad);
             let mut want_grad = [[[0.5; $k]; $ci]; $co];
             for s in 0..$b {
                 let want = conv1d::<f64, $ci, $l, $co, $k, LO, $s, $p>(&kernel, &x[s]);

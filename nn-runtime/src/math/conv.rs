@@ -813,9 +813,10 @@ pub fn conv1d_batch<
 }
 
 /// The gradients of [`conv1d_batch`] from every sample's ∂L/∂z: Σₛ ∂Lₛ/∂K *added* to `grad`
-/// (one product `dZᵀ · columns`, [`outer_add_batch`](super::outer_add_batch)) and each sample's
-/// ∂L/∂x (the product `dZ · K` scattered back over the taps, col2im). `columns` must hold the
-/// batch's columns, as [`conv1d_batch`] left them.
+/// (one product `dZᵀ · columns`, [`outer_add_batch`](super::outer_add_batch)) and, when `dx` is
+/// given, each sample's ∂L/∂x (the product `dZ · K` scattered back over the taps, col2im; a
+/// first layer, whose input is data, needs none). `columns` must hold the batch's columns, as
+/// [`conv1d_batch`] left them.
 #[inline]
 pub fn conv1d_batch_gradients<
     T: Float,
@@ -834,7 +835,7 @@ pub fn conv1d_batch_gradients<
     columns: &[[T; KK]; R],
     dz: &[[[T; LO]; CO]; B],
     grad: &mut [[[T; K]; CI]; CO],
-    dx: &mut [[[T; L]; CI]; B],
+    dx: Option<&mut [[[T; L]; CI]; B]>,
 ) {
     #[allow(clippy::let_unit_value)]
     let ((), ()) = (
@@ -857,6 +858,9 @@ pub fn conv1d_batch_gradients<
             *v = *v + d;
         }
     }
+    let Some(dx) = dx else {
+        return;
+    };
     let weights = conv1d_kernel_matrix::<T, CI, CO, K, KK>(kernel);
     let d_columns: [[T; KK]; R] = super::transpose_mul_batch(&weights, &rows);
     for (dxs, d_rows) in dx.iter_mut().zip(d_columns.chunks(LO.max(1))) {
