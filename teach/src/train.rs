@@ -83,15 +83,15 @@ impl Optimizer {
     }
 
     /// One step of `theta` (every parameter's elements, one after another) along `g`.
-    pub fn step(&mut self, theta: &mut [f64], g: &[f64], rate: f64) {
+    pub fn step<'a>(&mut self, theta: impl Iterator<Item = &'a mut f64>, g: &[f64], rate: f64) {
         match self {
             Optimizer::Sgd => {
-                for (p, g) in theta.iter_mut().zip(g) {
+                for (p, g) in theta.zip(g) {
                     *p -= rate * g;
                 }
             }
             Optimizer::Momentum(v) => {
-                for ((p, g), v) in theta.iter_mut().zip(g).zip(v.iter_mut()) {
+                for ((p, g), v) in theta.zip(g).zip(v.iter_mut()) {
                     *v = 0.9 * *v + g;
                     *p -= rate * *v;
                 }
@@ -100,8 +100,7 @@ impl Optimizer {
                 *t += 1;
                 let (b1, b2) = (0.9f64, 0.999f64);
                 let (c1, c2) = (1.0 - b1.powi(*t), 1.0 - b2.powi(*t));
-                for (((p, g), m), v) in theta.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut())
-                {
+                for (((p, g), m), v) in theta.zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
                     *m = b1 * *m + (1.0 - b1) * g;
                     *v = b2 * *v + (1.0 - b2) * g * g;
                     *p -= rate * (*m / c1) / ((*v / c2).sqrt() + 1e-8);
@@ -258,7 +257,7 @@ impl Run {
             .inputs
             .iter()
             .zip(&self.targets)
-            .map(|(x, t)| self.model.evaluate(x, &self.params, |y| loss.of(y, t)).loss)
+            .map(|(x, t)| loss.of(&self.model.output(x, &self.params), t).0)
             .sum();
         total / self.inputs.len() as f64
     }
@@ -270,10 +269,7 @@ impl Run {
             return Ok(());
         }
         for (k, x) in self.inputs.iter().enumerate() {
-            let y = self
-                .model
-                .evaluate(x, &self.params, |y| (0.0, vec![0.0; y.len()]))
-                .output;
+            let y = self.model.output(x, &self.params);
             if let Some(bad) = y.iter().find(|y| !(**y > 0.0 && **y < 1.0)) {
                 return Err(format!(
                     "cross-entropy needs outputs between 0 and 1 (a sigmoid's, say); the network gives {bad} for row {}: end it in sigmoid(…), or use ½(y − t)²",
@@ -303,16 +299,8 @@ impl Run {
                     *sum += d / (end - start) as f64;
                 }
             }
-            let mut theta: Vec<f64> = self.params.iter().flatten().copied().collect();
-            self.settings
-                .optimizer
-                .step(&mut theta, &g, self.settings.rate);
-            let mut at = 0;
-            for p in &mut self.params {
-                let n = p.len();
-                p.copy_from_slice(&theta[at..at + n]);
-                at += n;
-            }
+            let theta = self.params.iter_mut().flatten();
+            self.settings.optimizer.step(theta, &g, self.settings.rate);
         }
         self.epoch += 1;
         let mean = self.loss();

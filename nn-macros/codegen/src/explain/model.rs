@@ -130,6 +130,14 @@ impl Model {
             .collect()
     }
 
+    /// The output at `inputs` and `params` (each in signature order, element by element): the
+    /// forward pass alone.
+    pub fn output(&self, inputs: &[Vec<f64>], params: &[Vec<f64>]) -> Vec<f64> {
+        let g = &self.compiled.graph;
+        let mut values = eval::forward(g, inputs, params, &Customs::NONE);
+        std::mem::take(&mut values[g.output])
+    }
+
     /// The output at `inputs` and `params` (each in signature order, element by element), the
     /// loss `loss` makes of it with ∂loss/∂output, and the parameters' gradients from that
     /// seed.
