@@ -159,7 +159,7 @@ pub(super) fn dot(picture: &Picture) -> String {
 }
 
 /// The name a `∂` is written with: the node's name, or its expression, shortened.
-fn partial_name(text: &Text, id: NodeId) -> String {
+pub(super) fn partial_name(text: &Text, id: NodeId) -> String {
     let name = text.named(id);
     if name.chars().count() <= EXPRESSION {
         return name;

@@ -2,10 +2,11 @@
 //! one chain-rule step at a time, each with the nodes of the graph it computes and the line
 //! of the generated source that computes it.
 
+use super::picture::partial_name;
 use super::Picture;
 use crate::compiled::Compiled;
 use crate::emit::source::{Anchor, Lines};
-use crate::graph::NodeId;
+use crate::graph::{NodeId, PerNode};
 use crate::text::Text;
 
 /// Which pass a step belongs to.
@@ -42,21 +43,30 @@ pub struct WalkStep {
 /// (in the order of the backward pass).
 pub(super) fn walk(c: &Compiled, text: &Text, lines: &Lines, picture: &Picture) -> Vec<WalkStep> {
     let g = &c.graph;
-    let line_of = |anchor: Anchor| lines.iter().find(|(a, _)| *a == anchor).map(|&(_, l)| l);
     let live = c.backward.needed(g);
-    let own = lines_of(lines);
-    // The line of each operation: the statement it is written in; and that statement's node.
+    // Where the source has each node's forward statement and each backward step's first line.
+    let mut own_line = g.per_node(None);
+    let mut step_line = vec![None; c.backward.steps.len()];
+    for &(anchor, line) in lines {
+        match anchor {
+            Anchor::Forward(id) => own_line[id] = Some(line),
+            Anchor::Backward(k) => step_line[k] = Some(line),
+        }
+    }
+    // The line of each operation (the statement it is written in), and for each statement the
+    // operations written inside it, in the order computed.
     let mut line = g.per_node(None);
-    let mut owner = g.per_node(None);
+    let mut inside = g.per_node(Vec::new());
     let mut shown = g.per_node(false);
     for id in g.ids().filter(|&id| live[id]) {
-        if let Some(at) = line_of(Anchor::Forward(id)) {
+        if let Some(at) = own_line[id] {
             let mut nodes = Vec::new();
-            inlined(c, id, &mut shown, &own, &mut nodes);
-            for n in nodes {
+            inlined(c, id, &mut shown, &own_line, &mut nodes);
+            for &n in &nodes {
                 line[n] = Some(at);
-                owner[n] = Some(id);
             }
+            nodes.retain(|&n| n != id);
+            inside[id] = nodes;
         }
     }
     let mut steps = Vec::new();
@@ -72,61 +82,47 @@ pub(super) fn walk(c: &Compiled, text: &Text, lines: &Lines, picture: &Picture) 
             },
         });
     }
-    let stepped: Vec<NodeId> = c.backward.steps.iter().map(|s| s.node).collect();
+    let mut stepped = g.per_node(false);
+    for step in &c.backward.steps {
+        stepped[step.node] = true;
+    }
+    let mut users = g.per_node(Vec::new());
+    for id in g.ids().filter(|&id| live[id]) {
+        for operand in g[id].op.operands() {
+            users[operand].push(id);
+        }
+    }
     for (k, step) in c.backward.steps.iter().enumerate() {
         steps.push(WalkStep {
             pass: Pass::Backward,
             nodes: vec![step.node.index()],
-            line: line_of(Anchor::Backward(k)),
+            line: step_line[k],
             text: text.derivation(step),
         });
         // The operations written inside this node's statement have no step of their own in
         // the generated backward (their gradient passes through to their operands' steps):
-        // shown here, last computed first, from the graph's edges.
-        let inside = g
-            .ids()
-            .rev()
-            .filter(|&u| owner[u] == Some(step.node) && u != step.node && !stepped.contains(&u));
-        for u in inside {
+        // shown here, last computed first, with the local factors of the graph's edges.
+        for &u in inside[step.node].iter().rev().filter(|&&u| !stepped[u]) {
+            let terms: Vec<String> = users[u]
+                .iter()
+                .filter_map(|&user| {
+                    let edge = picture
+                        .edges
+                        .iter()
+                        .find(|e| e.from == u.index() && e.to == user.index())?;
+                    let factor = edge.factor.as_deref()?;
+                    Some(format!("∂L/∂{} · {factor}", partial_name(text, user)))
+                })
+                .collect();
             steps.push(WalkStep {
                 pass: Pass::Backward,
                 nodes: vec![u.index()],
                 line: None,
-                text: passing_through(picture, u.index()),
+                text: format!("∂L/∂{} = {}", partial_name(text, u), terms.join(" + ")),
             });
         }
     }
     steps
-}
-
-/// `∂L/∂(w1·x) = ∂L/∂a1 · ∂a1/∂(w1·x)`: the gradient of an operation without a variable, as
-/// the sum over its uses of the user's gradient times the local factor on the edge.
-fn passing_through(picture: &Picture, id: usize) -> String {
-    let mut name = String::new();
-    let terms: Vec<String> = picture
-        .edges
-        .iter()
-        .filter(|e| e.from == id)
-        .filter_map(|e| {
-            let factor = e.factor.as_deref()?;
-            let partial = factor.split(" = ").next()?; // ∂a1/∂(w1·x)
-            let (user, this) = partial.strip_prefix('∂')?.split_once("/∂")?;
-            name = this.to_string();
-            Some(format!("∂L/∂{user} · {factor}"))
-        })
-        .collect();
-    format!("∂L/∂{name} = {}", terms.join(" + "))
-}
-
-/// The nodes with a forward statement of their own.
-fn lines_of(lines: &Lines) -> Vec<NodeId> {
-    lines
-        .iter()
-        .filter_map(|(a, _)| match a {
-            Anchor::Forward(id) => Some(*id),
-            Anchor::Backward(_) => None,
-        })
-        .collect()
 }
 
 /// `id` and the operations inside its statement: operands without a statement of their own,
@@ -134,16 +130,16 @@ fn lines_of(lines: &Lines) -> Vec<NodeId> {
 fn inlined(
     c: &Compiled,
     id: NodeId,
-    shown: &mut crate::graph::PerNode<bool>,
-    own: &[NodeId],
+    shown: &mut PerNode<bool>,
+    own_line: &PerNode<Option<usize>>,
     nodes: &mut Vec<NodeId>,
 ) {
     shown[id] = true;
     for child in c.graph[id].op.operands() {
         let op = &c.graph[child].op;
         let operation = !op.is_leaf() && op.constant().is_none();
-        if !shown[child] && operation && !own.contains(&child) {
-            inlined(c, child, shown, own, nodes);
+        if !shown[child] && operation && own_line[child].is_none() {
+            inlined(c, child, shown, own_line, nodes);
         }
     }
     nodes.push(id);
