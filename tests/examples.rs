@@ -631,6 +631,10 @@ fn mnist_arguments() {
         "one directory of MNIST files, please: `a` and `b` given"
     );
     assert!(err(&["--bogus"]).starts_with("unknown argument `--bogus`"));
+    assert_eq!(
+        err(&["--train", "50"]),
+        "--train needs at least 100 signals (one batch), not 50"
+    );
 }
 
 // ---- embedded ----
@@ -722,4 +726,8 @@ fn mnist1d_arguments() {
     assert!(err(&["--data", "/nonexistent/mnist1d.csv"])
         .starts_with("cannot read /nonexistent/mnist1d.csv"));
     assert!(err(&["--bogus"]).starts_with("unknown argument `--bogus`"));
+    assert_eq!(
+        err(&["--train", "50"]),
+        "--train needs at least 100 signals (one batch), not 50"
+    );
 }
