@@ -15,7 +15,7 @@ use crate::graph::NodeId;
 
 /// What a statement of the lecture part computes, for a reader stepping through the passes:
 /// the forward value of a node, or one chain-rule step (an index into the backward steps).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Anchor {
     /// The statement computes this node's value.
     Forward(NodeId),
@@ -291,7 +291,8 @@ impl Sections {
             .chain(print(&self.batch))
             .collect();
         let part: Vec<String> = print(&self.uses.0).into_iter().chain(lecture).collect();
-        (self.module(&all, None), self.module(&part, None))
+        let head = self.head();
+        (module(&head, &all, None), module(&head, &part, None))
     }
 
     /// The source of the lecture part, with `note` as a last comment in the module (what the
@@ -305,12 +306,14 @@ impl Sections {
             .chain(&self.lecture)
             .map(|i| i.print_anchored(true))
             .unzip();
-        let source = self.module(&items, Some(note));
-        let mut item_start = self.head().lines().count();
+        let head = self.head();
+        let source = module(&head, &items, Some(note));
+        let mut item_start = head.lines().count();
         let mut lines = Lines::new();
+        let mut seen = std::collections::HashSet::new();
         for (text, item_lines) in items.iter().zip(anchors) {
             for (anchor, line) in item_lines {
-                if !lines.iter().any(|(a, _)| *a == anchor) {
+                if seen.insert(anchor) {
                     lines.push((anchor, item_start + line));
                 }
             }
@@ -328,17 +331,18 @@ impl Sections {
             self.module
         )
     }
+}
 
-    /// The user's function and the module with `items`.
-    fn module(&self, items: &[String], note: Option<&str>) -> String {
-        let mut out = self.head();
-        out.push_str(&items.join("\n"));
-        if let Some(note) = note {
-            out.push_str(&format!("\n    // {note}\n"));
-        }
-        out.push_str("}\n");
-        out
+/// `head` (the user's function and the module's first line, [`Sections::head`]), then the
+/// module's `items` and the closing brace.
+fn module(head: &str, items: &[String], note: Option<&str>) -> String {
+    let mut out = head.to_string();
+    out.push_str(&items.join("\n"));
+    if let Some(note) = note {
+        out.push_str(&format!("\n    // {note}\n"));
     }
+    out.push_str("}\n");
+    out
 }
 
 /// Generated tokens and the readable source of the same items.
