@@ -6,77 +6,7 @@ use nn::prelude::*;
 use nn::Tensor;
 
 mod common;
-use common::{relative_error as error, Rng};
-
-const STEP: f64 = 1e-6;
-const TOLERANCE: f64 = 1e-6;
-
-/// The scalar objective L = r·output, for a fixed random `r` (so that a vector output's every
-/// element matters), and its seed ∂L/∂output = r.
-fn objective<N: Network<Scalar = f64>>(net: &N, input: &N::Input, r: &N::Output) -> f64
-where
-    N::Output: Tensor<Scalar = f64>,
-{
-    let out = net.forward(input);
-    out.flat().iter().zip(r.flat()).map(|(o, r)| o * r).sum()
-}
-
-/// L = r·output as a loss whose target is `r`, so that the runtime's gradient checker
-/// differentiates the same objective as [`objective`].
-struct Projection;
-
-impl<O: Tensor<Scalar = f64>> Loss<O> for Projection {
-    fn value(&self, output: &O, r: &O) -> f64 {
-        output.flat().iter().zip(r.flat()).map(|(o, r)| o * r).sum()
-    }
-    fn gradient(&self, _: &O, r: &O) -> O {
-        *r
-    }
-}
-
-/// Checks ∂L/∂θ for every scalar of every parameter tensor with the runtime's gradient
-/// checker (central differences); returns the worst error and where.
-fn check_params<N: Network<Scalar = f64>>(net: &N, input: &N::Input, seed: u64) -> (f64, String)
-where
-    N::Output: Tensor<Scalar = f64>,
-{
-    let mut r = N::Output::zeros();
-    Rng(seed).fill(r.flat_mut());
-    let worst = check_gradients(net, &Projection, &[(*input, r)], STEP).expect("parameters");
-    (
-        worst.worst_error,
-        format!(
-            "{}[{}]: {} vs {}",
-            worst.tensor, worst.element, worst.analytic, worst.numeric
-        ),
-    )
-}
-
-/// Checks ∂L/∂input for a network whose input is one scalar, vector or matrix.
-fn check_input<N: Network<Scalar = f64>>(net: &N, input: &N::Input, seed: u64) -> f64
-where
-    N::Output: Tensor<Scalar = f64>,
-    N::Input: Tensor<Scalar = f64>,
-{
-    let mut rng = Rng(seed);
-    let mut r = N::Output::zeros();
-    rng.fill(r.flat_mut());
-    let (_, tape) = net.forward_tape(input);
-    let mut grads = N::zeros();
-    let d_input = net.backward(&tape, &r, &mut grads);
-    let mut worst: f64 = 0.0;
-    let mut probe = *input;
-    for e in 0..N::Input::LEN {
-        let original = probe.flat()[e];
-        probe.flat_mut()[e] = original + STEP;
-        let plus = objective(net, &probe, &r);
-        probe.flat_mut()[e] = original - STEP;
-        let minus = objective(net, &probe, &r);
-        probe.flat_mut()[e] = original;
-        worst = worst.max(error(d_input.flat()[e], (plus - minus) / (2.0 * STEP)));
-    }
-    worst
-}
+use common::{check_input, check_params, Rng, TOLERANCE};
 
 /// Random parameters and input for `N`.
 fn random<N: Network<Scalar = f64>>(seed: u64) -> (N, N::Input)

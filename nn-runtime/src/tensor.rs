@@ -81,13 +81,14 @@ impl Real for f64 {
     }
 }
 
-/// A value of a fixed shape made of [`Real`]s: a scalar, `[T; N]` or `[[T; N]; M]`.
+/// A value of a fixed shape made of [`Real`]s: a scalar, `[T; N]`, `[[T; N]; M]` or `[[[T; W]; H]; C]`
+/// (the images of a 2-D convolution).
 ///
 /// Network outputs and loss targets have these types; the flat views let losses and metrics
 /// treat every shape alike, without allocating.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a tensor of fixed shape",
-    label = "outputs and targets are `f32`/`f64`, `[T; N]` or `[[T; N]; M]`",
+    label = "outputs and targets are `f32`/`f64`, `[T; N]`, `[[T; N]; M]` or `[[[T; W]; H]; C]`",
     note = "a network's output and a loss's prediction have a shape known at compile time; a `Vec` or a slice has none, and integers are not trained"
 )]
 pub trait Tensor: Copy {
@@ -151,5 +152,23 @@ impl<T: Real, const N: usize, const M: usize> Tensor for [[T; N]; M] {
     #[inline]
     fn flat_mut(&mut self) -> &mut [T] {
         self.as_flattened_mut()
+    }
+}
+
+/// Images: `C` channels of `H` rows of `W` (the input of a 2-D convolution).
+impl<T: Real, const W: usize, const H: usize, const C: usize> Tensor for [[[T; W]; H]; C] {
+    type Scalar = T;
+    const LEN: usize = W * H * C;
+    #[inline]
+    fn zeros() -> Self {
+        [[[T::zero(); W]; H]; C]
+    }
+    #[inline]
+    fn flat(&self) -> &[T] {
+        self.as_flattened().as_flattened()
+    }
+    #[inline]
+    fn flat_mut(&mut self) -> &mut [T] {
+        self.as_flattened_mut().as_flattened_mut()
     }
 }

@@ -10,6 +10,7 @@ use proc_macro2::Span;
 use syn::Ident;
 
 use crate::func::Func;
+use crate::layer::Layer;
 
 /// The whole annotated function.
 pub struct Network {
@@ -90,8 +91,16 @@ pub enum Shape {
     /// `[T; n]`
     Vector(usize),
     /// `[[T; cols]; rows]`: `rows` vectors of `cols` elements, so that `W·x` needs
-    /// `x: [T; cols]` and gives `[T; rows]`.
+    /// `x: [T; cols]` and gives `[T; rows]`. As the data of a 1-D convolution, `rows`
+    /// channels of length `cols`.
     Matrix(usize, usize),
+    /// `[[[T; c]; b]; a]`: an image of `a` channels of `b` rows and `c` columns (the data of a
+    /// 2-D convolution), or a 1-D kernel bank of `a` output channels, `b` input channels and
+    /// `c` taps.
+    Array3(usize, usize, usize),
+    /// `[[[[T; d]; c]; b]; a]`: a 2-D kernel bank of `a` output channels, `b` input channels
+    /// and `c` × `d` taps.
+    Array4(usize, usize, usize, usize),
 }
 
 impl Shape {
@@ -101,6 +110,8 @@ impl Shape {
             Shape::Scalar => scalar.to_string(),
             Shape::Vector(n) => format!("[{scalar}; {n}]"),
             Shape::Matrix(m, n) => format!("[[{scalar}; {n}]; {m}]"),
+            Shape::Array3(a, b, c) => format!("[[[{scalar}; {c}]; {b}]; {a}]"),
+            Shape::Array4(a, b, c, d) => format!("[[[[{scalar}; {d}]; {c}]; {b}]; {a}]"),
         }
     }
 
@@ -109,7 +120,45 @@ impl Shape {
         match self {
             Shape::Scalar => "a scalar".to_string(),
             Shape::Vector(n) => format!("a vector of {n}"),
-            Shape::Matrix(m, n) => format!("a {m}×{n} matrix"),
+            Shape::Matrix(m, n) => format!("{} {m}×{n} matrix", article(m)),
+            Shape::Array3(a, b, c) => format!("{} {a}×{b}×{c} array", article(a)),
+            Shape::Array4(a, b, c, d) => format!("{} {a}×{b}×{c}×{d} array", article(a)),
+        }
+    }
+
+    /// The lengths of its dimensions, outermost first (none for a scalar).
+    pub fn dims(self) -> Vec<usize> {
+        match self {
+            Shape::Scalar => vec![],
+            Shape::Vector(n) => vec![n],
+            Shape::Matrix(m, n) => vec![m, n],
+            Shape::Array3(a, b, c) => vec![a, b, c],
+            Shape::Array4(a, b, c, d) => vec![a, b, c, d],
+        }
+    }
+
+    /// The shape of these dimensions, outermost first; `None` beyond four.
+    pub fn of_dims(dims: &[usize]) -> Option<Shape> {
+        Some(match *dims {
+            [] => Shape::Scalar,
+            [n] => Shape::Vector(n),
+            [m, n] => Shape::Matrix(m, n),
+            [a, b, c] => Shape::Array3(a, b, c),
+            [a, b, c, d] => Shape::Array4(a, b, c, d),
+            _ => return None,
+        })
+    }
+
+    /// The number of dimensions: 0 for a scalar, 1 for a vector, ….
+    pub fn rank(self) -> usize {
+        self.dims().len()
+    }
+
+    /// The number of channels of channel data (a matrix's rows, an image's first dimension).
+    pub fn channels(self) -> Option<usize> {
+        match self {
+            Shape::Matrix(c, _) | Shape::Array3(c, _, _) => Some(c),
+            _ => None,
         }
     }
 
@@ -119,6 +168,8 @@ impl Shape {
             Shape::Scalar => 1,
             Shape::Vector(n) => n,
             Shape::Matrix(m, n) => m * n,
+            Shape::Array3(a, b, c) => a * b * c,
+            Shape::Array4(a, b, c, d) => a * b * c * d,
         }
     }
 
@@ -128,6 +179,20 @@ impl Shape {
             Shape::Vector(n) => Some(n),
             _ => None,
         }
+    }
+}
+
+/// "a", or "an" before a number said with a vowel first: an 8, an 11, an 18, an 80.
+fn article(n: usize) -> &'static str {
+    let mut lead = n;
+    while lead >= 1000 {
+        lead /= 1000;
+    }
+    let eight = n.to_string().starts_with('8');
+    if eight || lead == 11 || lead == 18 {
+        "an"
+    } else {
+        "a"
     }
 }
 
@@ -170,6 +235,8 @@ pub enum Expr {
     Neg(Box<Expr>, Span),
     /// `sigmoid(z)`, `f1(z)`, `leaky_relu(z, 0.1)`.
     Call(Call),
+    /// `conv1d(K, x, stride = 2)`, `max_pool(h, 2)`, `flatten(h)`.
+    Layer(LayerCall),
     /// A construct already reported as a mistake. Its readable parts are kept, so that their
     /// own mistakes are reported too; nothing more is said about the whole.
     Invalid(Vec<Expr>),
@@ -182,6 +249,7 @@ impl Expr {
             Expr::Const(_, s) | Expr::Binary(_, _, _, s) | Expr::Neg(_, s) => *s,
             Expr::Var(i) => i.span(),
             Expr::Call(c) => c.span,
+            Expr::Layer(l) => l.span,
             Expr::Invalid(parts) => parts.first().map_or_else(Span::call_site, Expr::span),
         }
     }
@@ -197,6 +265,7 @@ impl Expr {
             }
             Expr::Neg(a, _) => a.visit_names(f),
             Expr::Call(call) => call.arg.visit_names(f),
+            Expr::Layer(layer) => layer.args.iter().for_each(|a| a.visit_names(f)),
             Expr::Invalid(parts) => parts.iter().for_each(|p| p.visit_names(f)),
         }
     }
@@ -233,6 +302,14 @@ impl fmt::Display for Expr {
             Expr::Neg(a, _) if a.precedence() < 3 => write!(f, "-({a})"),
             Expr::Neg(a, _) => write!(f, "-{a}"),
             Expr::Call(call) => write!(f, "{}({})", call.name, call.arg),
+            Expr::Layer(layer) => {
+                let mut args: Vec<String> = layer.args.iter().map(ToString::to_string).collect();
+                if let crate::layer::Layer::Pool { window, .. } = layer.layer {
+                    args.push(window.to_string());
+                }
+                args.extend(layer.constants.iter().map(|(k, v)| format!("{k} = {v}")));
+                write!(f, "{}({})", layer.name, args.join(", "))
+            }
             Expr::Invalid(_) => write!(f, "…"),
         }
     }
@@ -289,4 +366,18 @@ pub struct Call {
     pub placeholder: bool,
     /// The callee's span.
     pub span: Span,
+}
+
+/// A call of a layer of a convolutional network.
+pub struct LayerCall {
+    /// Which layer, with its constants.
+    pub layer: Layer,
+    /// The name the user wrote.
+    pub name: Ident,
+    /// Its values: the kernel bank and the input of a convolution, the input of the others.
+    pub args: Vec<Expr>,
+    /// The callee's span.
+    pub span: Span,
+    /// The constants given by name, as written (`("stride", "2")`), for messages.
+    pub constants: Vec<(String, String)>,
 }

@@ -9,6 +9,7 @@ use crate::diff::rules::{self, Local};
 use crate::diff::{Backward, Target};
 use crate::func::{Func, Value};
 use crate::graph::{Graph, NodeId, Op, PerNode};
+use crate::layer::reference;
 
 /// The user's own activations for the evaluator: `f(i, z)` and `df(i, z, f(z))` of custom
 /// activation `i`.
@@ -81,6 +82,19 @@ pub fn forward(
             Op::Call(f, a) => call(f, &[v(a).clone()], customs),
             Op::Dot(a, b) => vec![v(a).iter().zip(v(b)).map(|(x, y)| x * y).sum()],
             Op::MatVec(w, x) => matvec(v(w), v(x)),
+            Op::Conv(_, k, x) => match graph.geometry(id) {
+                Some((g, outputs)) => reference::conv(&g, outputs, v(k), v(x)),
+                None => vec![f64::NAN; n],
+            },
+            Op::ChannelBias(z, b) => {
+                let per_channel = n / v(b).len().max(1);
+                (0..n).map(|i| v(z)[i] + v(b)[i / per_channel]).collect()
+            }
+            Op::Pool(pool, x) => match graph.geometry(id) {
+                Some((g, _)) => reference::pool(&g, pool.max, v(x)),
+                None => vec![f64::NAN; n],
+            },
+            Op::Flatten(x) => v(x).clone(),
         };
         values.0.push(value);
     }
@@ -156,11 +170,45 @@ impl Scope<'_> {
             let rows = match (w.kind, self.graph.shape(w.value)) {
                 (WholeKind::TransposeMul, Shape::Matrix(rows, _)) => rows,
                 (WholeKind::Outer, _) => n / value.len().max(1),
+                (
+                    WholeKind::ConvKernel(layer)
+                    | WholeKind::ConvInput(layer)
+                    | WholeKind::MaxPool(layer)
+                    | WholeKind::AvgPool(layer)
+                    | WholeKind::Unflatten(layer)
+                    | WholeKind::ChannelSum(layer),
+                    _,
+                ) => self.graph.shape(layer).elements(),
                 _ => value.len(),
             };
             let dy = self.eval(&w.dy);
             let dy: Vec<f64> = (0..rows).map(|i| at(&dy, i)).collect();
+            let geometry = |layer: NodeId| self.graph.geometry(layer);
             let share: Vec<f64> = match w.kind {
+                WholeKind::ConvKernel(layer) => match geometry(layer) {
+                    Some((g, outputs)) => reference::conv_kernel_gradient(&g, outputs, value, &dy),
+                    None => vec![f64::NAN; n],
+                },
+                WholeKind::ConvInput(layer) => match geometry(layer) {
+                    Some((g, outputs)) => reference::conv_input_gradient(&g, outputs, value, &dy),
+                    None => vec![f64::NAN; n],
+                },
+                WholeKind::MaxPool(layer) | WholeKind::AvgPool(layer) => match geometry(layer) {
+                    Some((g, _)) => reference::pool_gradient(
+                        &g,
+                        matches!(w.kind, WholeKind::MaxPool(_)),
+                        value,
+                        &dy,
+                    ),
+                    None => vec![f64::NAN; n],
+                },
+                WholeKind::Unflatten(_) => dy,
+                WholeKind::ChannelSum(_) => {
+                    let per_channel = dy.len() / n.max(1);
+                    (0..n)
+                        .map(|c| dy[c * per_channel..][..per_channel].iter().sum())
+                        .collect()
+                }
                 WholeKind::TransposeMul => {
                     let cols = value.len() / dy.len();
                     (0..cols)
@@ -321,6 +369,13 @@ pub fn local_factor(
         }
         WholeKind::SoftmaxBackward => square(&|i, j| delta(i, j) * v[i] - v[i] * v[j]),
         WholeKind::LogSoftmaxBackward => square(&|i, j| delta(i, j) - v[i].exp()),
+        // A layer's Jacobian is large and sparse: the value it reads stands for it.
+        WholeKind::ConvKernel(_)
+        | WholeKind::ConvInput(_)
+        | WholeKind::MaxPool(_)
+        | WholeKind::AvgPool(_)
+        | WholeKind::Unflatten(_)
+        | WholeKind::ChannelSum(_) => (v.clone(), graph.shape(read)),
     }
 }
 

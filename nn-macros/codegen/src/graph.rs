@@ -11,6 +11,7 @@ use proc_macro2::Span;
 
 use crate::ast::Shape;
 use crate::func::{Func, Value};
+use crate::layer::{Conv, Geometry, Pool};
 
 /// Index of a node in [`Graph::nodes`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -72,6 +73,15 @@ pub enum Op {
     Dot(NodeId, NodeId),
     /// W·x: the matrix-vector product.
     MatVec(NodeId, NodeId),
+    /// `conv1d(K, x)` or `conv2d(K, x)` (by the kernel bank's shape): the kernel bank, then
+    /// the input.
+    Conv(Conv, NodeId, NodeId),
+    /// z + b of channel data `z` and a vector `b` of one bias per channel.
+    ChannelBias(NodeId, NodeId),
+    /// `max_pool(x, …)` or `avg_pool(x, …)`, 1-D or 2-D by the input's shape.
+    Pool(Pool, NodeId),
+    /// `flatten(x)`: channel data laid out as one vector, channel after channel.
+    Flatten(NodeId),
 }
 
 /// The operands of an operation, in order (at most two).
@@ -115,8 +125,10 @@ impl Op {
             | Op::Mul(a, b)
             | Op::Div(a, b)
             | Op::Dot(a, b)
-            | Op::MatVec(a, b) => Operands::of(&[a, b]),
-            Op::Neg(a) | Op::Call(_, a) => Operands::of(&[a]),
+            | Op::MatVec(a, b)
+            | Op::Conv(_, a, b)
+            | Op::ChannelBias(a, b) => Operands::of(&[a, b]),
+            Op::Neg(a) | Op::Call(_, a) | Op::Pool(_, a) | Op::Flatten(a) => Operands::of(&[a]),
         }
     }
 
@@ -125,6 +137,8 @@ impl Op {
     pub fn is_elementwise(&self) -> bool {
         match self {
             Op::Add(..) | Op::Sub(..) | Op::Mul(..) | Op::Div(..) | Op::Neg(_) => true,
+            // Element [c][i] of z + b reads z[c][i] and b[c].
+            Op::ChannelBias(..) => true,
             Op::Call(f, _) => !f.is_whole_vector(),
             _ => false,
         }
@@ -159,9 +173,15 @@ impl Op {
                 Value::Each(value) => value(a(), c),
                 Value::Reduce(_) | Value::Map(_) => return None,
             },
-            Op::Call(..) | Op::Input(_) | Op::Param(_) | Op::Dot(..) | Op::MatVec(..) => {
-                return None
-            }
+            Op::Call(..)
+            | Op::Input(_)
+            | Op::Param(_)
+            | Op::Dot(..)
+            | Op::MatVec(..)
+            | Op::Conv(..)
+            | Op::ChannelBias(..)
+            | Op::Pool(..)
+            | Op::Flatten(_) => return None,
         })
     }
 
@@ -180,6 +200,10 @@ impl Op {
             Op::Neg(_) => (7, 0, 0, 0),
             Op::Dot(..) => (8, 0, 0, 0),
             Op::MatVec(..) => (9, 0, 0, 0),
+            Op::Conv(c, ..) => (20, c.stride as u64, c.padding as u64, 0),
+            Op::ChannelBias(..) => (21, 0, 0, 0),
+            Op::Pool(p, _) => (22, u64::from(p.max), p.window as u64, p.stride as u64),
+            Op::Flatten(_) => (23, 0, 0, 0),
             Op::Call(f, _) => {
                 let (kind, x, y, z) = f.key();
                 (10 + kind, x, y, z)
@@ -225,7 +249,8 @@ pub enum Lecture {
 pub struct Node {
     /// What it computes.
     pub op: Op,
-    /// Scalar or vector (matrices are only ever arguments).
+    /// Its shape: a scalar, a vector, channel data (a matrix or a 3-D array) made by a layer,
+    /// or an argument's matrix or kernel bank.
     pub shape: Shape,
     /// Where the user wrote it.
     pub span: Span,
@@ -374,6 +399,46 @@ impl Graph {
 }
 
 impl Graph {
+    /// The geometry of a convolution or pooling node, and its number of output channels;
+    /// `None` for other nodes.
+    pub fn geometry(&self, id: NodeId) -> Option<(Geometry, usize)> {
+        let out = self.shape(id).dims();
+        let spatial = |dims: &[usize]| match *dims {
+            [l] => (1, l),
+            [h, w] => (h, w),
+            _ => (0, 0),
+        };
+        let output = spatial(&out[1..]);
+        let two = out.len() == 3;
+        match self[id].op {
+            Op::Conv(conv, k, x) => {
+                let (kd, xd) = (self.shape(k).dims(), self.shape(x).dims());
+                let geometry = Geometry {
+                    channels: xd[0],
+                    input: spatial(&xd[1..]),
+                    window: spatial(&kd[2..]),
+                    output,
+                    stride: conv.stride,
+                    padding: (if two { conv.padding } else { 0 }, conv.padding),
+                };
+                Some((geometry, kd[0]))
+            }
+            Op::Pool(pool, x) => {
+                let xd = self.shape(x).dims();
+                let geometry = Geometry {
+                    channels: xd[0],
+                    input: spatial(&xd[1..]),
+                    window: (if two { pool.window } else { 1 }, pool.window),
+                    output,
+                    stride: pool.stride,
+                    padding: (0, 0),
+                };
+                Some((geometry, xd[0]))
+            }
+            _ => None,
+        }
+    }
+
     /// The lecture's reason to name each node, if it has one. A user's name wins; then the
     /// first placeholder that calls or takes the node, in the order of the arena; then the
     /// activations' `a` and `z`, numbered over the calls the user wrote when there are several.

@@ -13,6 +13,7 @@
 pub mod errors; // one channel for every mistake, checked between stages
 mod stack; // room on the stack for very large networks
 pub mod func; // the table of the language's functions
+pub mod layer; // the layers of convolutional networks
 pub mod reserved; // the names generated code uses itself
 pub mod ast; // the network as read: arguments, lets, expressions, with spans
 pub mod graph; // the network as an SSA graph with shapes

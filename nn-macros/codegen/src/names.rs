@@ -221,6 +221,13 @@ fn whole_values(graph: &Graph) -> PerNode<bool> {
                 whole[id] = true;
             }
         }
+        match node.op {
+            // A layer's value comes from a kernel call; the bias of `z + b` is read per
+            // channel, `b[ch]`, inside the loop over `z`.
+            Op::Conv(..) | Op::Pool(..) | Op::Flatten(_) => whole[id] = true,
+            Op::ChannelBias(_, b) => whole[b] = true,
+            _ => {}
+        }
         for (slot, c) in node.op.operands().into_iter().enumerate() {
             let child = &graph[c];
             let operand_of_whole = !node.op.is_elementwise()

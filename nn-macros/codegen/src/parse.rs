@@ -138,32 +138,33 @@ fn output_type(cx: &Ctxt, item: &syn::ItemFn, generic: Option<&Ident>) -> Option
 }
 
 const EXPECTED_TYPE: &str =
-    "expected `f32`, `f64` or a type parameter `T: Float`, a vector `[f32; 3]` or a matrix `[[f32; 3]; 4]` of them";
+    "expected `f32`, `f64` or a type parameter `T: Float`, a vector `[f32; 3]`, a matrix `[[f32; 3]; 4]`, or channel data and kernel banks of three or four dimensions (`[[[f32; 8]; 8]; 1]`) of them";
 
 /// The scalar and shape a type names, or an error saying what is allowed. A reference is an
 /// error, but the type it refers to is still read, so that its uses give no second error.
 fn typed(cx: &Ctxt, ty: &Type, generic: Option<&Ident>) -> Option<(Scalar, Shape)> {
     match ty {
-        Type::Array(outer) => {
-            let rows = array_len(cx, &outer.len);
-            match &*outer.elem {
-                Type::Array(inner) => {
-                    let cols = array_len(cx, &inner.len);
-                    if let Type::Array(_) = &*inner.elem {
-                        cx.error_spanned_by(
-                            ty,
-                            format!("arrays of more than two dimensions are not in the network language; {EXPECTED_TYPE}"),
-                        );
-                        return None;
-                    }
-                    let scalar = scalar_of(cx, &inner.elem, generic)?;
-                    Some((scalar, Shape::Matrix(rows?, cols?)))
+        Type::Array(_) => {
+            // The lengths outermost first: `[[f32; 3]; 4]` is 4 rows of 3.
+            let mut dims = Vec::new();
+            let mut complete = true;
+            let mut elem = ty;
+            while let Type::Array(array) = elem {
+                match array_len(cx, &array.len) {
+                    Some(n) => dims.push(n),
+                    None => complete = false,
                 }
-                elem => {
-                    let scalar = scalar_of(cx, elem, generic)?;
-                    Some((scalar, Shape::Vector(rows?)))
-                }
+                elem = &array.elem;
             }
+            let Some(shape) = Shape::of_dims(&dims).filter(|_| dims.len() <= 4) else {
+                cx.error_spanned_by(
+                    ty,
+                    format!("arrays of more than four dimensions are not in the network language; {EXPECTED_TYPE}"),
+                );
+                return None;
+            };
+            let scalar = scalar_of(cx, elem, generic)?;
+            complete.then_some((scalar, shape))
         }
         Type::Paren(p) => typed(cx, &p.elem, generic),
         Type::Reference(r) => {

@@ -7,7 +7,7 @@ use crate::func::{Builtin, Kernel};
 /// The local variables and helpers of generated functions.
 pub const LOCALS: &[&str] = &[
     "params", "_params", "tape", "_tape", "grads", "_grads", "input", "_input", "inputs",
-    "d_output", "i", "acc", "from_fn",
+    "d_output", "i", "acc", "from_fn", "ch", "row", "col",
 ];
 
 /// The prefix of every adjoint variable: `dl_da1` is ∂L/∂a1.
@@ -18,6 +18,7 @@ pub fn is_reserved(name: &str) -> bool {
     LOCALS.contains(&name)
         || name.starts_with(ADJOINT_PREFIX)
         || Kernel::ALL.iter().any(|k| k.name() == name)
+        || crate::layer::NAMES.contains(&name)
         || Builtin::ALL.iter().any(|b| {
             let spec = b.spec();
             spec.name == name || spec.aliases.contains(&name)
@@ -28,6 +29,7 @@ pub fn is_reserved(name: &str) -> bool {
 pub fn all() -> Vec<&'static str> {
     let mut names: Vec<&'static str> = LOCALS.to_vec();
     names.extend(Kernel::ALL.iter().map(|k| k.name()));
+    names.extend(crate::layer::NAMES);
     for b in Builtin::ALL {
         names.push(b.spec().name);
         names.extend(b.spec().aliases);

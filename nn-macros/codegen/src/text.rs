@@ -104,7 +104,36 @@ impl Text<'_> {
             Op::Div(a, b) => binary(sub(a), "/", sub(b), 2),
             Op::Neg(a) => negate(sub(a)),
             Op::Call(f, a) => (self.call(f, &[sub(a).0]), 4),
+            Op::ChannelBias(z, b) => binary(sub(z), " + ", sub(b), 1),
+            Op::Conv(conv, k, x) => {
+                let dims = self.graph.shape(k).rank() - 2;
+                let mut args = vec![sub(k).0, sub(x).0];
+                if conv.stride != 1 {
+                    args.push(format!("stride = {}", conv.stride));
+                }
+                if conv.padding != 0 {
+                    args.push(format!("padding = {}", conv.padding));
+                }
+                (format!("conv{dims}d({})", args.join(", ")), 4)
+            }
+            Op::Pool(pool, x) => {
+                let name = if pool.max { "max_pool" } else { "avg_pool" };
+                let stride = if pool.stride == pool.window {
+                    String::new()
+                } else {
+                    format!(", stride = {}", pool.stride)
+                };
+                (format!("{name}({}, {}{stride})", sub(x).0, pool.window), 4)
+            }
+            Op::Flatten(x) => (format!("flatten({})", sub(x).0), 4),
         }
+    }
+
+    /// The number of elements a pooling node's window covers.
+    fn window(&self, layer: NodeId) -> usize {
+        self.graph
+            .geometry(layer)
+            .map_or(1, |(g, _)| g.window.0 * g.window.1)
     }
 
     /// The name of a node, or for a node without one its expression, in parentheses unless
@@ -169,6 +198,24 @@ impl Text<'_> {
                     WholeKind::TransposeMul => format!("{name}ᵀ"),
                     WholeKind::SoftmaxBackward => format!("diag({name}) − {name}·{name}ᵀ"),
                     WholeKind::LogSoftmaxBackward => format!("I − exp({name})·1ᵀ"),
+                    WholeKind::ConvKernel(_) => {
+                        format!("{name} (the input, correlated with the gradient)")
+                    }
+                    WholeKind::ConvInput(_) => {
+                        format!("{name} (the full convolution with the flipped kernels)")
+                    }
+                    WholeKind::MaxPool(_) => {
+                        "1 at each window's maximum (the first of equal ones), else 0".to_string()
+                    }
+                    WholeKind::AvgPool(layer) => {
+                        format!("1/{} over each window", self.window(*layer))
+                    }
+                    WholeKind::Unflatten(_) => {
+                        "1 (the same numbers, cut back into channels)".to_string()
+                    }
+                    WholeKind::ChannelSum(_) => {
+                        "1 at every position of the bias's channel".to_string()
+                    }
                 }
             }
         }
@@ -231,6 +278,16 @@ impl Text<'_> {
             WholeKind::Outer => format!("{dy}·{name}ᵀ"),
             WholeKind::SoftmaxBackward => format!("{name} ⊙ ({dy} − {dy}·{name})"),
             WholeKind::LogSoftmaxBackward => format!("{dy} − exp({name})·Σ{dy}"),
+            WholeKind::ConvKernel(_) => format!("Σ_t {dy}[o][t]·{name}[c][t·S + k − P]"),
+            WholeKind::ConvInput(_) => {
+                format!("Σ_o Σ_(t·S + k − P = i) {dy}[o][t]·{name}[o][c][k]")
+            }
+            WholeKind::MaxPool(_) => format!("{dy} to each window's maximum of {name}"),
+            WholeKind::AvgPool(layer) => {
+                format!("{dy}/{} spread over each window", self.window(layer))
+            }
+            WholeKind::Unflatten(_) => format!("{dy} cut back into channels"),
+            WholeKind::ChannelSum(_) => format!("Σ_t {dy}[c][t]"),
         }
     }
 }

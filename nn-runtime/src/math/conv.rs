@@ -688,6 +688,91 @@ pub fn unflatten<T: Float, const C: usize, const L: usize, const N: usize>(
     out
 }
 
+/// The channels of images laid end to end, channel by channel and row by row: what a dense
+/// layer after a 2-D convolution reads. `N` must be `C · H · W`.
+#[inline]
+pub fn flatten2d<T: Float, const C: usize, const H: usize, const W: usize, const N: usize>(
+    x: &[[[T; W]; H]; C],
+) -> [T; N] {
+    #[allow(clippy::let_unit_value)]
+    let () = Flat2d::<C, H, W, N>::OK;
+    let mut out = [T::zero(); N];
+    for (o, &v) in out.iter_mut().zip(x.iter().flatten().flatten()) {
+        *o = v;
+    }
+    out
+}
+
+/// ∂L/∂x of [`flatten2d`]: the gradient cut back into channels of rows.
+#[inline]
+pub fn unflatten2d<T: Float, const C: usize, const H: usize, const W: usize, const N: usize>(
+    d: &[T; N],
+) -> [[[T; W]; H]; C] {
+    #[allow(clippy::let_unit_value)]
+    let () = Flat2d::<C, H, W, N>::OK;
+    let mut out = [[[T::zero(); W]; H]; C];
+    for (o, &v) in out.iter_mut().flatten().flatten().zip(d) {
+        *o = v;
+    }
+    out
+}
+
+/// Checks, when a 2-D flatten is instantiated, that `N` = `C · H · W`.
+struct Flat2d<const C: usize, const H: usize, const W: usize, const N: usize>;
+impl<const C: usize, const H: usize, const W: usize, const N: usize> Flat2d<C, H, W, N> {
+    const OK: () = assert!(
+        N == C * H * W,
+        "a flattened length is channels × rows × columns"
+    );
+}
+
+/// The sum of each channel: ∂L/∂b of `z + b` with one bias per channel, from `dz` = ∂L/∂z.
+#[inline]
+pub fn channel_sums<T: Float, const C: usize, const L: usize>(dz: &[[T; L]; C]) -> [T; C] {
+    let mut sums = [T::zero(); C];
+    channel_bias_gradient(&mut sums, dz);
+    sums
+}
+
+/// The sum of each channel of images: ∂L/∂b of `z + b` with one bias per channel.
+#[inline]
+pub fn channel_sums2d<T: Float, const C: usize, const H: usize, const W: usize>(
+    dz: &[[[T; W]; H]; C],
+) -> [T; C] {
+    let mut sums = [T::zero(); C];
+    for (s, channel) in sums.iter_mut().zip(dz) {
+        *s = channel.iter().flatten().fold(T::zero(), |acc, &d| acc + d);
+    }
+    sums
+}
+
+/// `a += b`, element by element, of channel data: where gradients of channel data add up.
+#[inline]
+pub fn add_assign_channels<T: Float, const C: usize, const L: usize>(
+    a: &mut [[T; L]; C],
+    b: &[[T; L]; C],
+) {
+    for (x, &y) in a.iter_mut().flatten().zip(b.iter().flatten()) {
+        *x = *x + y;
+    }
+}
+
+/// `a += b`, element by element, of images.
+#[inline]
+pub fn add_assign_images<T: Float, const C: usize, const H: usize, const W: usize>(
+    a: &mut [[[T; W]; H]; C],
+    b: &[[[T; W]; H]; C],
+) {
+    for (x, &y) in a
+        .iter_mut()
+        .flatten()
+        .flatten()
+        .zip(b.iter().flatten().flatten())
+    {
+        *x = *x + y;
+    }
+}
+
 /// Checks, when a batched convolution is instantiated, that its column matrix has `KK` = `CI`·`K`
 /// columns and `R` = `B`·`LO` rows.
 struct Columns<

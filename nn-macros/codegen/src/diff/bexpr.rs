@@ -121,6 +121,35 @@ pub enum WholeKind {
     SoftmaxBackward,
     /// `dy − exp(y)·Σdy`: what `z` receives from `y = log_softmax(z)` (the value read is `y`).
     LogSoftmaxBackward,
+    /// What the kernel bank `K` receives from the convolution `z = conv(K, x)` (the node
+    /// named): the input correlated with `dy`, `Σ_t dy[o][t]·x[c][t·S + k − P]`, *added* to
+    /// the bank's gradient (the value read is `x`).
+    ConvKernel(NodeId),
+    /// What the input `x` receives from the convolution `z = conv(K, x)` (the node named): the
+    /// full convolution of `dy` with the flipped kernels (the value read is `K`).
+    ConvInput(NodeId),
+    /// What `x` receives from `max_pool(x)` (the node named): each window's `dy` to its
+    /// largest element, the first of equal ones (the value read is `x`).
+    MaxPool(NodeId),
+    /// What `x` receives from `avg_pool(x)` (the node named): each window's `dy` spread
+    /// evenly over it (no value read).
+    AvgPool(NodeId),
+    /// What `x` receives from `flatten(x)` (the node named): `dy` cut back into channels (no
+    /// value read).
+    Unflatten(NodeId),
+    /// What the bias `b` receives from `z + b` with one bias per channel (the node named):
+    /// `dy` summed over each channel (no value read).
+    ChannelSum(NodeId),
+}
+
+impl WholeKind {
+    /// Whether the operation reads its forward value (which the tape must then keep).
+    pub fn reads_value(self) -> bool {
+        !matches!(
+            self,
+            WholeKind::AvgPool(_) | WholeKind::Unflatten(_) | WholeKind::ChannelSum(_)
+        )
+    }
 }
 
 /// A share of a vector adjoint that is a whole-vector operation.

@@ -26,7 +26,14 @@ pub(super) fn wholes(
         let softmax = match w.kind {
             WholeKind::SoftmaxBackward => true,
             WholeKind::LogSoftmaxBackward => false,
-            WholeKind::TransposeMul | WholeKind::Outer => continue,
+            WholeKind::TransposeMul
+            | WholeKind::Outer
+            | WholeKind::ConvKernel(_)
+            | WholeKind::ConvInput(_)
+            | WholeKind::MaxPool(_)
+            | WholeKind::AvgPool(_)
+            | WholeKind::Unflatten(_)
+            | WholeKind::ChannelSum(_) => continue,
         };
         let y = w.value;
         if w.dy != BExpr::Adj(y) {

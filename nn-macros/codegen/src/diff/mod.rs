@@ -69,7 +69,7 @@ impl Step {
                 }
             });
         }
-        for w in &self.whole {
+        for w in self.whole.iter().filter(|w| w.kind.reads_value()) {
             f(w.value);
         }
     }

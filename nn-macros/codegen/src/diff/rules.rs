@@ -35,6 +35,13 @@ pub fn local(graph: &Graph, id: NodeId, slot: usize) -> Local {
         Op::Div(_, b) => each(neg(div(val(graph, id), val(graph, b)))),
         Op::MatVec(_, x) if slot == 0 => Local::Whole(WholeKind::Outer, x),
         Op::MatVec(w, _) => Local::Whole(WholeKind::TransposeMul, w),
+        Op::Conv(_, _, x) if slot == 0 => Local::Whole(WholeKind::ConvKernel(id), x),
+        Op::Conv(_, k, _) => Local::Whole(WholeKind::ConvInput(id), k),
+        Op::ChannelBias(..) if slot == 0 => each(one()),
+        Op::ChannelBias(..) => Local::Whole(WholeKind::ChannelSum(id), id),
+        Op::Pool(p, x) if p.max => Local::Whole(WholeKind::MaxPool(id), x),
+        Op::Pool(_, x) => Local::Whole(WholeKind::AvgPool(id), x),
+        Op::Flatten(x) => Local::Whole(WholeKind::Unflatten(id), x),
         Op::Call(f, z) => {
             let n = graph.shape(z).elements();
             derivative(f, val(graph, z), val(graph, id), n, id)

@@ -29,6 +29,14 @@ pub fn functions(plan: &Plan, uses: &Recorder) -> Option<Vec<Item>> {
     if !plan.products.0.contains(&true) {
         return None;
     }
+    // Networks with layers of channel data train sample by sample, through the trait's
+    // default `gradient_batch` (the per-sample kernels of `nn::math::conv`).
+    let g = &plan.c.graph;
+    if g.ids()
+        .any(|id| g.shape(id).rank() >= 2 && !g[id].op.is_leaf())
+    {
+        return None;
+    }
     uses.borrow_mut().from_fn = true;
     let batch = Batch {
         r: Render::new(plan, Mode::Batch, uses),
@@ -258,7 +266,7 @@ impl Batch<'_> {
                 let value = match shape {
                     Shape::Vector(len) => {
                         let local = self.sample(Some(var));
-                        match steps::vector_adjoint(&local, step, len) {
+                        match steps::vector_adjoint(&local, step, Shape::Vector(len)) {
                             (built, None) => block(&built, n.to_token_stream()),
                             (built, Some(value)) if built.is_empty() => value,
                             (built, Some(value)) => block(&built, value),

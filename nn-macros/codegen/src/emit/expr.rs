@@ -171,11 +171,13 @@ impl<'a> Render<'a> {
         }
     }
 
-    /// The variable as a value (a scalar, or element `i` of a vector when `element`).
+    /// The variable as a value (a scalar, or when `element` element `[i]` of a vector,
+    /// `[ch][i]` of channel data, `[ch][row][col]` of images).
     pub fn read(&self, var: Var, element: bool) -> TokenStream {
         let row = self.row(var);
-        if element && self.shape(var) != Shape::Scalar {
-            quote!(#row[i])
+        if element {
+            let index = index(self.shape(var));
+            quote!(#row #index)
         } else {
             row
         }
@@ -233,8 +235,17 @@ impl<'a> Render<'a> {
 
     /// `from_fn(|i| element)`: a vector built by one loop over its elements.
     pub fn from_fn(&self, element: TokenStream) -> TokenStream {
+        self.from_fn_shaped(Shape::Vector(0), element)
+    }
+
+    /// An array of `shape` built element by element: `from_fn(|i| element)`, and for channel
+    /// data `from_fn(|ch| from_fn(|i| element))`.
+    pub fn from_fn_shaped(&self, shape: Shape, element: TokenStream) -> TokenStream {
         self.uses.borrow_mut().from_fn = true;
-        quote!(from_fn(|i| #element))
+        index_vars(shape)
+            .into_iter()
+            .rev()
+            .fold(element, |inner, v| quote!(from_fn(|#v| #inner)))
     }
 
     /// An operation applied to numbers one at a time (`a + b`, `-a`, `relu(z)`), its operands
@@ -247,6 +258,11 @@ impl<'a> Render<'a> {
             Op::Div(a, b) => binary(sub(a), quote!(/), sub(b), 2),
             Op::Neg(a) => negate(sub(a)),
             Op::Call(f, a) if !f.is_whole_vector() => (self.call(f, &[sub(a).0]), 4),
+            Op::ChannelBias(z, b) => {
+                // The bias of this element's channel.
+                let bias = self.row(Var::Value(b));
+                binary(sub(z), quote!(+), (quote!(#bias[ch]), 4), 1)
+            }
             _ => return None,
         })
     }
@@ -258,10 +274,11 @@ impl<'a> Render<'a> {
         if node.op.is_leaf() || (!top && self.is_named(id)) {
             return (self.read(Var::Value(id), false), 4);
         }
-        if let Shape::Vector(_) = node.shape {
+        if node.shape != Shape::Scalar {
             let tokens = match node.op {
                 Op::Call(f, z) if f.is_whole_vector() => self.call(f, &[self.node_arg(z)]),
-                _ => self.from_fn(self.element(id, true).0),
+                Op::Conv(..) | Op::Pool(..) | Op::Flatten(_) => self.layer(id),
+                _ => self.from_fn_shaped(node.shape, self.element(id, true).0),
             };
             return (tokens, 4);
         }
@@ -390,21 +407,42 @@ impl<'a> Render<'a> {
                 return quote!(#f(#a, #b));
             }
         }
-        let n = Literal::usize_unsuffixed(self.vector_len(inner));
         let (zero, _) = self.constant(0.0);
         let (element, _) = self.backward(inner, true);
-        quote!((0..#n).fold(#zero, |acc, i| acc + #element))
+        // One fold per dimension, the innermost adding the elements.
+        let shape = self.array_shape(inner);
+        let vars = index_vars(shape);
+        let dims = shape.dims();
+        let mut sum = quote!(acc + #element);
+        for (k, (v, n)) in vars.iter().zip(&dims).enumerate().rev() {
+            let n = Literal::usize_unsuffixed(*n);
+            let start = if k == 0 { zero.clone() } else { quote!(acc) };
+            sum = quote!((0..#n).fold(#start, |acc, #v| #sum));
+        }
+        sum
     }
 
-    /// The length of the vectors in an elementwise backward expression (0 when it has none).
-    pub fn vector_len(&self, e: &BExpr) -> usize {
-        let mut n = 0;
+    /// The shape of the arrays in an elementwise backward expression (a scalar when it has
+    /// none).
+    pub fn array_shape(&self, e: &BExpr) -> Shape {
+        let mut shape = Shape::Scalar;
         e.visit(&mut |x| {
-            if let Some(Shape::Vector(len)) = Self::var_of(x).map(|v| self.shape(v)) {
-                n = len;
+            if let Some(s) = Self::var_of(x).map(|v| self.shape(v)) {
+                if s != Shape::Scalar {
+                    shape = s;
+                }
             }
         });
-        n
+        shape
+    }
+
+    /// The number of elements of the arrays in an elementwise backward expression (0 when it
+    /// has none).
+    pub fn vector_len(&self, e: &BExpr) -> usize {
+        match self.array_shape(e) {
+            Shape::Scalar => 0,
+            shape => shape.elements(),
+        }
     }
 
     /// A backward leaf as a function argument.
@@ -432,16 +470,68 @@ impl<'a> Render<'a> {
             }
         }
         let dy = self.backward_arg(&w.dy);
-        let value = self.node_arg(w.value);
+        let value = || self.node_arg(w.value);
         let k = match w.kind {
             WholeKind::TransposeMul => Kernel::TransposeMul,
             WholeKind::SoftmaxBackward => Kernel::SoftmaxBackward,
             WholeKind::LogSoftmaxBackward => Kernel::LogSoftmaxBackward,
-            WholeKind::Outer => return quote!(),
+            WholeKind::Outer | WholeKind::ConvKernel(_) => return quote!(),
+            WholeKind::ConvInput(layer) => {
+                let f = self.layer_kernel(
+                    layer,
+                    Kernel::Conv1dInputGradient,
+                    Kernel::Conv2dInputGradient,
+                );
+                let k = value();
+                return quote!(#f(#k, #dy));
+            }
+            WholeKind::MaxPool(layer) => {
+                let f =
+                    self.layer_kernel(layer, Kernel::MaxPool1dGradient, Kernel::MaxPool2dGradient);
+                let x = value();
+                return quote!(#f(#x, #dy));
+            }
+            WholeKind::AvgPool(layer) => {
+                let f =
+                    self.layer_kernel(layer, Kernel::AvgPool1dGradient, Kernel::AvgPool2dGradient);
+                return quote!(#f(#dy));
+            }
+            WholeKind::Unflatten(layer) => {
+                let f = self.layer_kernel(layer, Kernel::Unflatten, Kernel::Unflatten2d);
+                return quote!(#f(#dy));
+            }
+            WholeKind::ChannelSum(layer) => {
+                let two = self.plan.c.graph.shape(layer).rank() == 3;
+                let f = self.kernel(if two {
+                    Kernel::ChannelSums2d
+                } else {
+                    Kernel::ChannelSums
+                });
+                return quote!(#f(#dy));
+            }
         };
         let f = self.kernel(k);
+        let value = value();
         quote!(#f(#value, #dy))
     }
+}
+
+/// The loop variables of the elements of a value of `shape`, outermost first: `i` of a
+/// vector, `ch, i` of channel data, `ch, row, col` of images.
+pub fn index_vars(shape: Shape) -> Vec<Ident> {
+    let names: &[&str] = match shape.rank() {
+        0 => &[],
+        1 => &["i"],
+        2 => &["ch", "i"],
+        _ => &["ch", "row", "col"],
+    };
+    names.iter().map(|n| ident(n)).collect()
+}
+
+/// The index of the element the loop variables stand at: `[i]`, `[ch][i]`, `[ch][row][col]`.
+pub fn index(shape: Shape) -> TokenStream {
+    let vars = index_vars(shape);
+    quote!(#([#vars])*)
 }
 
 /// A path written in the user's module, as seen from the generated child module.

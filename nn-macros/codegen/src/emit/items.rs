@@ -13,6 +13,7 @@ use super::steps::{self, bind};
 use super::traits;
 use crate::ast::Shape;
 use crate::diff::Target;
+use crate::func::Kernel;
 use crate::graph::NodeId;
 
 /// The generated module and everything around it.
@@ -97,7 +98,8 @@ fn wrapper(plan: &Plan) -> Item {
     let inputs: Vec<Ident> = g.inputs.iter().map(|&i| plan.name(i)).collect();
     Item::Plain(quote! {
         #(#attrs)*
-        #[allow(dead_code, non_snake_case)]
+        // A network's signature lists its parameters one by one, however many.
+        #[allow(dead_code, non_snake_case, clippy::too_many_arguments)]
         #vis #sig {
             #fn_name::forward(&#fn_name::Params { #(#params),* }, #(#inputs),*)
         }
@@ -113,7 +115,14 @@ fn uses(uses: &Uses, krate: &syn::Path) -> Vec<Item> {
         )));
     }
     if !uses.math.is_empty() {
-        let math = uses.math.iter().map(|n| ident(n));
+        let math = uses.math.iter().map(|n| {
+            let path = Kernel::ALL
+                .iter()
+                .find(|k| k.name() == *n)
+                .map_or_else(|| n.to_string(), |k| k.path());
+            let segments = path.split("::").map(ident);
+            quote!(#(#segments)::*)
+        });
         items.push(Item::Plain(quote!(use #krate::math::{#(#math),*};)));
     }
     items

@@ -10,6 +10,7 @@
 pub mod batch;
 pub mod expr;
 pub mod items;
+mod layers;
 pub mod plan;
 pub mod source;
 pub mod steps;

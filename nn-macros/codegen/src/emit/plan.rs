@@ -101,7 +101,8 @@ impl<'a> Plan<'a> {
     /// `storage::Large` (on the heap under `std`) rather than in place.
     pub fn is_large(&self, id: NodeId) -> bool {
         let shape = self.shape(id);
-        shape != Shape::Scalar && shape.elements() >= LARGE
+        // Kernel banks stay in place: a bank of 4,096 weights is a large convolution.
+        matches!(shape, Shape::Vector(_) | Shape::Matrix(..)) && shape.elements() >= LARGE
     }
 
     /// The type of parameter `id`'s field in `Params`: its array, or `Large<array>`.
@@ -219,13 +220,10 @@ pub fn repeat(element: TokenStream, shape: Shape) -> TokenStream {
             let n = Literal::usize_unsuffixed(n);
             quote::quote!([#element; #n])
         }
-        Shape::Matrix(rows, cols) => {
-            let (rows, cols) = (
-                Literal::usize_unsuffixed(rows),
-                Literal::usize_unsuffixed(cols),
-            );
-            quote!([[#element; #cols]; #rows])
-        }
+        shape => shape.dims().into_iter().rev().fold(element, |inner, n| {
+            let n = Literal::usize_unsuffixed(n);
+            quote!([#inner; #n])
+        }),
     }
 }
 

@@ -4,8 +4,8 @@
 use proc_macro2::{Literal, TokenStream};
 use quote::{quote, ToTokens};
 
-use super::expr::{Render, Var};
-use super::plan::{ident, Plan};
+use super::expr::{index, index_vars, Render, Var};
+use super::plan::{ident, repeat, Plan};
 use super::source::{anchor, comment, Anchor, Stmt};
 use crate::ast::Shape;
 use crate::diff::bexpr::{Whole, WholeKind};
@@ -114,7 +114,12 @@ pub fn step_statements(r: &Render, step: &Step, is_tail: bool) -> Vec<Stmt> {
                     let v = r.backward_arg(e);
                     stmts.push(Stmt::new(quote!(#add(&mut #place, #v);)));
                 } else {
-                    stmts.push(add_elements(r, &place, r.backward(e, true).0, n));
+                    stmts.push(add_elements(
+                        r,
+                        &place,
+                        r.backward(e, true).0,
+                        Shape::Vector(n),
+                    ));
                 }
             }
             for w in &step.whole {
@@ -124,11 +129,28 @@ pub fn step_statements(r: &Render, step: &Step, is_tail: bool) -> Vec<Stmt> {
             }
             stmts
         }
-        (Target::Param(_), Shape::Matrix(..)) => {
+        (Target::Param(_), Shape::Matrix(..) | Shape::Array3(..) | Shape::Array4(..)) => {
             let p = r.plan.name(node);
-            outer_products(r, &step.whole, &quote!(grads.#p))
+            let place = quote!(grads.#p);
+            let mut stmts = outer_products(r, &step.whole, &place);
+            stmts.extend(kernel_gradients(r, &step.whole, &place));
+            let add = match shape {
+                Shape::Array3(..) => Kernel::AddAssignImages,
+                _ => Kernel::AddAssignChannels,
+            };
+            for w in &step.whole {
+                if !matches!(w.kind, WholeKind::Outer | WholeKind::ConvKernel(_)) {
+                    let f = r.kernel(add);
+                    let w = r.whole(w);
+                    stmts.push(Stmt::new(quote!(#f(&mut #place, &#w);)));
+                }
+            }
+            if let Some(e) = &step.each {
+                stmts.push(add_elements(r, &place, r.backward(e, true).0, shape));
+            }
+            stmts
         }
-        (_, Shape::Matrix(..)) => {
+        (_, Shape::Matrix(..)) if step.whole.iter().any(|w| w.kind == WholeKind::Outer) => {
             let n = r.ident(Var::Adjoint(node));
             let zero = r.zero(shape);
             let mut stmts = vec![Stmt::zeroes(quote!(let mut #n = #zero;))];
@@ -138,9 +160,9 @@ pub fn step_statements(r: &Render, step: &Step, is_tail: bool) -> Vec<Stmt> {
             }
             stmts
         }
-        (_, Shape::Vector(len)) => {
+        (_, Shape::Vector(_) | Shape::Matrix(..) | Shape::Array3(..) | Shape::Array4(..)) => {
             let n = r.ident(Var::Adjoint(node));
-            let (mut stmts, single) = vector_adjoint(r, step, len);
+            let (mut stmts, single) = vector_adjoint(r, step, shape);
             match single {
                 Some(value) if is_tail => stmts.push(Stmt::new(value)),
                 Some(value) => {
@@ -170,16 +192,25 @@ fn each(step: &Step) -> &crate::diff::bexpr::BExpr {
     step.each.as_ref().unwrap_or(&ZERO)
 }
 
-/// `for i in 0..n { place[i] += element; }`.
-pub fn add_elements(r: &Render, place: &TokenStream, element: TokenStream, n: usize) -> Stmt {
-    let len = Literal::usize_unsuffixed(n);
-    let add = accumulate(r, quote!(#place[i]), element);
-    Stmt::index_loop(quote!(for i in 0..#len { #add }))
+/// `for i in 0..n { place[i] += element; }`, a loop per dimension for channel data.
+pub fn add_elements(r: &Render, place: &TokenStream, element: TokenStream, shape: Shape) -> Stmt {
+    let index = index(shape);
+    let add = accumulate(r, quote!(#place #index), element);
+    let vars = index_vars(shape);
+    let looped = vars
+        .iter()
+        .zip(shape.dims())
+        .rev()
+        .fold(add, |body, (v, n)| {
+            let len = Literal::usize_unsuffixed(n);
+            quote!(for #v in 0..#len { #body })
+        });
+    Stmt::index_loop(looped)
 }
 
-/// A vector adjoint: the statements that build it in its variable, or, when it is one
-/// expression, that expression.
-pub fn vector_adjoint(r: &Render, step: &Step, n: usize) -> (Vec<Stmt>, Option<TokenStream>) {
+/// An adjoint of a vector or of channel data: the statements that build it in its variable,
+/// or, when it is one expression, that expression.
+pub fn vector_adjoint(r: &Render, step: &Step, shape: Shape) -> (Vec<Stmt>, Option<TokenStream>) {
     let name = r.ident(Var::Adjoint(step.node));
     let element = step
         .each
@@ -187,26 +218,51 @@ pub fn vector_adjoint(r: &Render, step: &Step, n: usize) -> (Vec<Stmt>, Option<T
         .map(|e| (r.backward(e, true).0, r.vector_len(e) == 0));
     let wholes: Vec<TokenStream> = step.whole.iter().map(|w| r.whole(w)).collect();
     match (element, wholes.as_slice()) {
-        (Some((element, true)), []) => {
-            // The same value in every element: `[dl_ds; n]`.
-            let len = Literal::usize_unsuffixed(n);
-            (Vec::new(), Some(quote!([#element; #len])))
-        }
-        (Some((element, false)), []) => (Vec::new(), Some(r.from_fn(element))),
+        // The same value in every element: `[dl_ds; n]`.
+        (Some((element, true)), []) => (Vec::new(), Some(repeat(element, shape))),
+        (Some((element, false)), []) => (Vec::new(), Some(r.from_fn_shaped(shape, element))),
         (None, [one]) => (Vec::new(), Some(one.clone())),
         (element, [first, rest @ ..]) => {
-            let mut stmts = vec![Stmt::new(quote!(let mut #name = #first;))];
+            let ty = r.plan.ty(shape);
+            let mut stmts = vec![Stmt::new(quote!(let mut #name: #ty = #first;))];
+            let add = match shape {
+                Shape::Matrix(..) => Kernel::AddAssignChannels,
+                Shape::Array3(..) => Kernel::AddAssignImages,
+                _ => Kernel::AddAssign,
+            };
             for w in rest {
-                let f = r.kernel(Kernel::AddAssign);
+                let f = r.kernel(add);
                 stmts.push(Stmt::new(quote!(#f(&mut #name, &#w);)));
             }
             if let Some((element, _)) = element {
-                stmts.push(add_elements(r, &name.to_token_stream(), element, n));
+                stmts.push(add_elements(r, &name.to_token_stream(), element, shape));
             }
             (stmts, None)
         }
-        (None, []) => (Vec::new(), Some(r.zero(Shape::Vector(n)))),
+        (None, []) => (Vec::new(), Some(r.zero(shape))),
     }
+}
+
+/// The kernel bank gradients of the convolutions that read a kernel bank, added to `target`
+/// (`grads.K1`).
+pub fn kernel_gradients(r: &Render, whole: &[Whole], target: &TokenStream) -> Vec<Stmt> {
+    whole
+        .iter()
+        .filter_map(|w| match w.kind {
+            WholeKind::ConvKernel(layer) => Some((w, layer)),
+            _ => None,
+        })
+        .map(|(w, layer)| {
+            let f = r.layer_kernel(
+                layer,
+                Kernel::Conv1dKernelGradient,
+                Kernel::Conv2dKernelGradient,
+            );
+            let x = r.node_arg(w.value);
+            let dy = r.backward_arg(&w.dy);
+            Stmt::new(quote!(#f(&mut #target, #x, #dy);))
+        })
+        .collect()
 }
 
 /// The outer products a matrix receives, added to `target` (`grads.W1` or `dl_dX`).

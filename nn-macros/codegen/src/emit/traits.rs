@@ -31,11 +31,12 @@ fn parameters(plan: &Plan, uses: &Recorder) -> Item {
     let r = Render::new(plan, Mode::Forward, uses);
     let infos = params.iter().map(|&p| {
         let n = plan.c.names.of(p);
-        let dims: Vec<Literal> = match plan.shape(p) {
-            Shape::Scalar => vec![],
-            Shape::Vector(n) => vec![Literal::usize_unsuffixed(n)],
-            Shape::Matrix(r, c) => vec![Literal::usize_unsuffixed(r), Literal::usize_unsuffixed(c)],
-        };
+        let dims: Vec<Literal> = plan
+            .shape(p)
+            .dims()
+            .into_iter()
+            .map(Literal::usize_unsuffixed)
+            .collect();
         quote!(#krate::TensorInfo { name: #n, shape: &[#(#dims),*] })
     });
     let names: Vec<_> = params.iter().map(|&p| plan.name(p)).collect();
@@ -60,6 +61,18 @@ fn parameters(plan: &Plan, uses: &Recorder) -> Item {
                     (Shape::Vector(_), true) => quote!(&mut self.#n),
                     (Shape::Matrix(..), false) => quote!(self.#n.as_flattened()),
                     (Shape::Matrix(..), true) => quote!(self.#n.as_flattened_mut()),
+                    (Shape::Array3(..), false) => quote!(self.#n.as_flattened().as_flattened()),
+                    (Shape::Array3(..), true) => {
+                        quote!(self.#n.as_flattened_mut().as_flattened_mut())
+                    }
+                    (Shape::Array4(..), false) => {
+                        quote!(self.#n.as_flattened().as_flattened().as_flattened())
+                    }
+                    (Shape::Array4(..), true) => quote!(self
+                        .#n
+                        .as_flattened_mut()
+                        .as_flattened_mut()
+                        .as_flattened_mut()),
                 }
             })
             .collect()

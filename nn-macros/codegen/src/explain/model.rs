@@ -70,15 +70,13 @@ impl Model {
                 Argument {
                     name: self.compiled.names.of(id).to_string(),
                     elements: shape.elements(),
+                    // The inputs each output sums over: a matrix's columns, a kernel's taps
+                    // over its input channels.
                     fan_in: match shape {
-                        Shape::Matrix(_, columns) => columns,
-                        _ => 1,
+                        Shape::Scalar | Shape::Vector(_) => 1,
+                        _ => shape.dims()[1..].iter().product(),
                     },
-                    dims: match shape {
-                        Shape::Scalar => Vec::new(),
-                        Shape::Vector(n) => vec![n],
-                        Shape::Matrix(rows, columns) => vec![rows, columns],
-                    },
+                    dims: shape.dims(),
                 }
             })
             .collect()

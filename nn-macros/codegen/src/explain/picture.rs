@@ -250,6 +250,11 @@ fn operation(g: &Graph, id: NodeId, text: &Text) -> String {
         Op::Div(..) => "/".into(),
         Op::Neg(_) => "−(·)".into(),
         Op::Call(f, _) => text.symbol(f),
+        Op::ChannelBias(..) => "+".into(),
+        Op::Conv(_, k, _) => format!("conv{}d", g.shape(k).rank() - 2),
+        Op::Pool(p, _) if p.max => "max_pool".into(),
+        Op::Pool(..) => "avg_pool".into(),
+        Op::Flatten(_) => "flatten".into(),
         Op::Input(_) | Op::Param(_) | Op::Const(_) => String::new(),
     }
 }

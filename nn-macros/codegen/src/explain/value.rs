@@ -158,6 +158,10 @@ impl Value {
                 })
                 .collect::<Option<Vec<Vec<f64>>>>()
                 .map(|rows| rows.concat()),
+            // Channel data and kernel banks: every element, row-major.
+            (Value::List(items), Shape::Array3(..) | Shape::Array4(..)) => {
+                numbers(items).filter(|v| v.len() == shape.elements())
+            }
             _ => None,
         };
         found.ok_or_else(|| {
@@ -175,6 +179,11 @@ impl Value {
                         .map(|r| format!("[{}]", example(n, r * n + 1)))
                         .collect::<Vec<_>>()
                         .join(",")
+                ),
+                Shape::Array3(..) | Shape::Array4(..) => format!(
+                    "{name} is {}: give its {} numbers in one list, row-major, or one number for every element",
+                    shape.describe(),
+                    shape.elements()
                 ),
             };
             format!("--at gives {name} = {self}, but {like}")
@@ -210,7 +219,8 @@ pub fn list(values: &[f64], shape: Shape, max: usize) -> String {
     match shape {
         Shape::Scalar => values.first().map_or("?".into(), |v| number(*v)),
         Shape::Vector(_) => row(values, max),
-        Shape::Matrix(_, cols) => {
+        Shape::Matrix(..) | Shape::Array3(..) | Shape::Array4(..) => {
+            let cols = shape.dims().last().copied().unwrap_or(1);
             let rows: Vec<String> = values.chunks(cols.max(1)).map(|r| row(r, max)).collect();
             format!("[{}]", shorten(&rows, max).join(", "))
         }

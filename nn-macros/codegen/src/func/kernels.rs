@@ -45,4 +45,59 @@ kernels! {
     OuterAddBatch = "outer_add_batch";
     /// A constant in a generic float type.
     Lit = "lit";
+    /// a += b, elementwise, of channel data `[[T; L]; C]`.
+    AddAssignChannels = "add_assign_channels";
+    /// a += b, elementwise, of images `[[[T; W]; H]; C]`.
+    AddAssignImages = "add_assign_images";
+    /// The 1-D convolution.
+    Conv1d = "conv1d";
+    /// The 2-D convolution.
+    Conv2d = "conv2d";
+    /// ∂L/∂K of `conv1d`, added to the kernel bank's gradient.
+    Conv1dKernelGradient = "conv1d_kernel_gradient";
+    /// ∂L/∂x of `conv1d`.
+    Conv1dInputGradient = "conv1d_input_gradient";
+    /// ∂L/∂K of `conv2d`, added to the kernel bank's gradient.
+    Conv2dKernelGradient = "conv2d_kernel_gradient";
+    /// ∂L/∂x of `conv2d`.
+    Conv2dInputGradient = "conv2d_input_gradient";
+    /// 1-D max pooling.
+    MaxPool1d = "max_pool1d";
+    /// ∂L/∂x of 1-D max pooling.
+    MaxPool1dGradient = "max_pool1d_gradient";
+    /// 2-D max pooling.
+    MaxPool2d = "max_pool2d";
+    /// ∂L/∂x of 2-D max pooling.
+    MaxPool2dGradient = "max_pool2d_gradient";
+    /// 1-D average pooling.
+    AvgPool1d = "avg_pool1d";
+    /// ∂L/∂x of 1-D average pooling.
+    AvgPool1dGradient = "avg_pool1d_gradient";
+    /// 2-D average pooling.
+    AvgPool2d = "avg_pool2d";
+    /// ∂L/∂x of 2-D average pooling.
+    AvgPool2dGradient = "avg_pool2d_gradient";
+    /// Channel data `[[T; L]; C]` as one vector.
+    Flatten = "flatten";
+    /// ∂L/∂x of `flatten`: a vector cut back into channels.
+    Unflatten = "unflatten";
+    /// Images `[[[T; W]; H]; C]` as one vector.
+    Flatten2d = "flatten2d";
+    /// ∂L/∂x of `flatten2d`.
+    Unflatten2d = "unflatten2d";
+    /// The sum of each channel of `[[T; L]; C]`: ∂L/∂b of a bias per channel.
+    ChannelSums = "channel_sums";
+    /// The sum of each channel of `[[[T; W]; H]; C]`.
+    ChannelSums2d = "channel_sums2d";
+}
+
+impl Kernel {
+    /// Its path under `nn::math`: `dot`, or `conv::conv1d` for the kernels of channel data.
+    pub fn path(self) -> String {
+        if self >= Kernel::AddAssignChannels {
+            format!("conv::{}", self.name())
+        } else {
+            self.name().to_string()
+        }
+    }
 }

@@ -8,10 +8,13 @@ use syn::spanned::Spanned;
 use syn::{Ident, Pat, Stmt};
 
 use super::outside;
+
+mod layers;
 use crate::ast::{BinOp, Binding, Call, Custom, Expr, Output, Scalar};
 use crate::attr::{self, Activation, Attr};
 use crate::errors::Ctxt;
 use crate::func::{self, Builtin, Func};
+use crate::layer::Layer;
 
 /// Reads a body, recording its mistakes.
 pub struct Body<'a> {
@@ -392,6 +395,10 @@ impl<'a> Body<'a> {
             factors.push(self.expr(args[0]));
             return product(factors, callee_span);
         };
+        if let Some(layer) = Layer::from_name(&name.to_string()) {
+            factors.push(self.layer(&name, layer, &args, call));
+            return product(factors, callee_span);
+        }
         let value = match self.resolve(&name, &args, call) {
             Some(func) => {
                 let arg = Box::new(self.expr(args[0]));

@@ -15,8 +15,12 @@ use crate::graph::{Graph, NodeId, Op};
 use crate::reserved;
 use crate::simplify;
 
+mod layers;
+
 const MATRIX_ONLY_TIMES_VECTOR: &str =
     "a matrix can only multiply a vector, written `W·x`; a network computes with scalars and vectors";
+const KERNEL_ONLY_IN_CONVOLUTIONS: &str =
+    "a kernel bank is only read by a convolution, `conv1d(K, x)` or `conv2d(K, x)`";
 
 /// Lowers the AST, rewriting by the simplifier's rules when `simplify`; `None` when some
 /// part could not be lowered (its error is recorded).
@@ -226,8 +230,8 @@ impl Lower<'_> {
             Expr::Neg(a, span) => {
                 let id = self.expr(a)?;
                 let shape = self.graph.shape(id);
-                if let Shape::Matrix(..) = shape {
-                    self.cx.error_at(*span, MATRIX_ONLY_TIMES_VECTOR);
+                if shape.rank() >= 2 && !self.is_channel_data(id) {
+                    self.cx.error_at(*span, self.not_elementwise(id));
                     return None;
                 }
                 Some(self.add(Op::Neg(id), shape, *span))
@@ -246,6 +250,17 @@ impl Lower<'_> {
                     self.graph[id].label.placeholder = Some(call.name.to_string());
                 }
                 Some(id)
+            }
+            Expr::Layer(call) => {
+                let args: Vec<Option<NodeId>> = call.args.iter().map(|a| self.expr(a)).collect();
+                let args: Vec<NodeId> = args.into_iter().collect::<Option<_>>()?;
+                match self.layer(call, &args) {
+                    Ok((op, shape)) => Some(self.add(op, shape, call.span)),
+                    Err(message) => {
+                        self.cx.error_at(call.span, message);
+                        None
+                    }
+                }
             }
             Expr::Invalid(parts) => {
                 for part in parts {
@@ -304,7 +319,13 @@ impl Lower<'_> {
                 self.describe(b.0, b.1)
             )
         };
+        let (ea, eb) = (a.0, b.0);
         let (a, b) = (a.1, b.1);
+        if sa.rank() >= 2 || sb.rank() >= 2 {
+            if let Some(result) = self.channel_binary(op, (ea, a), (eb, b)) {
+                return result;
+            }
+        }
         match (op, sa, sb) {
             (BinOp::Dot, Shape::Vector(n), Shape::Vector(m)) if n == m => {
                 Ok((Op::Dot(a, b), Shape::Scalar))
@@ -335,6 +356,10 @@ impl Lower<'_> {
             (_, Shape::Matrix(..), _) | (_, _, Shape::Matrix(..)) => {
                 Err(format!("{}; {MATRIX_ONLY_TIMES_VECTOR}", both()))
             }
+            (_, Shape::Array3(..) | Shape::Array4(..), _)
+            | (_, _, Shape::Array3(..) | Shape::Array4(..)) => {
+                Err(format!("{}; {KERNEL_ONLY_IN_CONVOLUTIONS}", both()))
+            }
             (_, Shape::Vector(n), Shape::Vector(m)) if n != m => Err(format!(
                 "shape mismatch in `{symbol}`: {}; elementwise `{symbol}` needs two vectors of the same length, or a scalar on one side",
                 both()
@@ -355,9 +380,20 @@ impl Lower<'_> {
     fn call_shape(&self, call: &ast::Call, arg: NodeId) -> Result<Shape, String> {
         let shape = self.graph.shape(arg);
         let name = &call.name;
+        let channels = self.is_channel_data(arg);
         match (call.func.kind(), shape) {
+            (Kind::Reduction | Kind::VectorMap, _) if channels => Err(format!(
+                "`{name}` takes a vector, but {}; lay the channels out as one first: `{name}(flatten({}))`",
+                self.describe(&call.arg, arg),
+                call.arg
+            )),
+            (_, _) if channels => Ok(shape),
             (_, Shape::Matrix(..)) => Err(format!(
                 "`{name}` cannot take a matrix: {}; {MATRIX_ONLY_TIMES_VECTOR}",
+                self.describe(&call.arg, arg)
+            )),
+            (_, Shape::Array3(..) | Shape::Array4(..)) => Err(format!(
+                "`{name}` cannot take a kernel bank: {}; {KERNEL_ONLY_IN_CONVOLUTIONS}",
                 self.describe(&call.arg, arg)
             )),
             (Kind::Reduction | Kind::VectorMap, Shape::Scalar) => Err(format!(
