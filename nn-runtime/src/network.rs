@@ -37,20 +37,28 @@ impl TensorInfo {
         self.len() == 0
     }
 
-    /// Inputs feeding each output of the tensor: the column count of a matrix, 1 otherwise.
-    /// Used by the Xavier and He initialisers.
+    /// Inputs feeding each output of the tensor: the column count of a matrix, the taps over
+    /// the input channels of a kernel bank, 1 otherwise. Used by the Xavier and He initialisers.
     pub const fn fan_in(&self) -> usize {
         match self.shape {
             [_, n] => *n,
+            // A kernel bank `[CO][CI][K]` or `[CO][CI][K][K]`: each output sums over the
+            // input channels' taps (PyTorch's `fan_in` of a convolution's weight).
+            [_, ci, k] => *ci * *k,
+            [_, ci, kh, kw] => *ci * *kh * *kw,
             _ => 1,
         }
     }
 
-    /// Outputs of the tensor: the row count of a matrix, the length of a vector, 1 for a scalar.
+    /// Outputs of the tensor: the row count of a matrix, the length of a vector, the output
+    /// channels' taps of a kernel bank, 1 for a scalar.
     pub const fn fan_out(&self) -> usize {
         match self.shape {
             [m, _] => *m,
             [n] => *n,
+            // A kernel bank: the output channels' taps that read each input.
+            [co, _, k] => *co * *k,
+            [co, _, kh, kw] => *co * *kh * *kw,
             _ => 1,
         }
     }
