@@ -689,7 +689,9 @@ fn embedded_library_classifies_and_links_no_allocator() {
 
 #[path = "../examples/mnist1d.rs"]
 mod mnist1d;
+// `lenet` includes the digits example's module a second time (it trains that MLP beside its CNN).
 #[path = "../examples/lenet.rs"]
+#[allow(clippy::duplicate_mod)]
 mod lenet;
 
 /// Four epochs on a quarter of the training signals (a debug build: the CNN's loops are slow
