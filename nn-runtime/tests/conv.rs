@@ -559,3 +559,131 @@ conv1d_batch_case!(
     S = 1,
     P = 2
 );
+
+/// The tiled convolutions give the tap-by-tap ones' values and gradients (the same sums in
+/// another order: equal within rounding).
+macro_rules! tiled_case {
+    ($name:ident, 1d, CI = $ci:literal, L = $l:literal, CO = $co:literal, K = $k:literal, S = $s:literal, P = $p:literal) => {
+        #[test]
+        fn $name() {
+            const LO: usize = ($l + 2 * $p - $k) / $s + 1;
+            const KK: usize = $ci * $k;
+            let mut rng = Rng(0x7111 ^ ($l * 31 + $k * 7 + $s * 3 + $p) as u64);
+            let x: [[f64; $l]; $ci] = core::array::from_fn(|_| rng.fill());
+            let kernel: [[[f64; $k]; $ci]; $co] =
+                core::array::from_fn(|_| core::array::from_fn(|_| rng.fill()));
+            let dz: [[f64; LO]; $co] = core::array::from_fn(|_| rng.fill());
+            let close = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(a, b)| (a - b).abs() < 1e-12);
+            let z = conv1d::<f64, $ci, $l, $co, $k, LO, $s, $p>(&kernel, &x);
+            let zt = conv1d_tiled::<f64, $ci, $l, $co, $k, LO, $s, $p, KK>(&kernel, &x);
+            assert!(close(z.as_flattened(), zt.as_flattened()), "{z:?} {zt:?}");
+            let (mut g, mut gt) = ([[[0.5; $k]; $ci]; $co], [[[0.5; $k]; $ci]; $co]);
+            conv1d_kernel_gradient::<f64, $ci, $l, $co, $k, LO, $s, $p>(&mut g, &x, &dz);
+            conv1d_kernel_gradient_tiled::<f64, $ci, $l, $co, $k, LO, $s, $p, KK>(&mut gt, &x, &dz);
+            assert!(close(
+                g.as_flattened().as_flattened(),
+                gt.as_flattened().as_flattened()
+            ));
+            let dx = conv1d_input_gradient::<f64, $ci, $l, $co, $k, LO, $s, $p>(&kernel, &dz);
+            let dxt =
+                conv1d_input_gradient_tiled::<f64, $ci, $l, $co, $k, LO, $s, $p, KK>(&kernel, &dz);
+            assert!(close(dx.as_flattened(), dxt.as_flattened()));
+        }
+    };
+    ($name:ident, 2d, CI = $ci:literal, H = $h:literal, W = $w:literal, CO = $co:literal, K = $k:literal, S = $s:literal, P = $p:literal) => {
+        #[test]
+        fn $name() {
+            const HO: usize = ($h + 2 * $p - $k) / $s + 1;
+            const WO: usize = ($w + 2 * $p - $k) / $s + 1;
+            const KK: usize = $ci * $k * $k;
+            const NP: usize = HO * WO;
+            let mut rng = Rng(0x2d2d ^ ($h * 31 + $w * 11 + $k * 7 + $s * 3 + $p) as u64);
+            let x: [[[f64; $w]; $h]; $ci] =
+                core::array::from_fn(|_| core::array::from_fn(|_| rng.fill()));
+            let kernel: [[[[f64; $k]; $k]; $ci]; $co] = core::array::from_fn(|_| {
+                core::array::from_fn(|_| core::array::from_fn(|_| rng.fill()))
+            });
+            let dz: [[[f64; WO]; HO]; $co] =
+                core::array::from_fn(|_| core::array::from_fn(|_| rng.fill()));
+            let close = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(a, b)| (a - b).abs() < 1e-12);
+            let z = conv2d::<f64, $ci, $h, $w, $co, $k, HO, WO, $s, $p>(&kernel, &x);
+            let zt = conv2d_tiled::<f64, $ci, $h, $w, $co, $k, HO, WO, $s, $p, KK, NP>(&kernel, &x);
+            assert!(close(
+                z.as_flattened().as_flattened(),
+                zt.as_flattened().as_flattened()
+            ));
+            let (mut g, mut gt) = ([[[[0.5; $k]; $k]; $ci]; $co], [[[[0.5; $k]; $k]; $ci]; $co]);
+            conv2d_kernel_gradient::<f64, $ci, $h, $w, $co, $k, HO, WO, $s, $p>(&mut g, &x, &dz);
+            conv2d_kernel_gradient_tiled::<f64, $ci, $h, $w, $co, $k, HO, WO, $s, $p, KK, NP>(
+                &mut gt, &x, &dz,
+            );
+            let flat = |g: &[[[[f64; $k]; $k]; $ci]; $co]| -> Vec<f64> {
+                g.iter().flatten().flatten().flatten().copied().collect()
+            };
+            assert!(close(&flat(&g), &flat(&gt)));
+            let dx =
+                conv2d_input_gradient::<f64, $ci, $h, $w, $co, $k, HO, WO, $s, $p>(&kernel, &dz);
+            let dxt =
+                conv2d_input_gradient_tiled::<f64, $ci, $h, $w, $co, $k, HO, WO, $s, $p, KK, NP>(
+                    &kernel, &dz,
+                );
+            assert!(close(
+                dx.as_flattened().as_flattened(),
+                dxt.as_flattened().as_flattened()
+            ));
+        }
+    };
+}
+
+tiled_case!(
+    tiled_1d_mnist1d_second_layer,
+    1d,
+    CI = 25,
+    L = 19,
+    CO = 25,
+    K = 3,
+    S = 2,
+    P = 1
+);
+tiled_case!(
+    tiled_1d_valid,
+    1d,
+    CI = 3,
+    L = 11,
+    CO = 4,
+    K = 5,
+    S = 1,
+    P = 0
+);
+tiled_case!(
+    tiled_1d_wide_padding,
+    1d,
+    CI = 2,
+    L = 4,
+    CO = 3,
+    K = 3,
+    S = 3,
+    P = 3
+);
+tiled_case!(
+    tiled_2d_same,
+    2d,
+    CI = 3,
+    H = 6,
+    W = 5,
+    CO = 4,
+    K = 3,
+    S = 1,
+    P = 1
+);
+tiled_case!(
+    tiled_2d_strided,
+    2d,
+    CI = 2,
+    H = 9,
+    W = 7,
+    CO = 5,
+    K = 3,
+    S = 2,
+    P = 2
+);

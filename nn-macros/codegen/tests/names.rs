@@ -114,6 +114,7 @@ const VOCABULARY: &[&str] = &[
     "unused_imports",
     "clippy",
     "needless_range_loop",
+    "too_many_arguments",
     "FnMut",
     "fold",
     "zero",

@@ -72,6 +72,9 @@
 
 use num_traits::Float;
 
+mod tiled;
+pub use tiled::*;
+
 /// The output length of a convolution: `(L + 2P − K) / S + 1`; a compile error (through the
 /// constant it is used in) when the kernel is longer than the padded input or the stride is 0.
 const fn conv_len(l: usize, k: usize, s: usize, p: usize) -> usize {

@@ -6,7 +6,7 @@
 use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{quote, ToTokens};
 
-use super::plan::{ident, kernel, Plan, Recorder};
+use super::plan::{ident, kernel, ConvPart, Plan, Recorder};
 use crate::ast::Shape;
 use crate::diff::bexpr::{BExpr, Whole, WholeKind};
 use crate::func::{Builtin, Func, Kernel};
@@ -477,11 +477,7 @@ impl<'a> Render<'a> {
             WholeKind::LogSoftmaxBackward => Kernel::LogSoftmaxBackward,
             WholeKind::Outer | WholeKind::ConvKernel(_) => return quote!(),
             WholeKind::ConvInput(layer) => {
-                let f = self.layer_kernel(
-                    layer,
-                    Kernel::Conv1dInputGradient,
-                    Kernel::Conv2dInputGradient,
-                );
+                let f = self.conv_kernel(layer, ConvPart::InputGradient);
                 let k = value();
                 return quote!(#f(#k, #dy));
             }

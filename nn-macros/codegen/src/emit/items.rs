@@ -8,7 +8,7 @@ use quote::quote;
 use super::batch;
 use super::expr::{Mode, Render};
 use super::plan::{ident, input_type, Generics, Plan, Recorder, Uses};
-use super::source::{doc, Anchor, Function, Item, Output, Sections, Stmt};
+use super::source::{anchor, doc, Anchor, Function, Item, Output, Sections, Stmt};
 use super::steps::{self, bind};
 use super::traits;
 use crate::ast::Shape;
@@ -194,19 +194,32 @@ pub fn forward_lets(r: &Render, tape: bool) -> Vec<Stmt> {
     let wanted = if tape { &plan.needed } else { &plan.live };
     g.ids()
         .filter(|&id| wanted[id] && plan.named[id] && id != g.output)
-        .map(|id| {
-            let name = plan.name(id);
-            let (value, _) = r.forward(id, true);
-            Stmt::new(match plan.shape(id) {
-                Shape::Scalar => quote!(let #name = #value;),
-                shape => {
-                    let ty = plan.ty(shape);
-                    quote!(let #name: #ty = #value;)
-                }
-            })
-            .anchored(Anchor::Forward(id))
+        .flat_map(|id| {
+            let mut stmts = value_statements(r, id);
+            anchor(&mut stmts, Anchor::Forward(id));
+            stmts
         })
         .collect()
+}
+
+/// The statements that compute a value into its variable: `let z1: [f32; 4] = …;`, or for
+/// channel data made element by element, a zeroed array and the loops that fill it.
+fn value_statements(r: &Render, id: NodeId) -> Vec<Stmt> {
+    let plan = r.plan;
+    let name = plan.name(id);
+    let shape = plan.shape(id);
+    if shape.rank() >= 2 && plan.c.graph[id].op.is_elementwise() {
+        let (element, _) = r.element(id, true);
+        return steps::channel_data(r, &quote!(#name), element, shape);
+    }
+    let (value, _) = r.forward(id, true);
+    vec![Stmt::new(match shape {
+        Shape::Scalar => quote!(let #name = #value;),
+        shape => {
+            let ty = plan.ty(shape);
+            quote!(let #name: #ty = #value;)
+        }
+    })]
 }
 
 /// The forward equations, one per value with a variable: `a1 = w1·x + b1`.
@@ -260,10 +273,12 @@ fn forward_functions(plan: &Plan, uses: &Recorder) -> Vec<Item> {
         "Inference: the output of `{fn_str}`, nothing kept.\n\n{}",
         equations(plan)
     ));
+    let (loops, tape_loops) = (range_loops(&body), range_loops(&tape_body));
     vec![
         Item::Function(Function {
             head: quote! {
                 #forward_doc
+                #loops
                 #[inline]
                 pub fn forward #ig (params: &#params_ty, #(#args),*) -> #out_ty #wc
             },
@@ -272,12 +287,21 @@ fn forward_functions(plan: &Plan, uses: &Recorder) -> Vec<Item> {
         Item::Function(Function {
             head: quote! {
                 /// Training forward: the output, and the tape that [`backward`] reads.
+                #tape_loops
                 #[inline]
                 pub fn forward_tape #ig (params: &#params_ty, #(#args),*) -> (#out_ty, #tape_ty) #wc
             },
             body: tape_body,
         }),
     ]
+}
+
+/// `#[allow(clippy::needless_range_loop)]` for a body with `for i in 0..n` loops, which index
+/// several arrays at once, as the lecture writes them.
+fn range_loops(body: &[Stmt]) -> Option<TokenStream> {
+    body.iter()
+        .any(|s| s.index_loop)
+        .then(|| quote!(#[allow(clippy::needless_range_loop)]))
 }
 
 /// `predict`: the value `predict = a` names, from the inputs it depends on, without the loss.
@@ -300,14 +324,7 @@ fn predict_function(plan: &Plan, uses: &Recorder) -> Option<Item> {
         .ids()
         .filter(|&id| wanted[id] && plan.named[id] && id != p)
     {
-        let (name, (value, _)) = (plan.name(id), r.forward(id, true));
-        body.push(Stmt::new(match plan.shape(id) {
-            Shape::Scalar => quote!(let #name = #value;),
-            shape => {
-                let ty = plan.ty(shape);
-                quote!(let #name: #ty = #value;)
-            }
-        }));
+        body.extend(value_statements(&r, id));
     }
     body.push(Stmt::new(r.forward(p, true).0));
     let params_ty = generics.ty("Params", !g.params.is_empty());
@@ -323,9 +340,11 @@ fn predict_function(plan: &Plan, uses: &Recorder) -> Option<Item> {
         "The prediction `{name}` of `{fn_str}` (the value `predict = {name}` names), from the \
          inputs it depends on, without the loss: what the trained network is used for."
     ));
+    let loops = range_loops(&body);
     Some(Item::Function(Function {
         head: quote! {
             #docs
+            #loops
             #[inline]
             pub fn predict #ig (#params_arg: &#params_ty, #(#inputs),*) -> #ty #wc
         },
@@ -408,10 +427,7 @@ fn backward_function(
     let grads_arg = unless(!g.params.is_empty(), "grads");
     let seed = ident(&c.names.seed);
     let out_ty = plan.ty(plan.shape(g.output));
-    let loops = body
-        .iter()
-        .any(|s| s.index_loop)
-        .then(|| quote!(#[allow(clippy::needless_range_loop)]));
+    let loops = range_loops(&body);
     let returns = returns.map(|t| quote!(-> #t));
     let name = ident(name);
     Item::Function(Function {

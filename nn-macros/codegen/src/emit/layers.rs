@@ -6,6 +6,7 @@ use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
 use super::expr::Render;
+use super::plan::{ConvPart, TILED_FROM};
 use crate::ast::Shape;
 use crate::func::Kernel;
 use crate::graph::{NodeId, Op};
@@ -58,12 +59,45 @@ impl Render<'_> {
         quote!(#f::<_, #(#constants),*>)
     }
 
+    /// `name::<_, constants…>` of one of a convolution's kernels: tap by tap, or (from
+    /// [`TILED_FROM`] weights per output) tiled, with its `KK` (and in 2-D `NP`) after the
+    /// others.
+    pub fn conv_kernel(&self, layer: NodeId, part: ConvPart) -> TokenStream {
+        let (mut constants, two) = self.layer_constants(layer);
+        let tiles = self.plan.c.graph.geometry(layer).and_then(|(g, _)| {
+            let kk = g.channels * g.window.0 * g.window.1;
+            (kk >= TILED_FROM).then_some((kk, g.output.0 * g.output.1))
+        });
+        let k = match (part, two, tiles.is_some()) {
+            (ConvPart::Forward, false, false) => Kernel::Conv1d,
+            (ConvPart::Forward, true, false) => Kernel::Conv2d,
+            (ConvPart::Forward, false, true) => Kernel::Conv1dTiled,
+            (ConvPart::Forward, true, true) => Kernel::Conv2dTiled,
+            (ConvPart::KernelGradient, false, false) => Kernel::Conv1dKernelGradient,
+            (ConvPart::KernelGradient, true, false) => Kernel::Conv2dKernelGradient,
+            (ConvPart::KernelGradient, false, true) => Kernel::Conv1dKernelGradientTiled,
+            (ConvPart::KernelGradient, true, true) => Kernel::Conv2dKernelGradientTiled,
+            (ConvPart::InputGradient, false, false) => Kernel::Conv1dInputGradient,
+            (ConvPart::InputGradient, true, false) => Kernel::Conv2dInputGradient,
+            (ConvPart::InputGradient, false, true) => Kernel::Conv1dInputGradientTiled,
+            (ConvPart::InputGradient, true, true) => Kernel::Conv2dInputGradientTiled,
+        };
+        if let Some((kk, np)) = tiles {
+            constants.push(Literal::usize_unsuffixed(kk));
+            if two {
+                constants.push(Literal::usize_unsuffixed(np));
+            }
+        }
+        let f = self.kernel(k);
+        quote!(#f::<_, #(#constants),*>)
+    }
+
     /// The forward call of a convolution, a pooling or a flatten.
     pub(super) fn layer(&self, id: NodeId) -> TokenStream {
         let g = &self.plan.c.graph;
         match g[id].op {
             Op::Conv(_, k, x) => {
-                let f = self.layer_kernel(id, Kernel::Conv1d, Kernel::Conv2d);
+                let f = self.conv_kernel(id, ConvPart::Forward);
                 let (k, x) = (self.node_arg(k), self.node_arg(x));
                 quote!(#f(#k, #x))
             }

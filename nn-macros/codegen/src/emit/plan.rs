@@ -17,6 +17,22 @@ use crate::graph::{NodeId, Op, PerNode};
 /// fields on both sides of it).
 pub const LARGE: usize = 4096;
 
+/// The weights per output (`CI`·`K`, `CI`·`K`·`K`) from which a convolution runs as a product of
+/// register tiles (`nn::math::conv::conv1d_tiled`, …) rather than tap by tap: where that
+/// measured faster. The runtime's `conv::TILED_FROM` is the same number.
+pub const TILED_FROM: usize = 16;
+
+/// One of a convolution's three kernels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConvPart {
+    /// The convolution.
+    Forward,
+    /// ∂L/∂K, added to the kernel bank's gradient.
+    KernelGradient,
+    /// ∂L/∂x.
+    InputGradient,
+}
+
 /// What every part of emission reads about one network.
 pub struct Plan<'a> {
     /// The compiled network.

@@ -5,7 +5,7 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{quote, ToTokens};
 
 use super::expr::{index, index_vars, Render, Var};
-use super::plan::{ident, repeat, Plan};
+use super::plan::{ident, repeat, ConvPart, Plan};
 use super::source::{anchor, comment, Anchor, Stmt};
 use crate::ast::Shape;
 use crate::diff::bexpr::{Whole, WholeKind};
@@ -196,6 +196,29 @@ fn each(step: &Step) -> &crate::diff::bexpr::BExpr {
 pub fn add_elements(r: &Render, place: &TokenStream, element: TokenStream, shape: Shape) -> Stmt {
     let index = index(shape);
     let add = accumulate(r, quote!(#place #index), element);
+    each_element(add, shape)
+}
+
+/// Channel data computed element by element into a variable of its own: `let mut z1 = [[0.0;
+/// 19]; 25];` and `for ch in 0..25 { for i in 0..19 { z1[ch][i] = element; } }` (nested
+/// `from_fn`s would build each channel apart and then copy it).
+pub fn channel_data(
+    r: &Render,
+    name: &TokenStream,
+    element: TokenStream,
+    shape: Shape,
+) -> Vec<Stmt> {
+    let (ty, zero) = (r.plan.ty(shape), r.zero(shape));
+    let index = index(shape);
+    vec![
+        Stmt::zeroes(quote!(let mut #name: #ty = #zero;)),
+        each_element(quote!(#name #index = #element;), shape),
+    ]
+}
+
+/// `body` in a loop per dimension of `shape`, its index variables those of [`index_vars`].
+fn each_element(body: TokenStream, shape: Shape) -> Stmt {
+    let add = body;
     let vars = index_vars(shape);
     let looped = vars
         .iter()
@@ -220,6 +243,10 @@ pub fn vector_adjoint(r: &Render, step: &Step, shape: Shape) -> (Vec<Stmt>, Opti
     match (element, wholes.as_slice()) {
         // The same value in every element: `[dl_ds; n]`.
         (Some((element, true)), []) => (Vec::new(), Some(repeat(element, shape))),
+        (Some((element, false)), []) if shape.rank() >= 2 => (
+            channel_data(r, &name.to_token_stream(), element, shape),
+            None,
+        ),
         (Some((element, false)), []) => (Vec::new(), Some(r.from_fn_shaped(shape, element))),
         (None, [one]) => (Vec::new(), Some(one.clone())),
         (element, [first, rest @ ..]) => {
@@ -253,11 +280,7 @@ pub fn kernel_gradients(r: &Render, whole: &[Whole], target: &TokenStream) -> Ve
             _ => None,
         })
         .map(|(w, layer)| {
-            let f = r.layer_kernel(
-                layer,
-                Kernel::Conv1dKernelGradient,
-                Kernel::Conv2dKernelGradient,
-            );
+            let f = r.conv_kernel(layer, ConvPart::KernelGradient);
             let x = r.node_arg(w.value);
             let dy = r.backward_arg(&w.dy);
             Stmt::new(quote!(#f(&mut #target, #x, #dy);))

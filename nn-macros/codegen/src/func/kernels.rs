@@ -61,6 +61,18 @@ kernels! {
     Conv2dKernelGradient = "conv2d_kernel_gradient";
     /// ∂L/∂x of `conv2d`.
     Conv2dInputGradient = "conv2d_input_gradient";
+    /// The 1-D convolution as a product of register tiles.
+    Conv1dTiled = "conv1d_tiled";
+    /// ∂L/∂K of `conv1d`, tiled.
+    Conv1dKernelGradientTiled = "conv1d_kernel_gradient_tiled";
+    /// ∂L/∂x of `conv1d`, tiled.
+    Conv1dInputGradientTiled = "conv1d_input_gradient_tiled";
+    /// The 2-D convolution as a product of register tiles.
+    Conv2dTiled = "conv2d_tiled";
+    /// ∂L/∂K of `conv2d`, tiled.
+    Conv2dKernelGradientTiled = "conv2d_kernel_gradient_tiled";
+    /// ∂L/∂x of `conv2d`, tiled.
+    Conv2dInputGradientTiled = "conv2d_input_gradient_tiled";
     /// 1-D max pooling.
     MaxPool1d = "max_pool1d";
     /// ∂L/∂x of 1-D max pooling.
