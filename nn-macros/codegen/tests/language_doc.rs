@@ -25,6 +25,17 @@ fn every_function_of_the_table_is_in_the_reference() {
 }
 
 #[test]
+fn every_layer_is_in_the_reference() {
+    let doc = reference();
+    for name in nn_codegen::layer::NAMES {
+        assert!(
+            doc.contains(&format!("`{name}(")),
+            "docs/language.md does not describe `{name}`"
+        );
+    }
+}
+
+#[test]
 fn the_names_the_reference_calls_data_are_data() {
     let doc = reference();
     let rule = doc

@@ -1,7 +1,7 @@
-//! Convolutions and pooling over channels, and their gradients: the kernels a convolutional
-//! layer will call from its generated forward and backward. The network language has no
-//! convolutions yet; until it has, call them by hand (as `examples/mnist1d.rs` does). From the
-//! `nn` crate they are `nn::math::conv::*`.
+//! Convolutions and pooling over channels, and their gradients: the kernels that the forward
+//! and backward `#[network]` generates for `conv1d`, `conv2d`, `max_pool`, `avg_pool` and
+//! `flatten` call (see the language reference, "Convolutional layers"), callable by hand too.
+//! From the `nn` crate they are `nn::math::conv::*`.
 //!
 //! Shapes are the language's: a 1-D signal of `C` channels of length `L` is `[[T; L]; C]`, an
 //! image of `C` channels of `H` rows and `W` columns is `[[[T; W]; H]; C]`, a 1-D kernel bank
@@ -46,8 +46,11 @@
 //! multiplies them by the kernel matrix through the tiled batch kernels
 //! ([`matmul_batch`](super::matmul_batch), AVX2 and FMA picked at run time), and
 //! [`conv1d_batch_gradients`] gets the kernel gradient as `dZᵀ·columns` and the input gradients
-//! as `dZ·K` scattered back over the taps. The MNIST-1D CNN of `examples/mnist1d.rs` trains in
-//! 5.2 s this way against 11.6 s sample by sample.
+//! as `dZ·K` scattered back over the taps: for a batch whose size is a constant of the caller's
+//! (the peer benchmark's hand-written CNN uses them). One sample's convolution as such a
+//! product, the output positions as the rows, is [`conv1d_tiled`] and [`conv2d_tiled`] with
+//! their gradients: what generated code calls for convolutions of at least [`TILED_FROM`]
+//! weights per output.
 //!
 //! Nothing here allocates: every value is an array on the stack (the batch functions' column
 //! matrix is the caller's, and may live on the heap).
