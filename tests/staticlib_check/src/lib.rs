@@ -4,12 +4,12 @@
 //! `nn::weights::rust_source` from a training run (`tests/trained.rs` repeats that run). Three
 //! C functions are exported: [`nn_tiny_infer`] (inference with the embedded weights),
 //! [`nn_tiny_train_step`] (one SGD step of the runtime's `Trainer` on caller-owned weights)
-//! and [`nn_conv_features`] (a convolutional feature extractor of the runtime's kernels:
-//! conv1d, channel bias, ReLU, max pooling, flatten).
+//! and [`nn_cnn_infer`] (inference of a small CNN of the language: two `conv1d` layers, a bias
+//! per channel, ReLU, max pooling, flatten, a dense layer).
 //!
 //! `tests/symbols.rs` builds this crate as a static library in release, with
 //! `panic = "abort"` and `--cfg nn_staticlib` (which adds the panic handler), and checks its
-//! symbol table: the two functions are there, and no allocator (`malloc`, `free`,
+//! symbol table: the three functions are there, and no allocator (`malloc`, `free`,
 //! `__rust_alloc` …) is, neither defined nor called.
 #![no_std]
 // `#[no_mangle]` counts as unsafe code for the lint (it exports an unmangled symbol); the two
@@ -69,25 +69,28 @@ fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
     loop {}
 }
 
-/// The features a small 1-D CNN computes from a signal of 40 samples (the length of MNIST-1D):
-/// a bank of 4 kernels of 5 taps, stride 2 and padding 2 (20 outputs per channel), a bias per
-/// channel, ReLU, max pooling over pairs, flattened: 4 × 10 = 40 features. The weights are the
-/// caller's (`kernel`: 4 × 5, `bias`: 4).
+/// A small 1-D CNN of the language on a signal of 40 samples (the length of MNIST-1D): 4
+/// kernels of 5 taps (stride 2, padding 2: 20 outputs per channel), a bias per channel, ReLU;
+/// 6 kernels of 4 channels × 5 taps (20 weights per output: a product of register tiles);
+/// max pooling over pairs; a dense read-out of 3 scores.
+#[nn::network]
+pub fn cnn(
+    x: [[f32; 40]; 1],
+    K1: [[[f32; 5]; 1]; 4],
+    c1: [f32; 4],
+    K2: [[[f32; 5]; 4]; 6],
+    c2: [f32; 6],
+    W: [[f32; 24]; 3],
+    b: [f32; 3],
+) -> [f32; 3] {
+    let h1 = relu(conv1d(K1, x, stride = 2, padding = 2) + c1);
+    let h2 = max_pool(relu(conv1d(K2, h1, padding = same) + c2), 5, stride = 5);
+    W·flatten(h2) + b
+}
+
+/// The CNN's 3 scores for the signal `x`, with the caller's weights.
 #[allow(unsafe_code)]
 #[no_mangle]
-pub extern "C" fn nn_conv_features(
-    x: &[f32; 40],
-    kernel: &[[f32; 5]; 4],
-    bias: &[f32; 4],
-    out: &mut [f32; 40],
-) {
-    use nn::math::conv::{add_channel_bias, conv1d, flatten, max_pool1d};
-    let bank: [[[f32; 5]; 1]; 4] = [[kernel[0]], [kernel[1]], [kernel[2]], [kernel[3]]];
-    let z: [[f32; 20]; 4] = conv1d::<_, 1, 40, 4, 5, 20, 2, 2>(&bank, &[*x]);
-    let mut a = add_channel_bias(&z, bias);
-    for v in a.iter_mut().flatten() {
-        *v = nn::math::relu(*v);
-    }
-    let pooled: [[f32; 10]; 4] = max_pool1d::<_, 4, 20, 2, 2, 10>(&a);
-    *out = flatten(&pooled);
+pub extern "C" fn nn_cnn_infer(params: &cnn::Params, x: &[f32; 40], out: &mut [f32; 3]) {
+    *out = cnn::forward(params, [*x]);
 }

@@ -33,7 +33,7 @@ const RUST_ALLOCATOR: &[&str] = &[
     "__rdl_alloc",
     "__rg_alloc",
 ];
-const EXPORTED: &[&str] = &["nn_tiny_infer", "nn_tiny_train_step", "nn_conv_features"];
+const EXPORTED: &[&str] = &["nn_tiny_infer", "nn_tiny_train_step", "nn_cnn_infer"];
 
 fn build_staticlib() -> PathBuf {
     let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));

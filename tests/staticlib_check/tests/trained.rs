@@ -73,3 +73,40 @@ fn the_exported_training_step_learns_and_reports_divergence() {
     assert!(nn_tiny_train_step(&mut w, 1.0, 1.0, f32::INFINITY).is_nan());
     assert_eq!(w, before);
 }
+
+/// The exported CNN computes what the runtime's tap-by-tap kernels compute, step by step.
+#[test]
+fn the_cnn_is_its_layers() {
+    use nn::math::conv::{add_channel_bias, conv1d, flatten, max_pool1d};
+    use nn_staticlib_check::{cnn, nn_cnn_infer};
+    let mut seed = 9u32;
+    let mut next = || {
+        seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+        (seed >> 8) as f32 / (1u32 << 24) as f32 - 0.5
+    };
+    let params = cnn::Params {
+        K1: core::array::from_fn(|_| [core::array::from_fn(|_| next())]),
+        c1: core::array::from_fn(|_| next()),
+        K2: core::array::from_fn(|_| core::array::from_fn(|_| core::array::from_fn(|_| next()))),
+        c2: core::array::from_fn(|_| next()),
+        W: core::array::from_fn(|_| core::array::from_fn(|_| next())),
+        b: core::array::from_fn(|_| next()),
+    };
+    let x: [f32; 40] = core::array::from_fn(|_| next());
+    let relu = |mut z: [[f32; 20]; 6]| {
+        z.iter_mut().flatten().for_each(|v| *v = v.max(0.0));
+        z
+    };
+    let z1: [[f32; 20]; 4] = conv1d::<_, 1, 40, 4, 5, 20, 2, 2>(&params.K1, &[x]);
+    let mut h1 = add_channel_bias(&z1, &params.c1);
+    h1.iter_mut().flatten().for_each(|v| *v = v.max(0.0));
+    let z2: [[f32; 20]; 6] = conv1d::<_, 4, 20, 6, 5, 20, 1, 2>(&params.K2, &h1);
+    let h2: [[f32; 4]; 6] = max_pool1d::<_, 6, 20, 5, 5, 4>(&relu(add_channel_bias(&z2, &params.c2)));
+    let features: [f32; 24] = flatten(&h2);
+    let mut out = [0.0; 3];
+    nn_cnn_infer(&params, &x, &mut out);
+    for (k, (&o, row)) in out.iter().zip(&params.W).enumerate() {
+        let want = params.b[k] + row.iter().zip(&features).map(|(w, f)| w * f).sum::<f32>();
+        assert!((o - want).abs() < 1e-5, "score {k}: {o} against {want}");
+    }
+}
