@@ -9,12 +9,20 @@ Layout (row-major, W is [out][in] as in `W·x`):
   {w}_x.bin       N samples x I features
   {w}_y.bin       N targets as f32 (XOR: 0/1; classifiers: the class index)
 Step k trains on batch k mod (N/B): samples [(k mod N/B)·B, … + B).
+
+The CNN workload (MNIST-1D's CNN, issue 13):
+  cnn_params.bin  K1 [25][1][5], c1 [25], K2 [25][25][3], c2 [25], K3 [25][25][3], c3 [25],
+                  W [10][125], b [10] concatenated; each layer's weights and bias uniform within
+                  ±1/√fan_in (fan_in 5, 75, 75, 125: PyTorch's default for Conv1d and Linear)
+  cnn_x.bin       the first 4000 training signals of data/mnist1d.csv, 40 samples each
+  cnn_y.bin       their labels
 """
 import csv, math, os, random, struct, sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "data")
 DIGITS_CSV = os.path.join(HERE, "..", "..", "data", "digits.csv")
+MNIST1D_CSV = os.path.join(HERE, "..", "..", "data", "mnist1d.csv")
 
 
 def write(name, values):
@@ -58,6 +66,18 @@ def main():
     write("large_params.bin", params(rng, 784, 512, 10))
     write("large_x.bin", [rng.uniform(-1.0, 1.0) for _ in range(512 * 784)])
     write("large_y.bin", [float(rng.randrange(10)) for _ in range(512)])
+    # MNIST-1D's CNN: drawn after everything else, so that the other files stay the same.
+    def uniform(n, fan_in):
+        a = 1.0 / math.sqrt(fan_in)
+        return [rng.uniform(-a, a) for _ in range(n)]
+    write("cnn_params.bin", uniform(25 * 5, 5) + uniform(25, 5) + uniform(25 * 25 * 3, 75)
+          + uniform(25, 75) + uniform(25 * 25 * 3, 75) + uniform(25, 75)
+          + uniform(10 * 125, 125) + uniform(10, 125))
+    with open(MNIST1D_CSV) as f:
+        rows = [r for r in csv.reader(l for l in f if not l.startswith("#") and l.strip())
+                if r[0] == "train"][:4000]
+    write("cnn_x.bin", [float(v) for r in rows for v in r[2:]])
+    write("cnn_y.bin", [float(r[1]) for r in rows])
     print("wrote", OUT, file=sys.stderr)
 
 

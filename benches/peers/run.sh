@@ -20,7 +20,7 @@ TARGET=${CARGO_TARGET_DIR:-$HERE/rust/target}
 has() { [[ " $SYSTEMS " == *" $1 "* ]]; }
 
 # 1. The shared weights and data (fixed seed, standard-library Python).
-[ -f data/large_y.bin ] || python3 gen_data.py
+[ -f data/cnn_y.bin ] || python3 gen_data.py
 
 # 2. Release builds, one cargo at a time.
 features=()

@@ -10,7 +10,9 @@ ORDER = ["ours", "ours-native", "ours-per-sample", "hand", "hand-native", "candl
 WORKLOADS = [("xor", "XOR 2-4-1, tanh/sigmoid, ½(y−t)², SGD 0.5, batch 1, 2000 sanity steps"),
              ("digits", "digits 64-32-10, ReLU, softmax CE, SGD 0.1, batch 32, 300 sanity steps"),
              ("wide", "256-256-10, ReLU, softmax CE, SGD 0.1, batch 64, random data, 40 sanity steps"),
-             ("large", "784-512-10, ReLU, softmax CE, SGD 0.1, batch 64, random data, 40 sanity steps")]
+             ("large", "784-512-10, ReLU, softmax CE, SGD 0.1, batch 64, random data, 40 sanity steps"),
+             ("cnn", "MNIST-1D CNN (conv1d 1→25→25→25, kernels 5/3/3, stride 2, padding 1, ReLU; dense 125→10), "
+                     "softmax CE, SGD 0.1, batch 100, 100 sanity steps")]
 
 
 def fmt(ns):

@@ -15,9 +15,14 @@ WORKLOADS = {
 }
 
 
+# MNIST-1D's CNN (see gen_data.py): batch, lr, sanity steps
+CNN = {"cnn": (100, 0.1, 100)}
+
+
 def selected(argv):
-    names = argv[1].split(",") if len(argv) > 1 else list(WORKLOADS)
-    return [n for n in WORKLOADS if n in names]
+    every = list(WORKLOADS) + list(CNN)
+    names = argv[1].split(",") if len(argv) > 1 else every
+    return [n for n in every if n in names]
 
 
 def _f32(name):
@@ -60,6 +65,40 @@ class Data:
             loss = float(np.mean(lse - out[np.arange(self.n), self.labels]))
             acc = float(np.mean(out.argmax(axis=1) == self.labels))
         return loss, acc
+
+
+class CnnData(Data):
+    """MNIST-1D's CNN: conv1d 1→25→25→25 (kernels 5/3/3, stride 2, padding 1, ReLU), dense
+    125→10 on the channel-major flattening. Weights in PyTorch's layout: K [out][in][taps],
+    W [out][in]. x: (n, 1, 40). start() and sanity() (softmax CE, argmax) as for the MLPs."""
+    # (out channels, in channels, taps) of the three convolutions; length 40 → 19 → 10 → 5
+    CONVS = ((25, 1, 5), (25, 25, 3), (25, 25, 3))
+    LEN, O, STRIDE, PAD = 40, 10, 2, 1
+
+    def __init__(self, name):
+        b, lr, s = CNN[name]
+        self.name, self.batch, self.lr, self.sanity_steps = name, b, lr, s
+        self.o = self.O
+        p = _f32(name + "_params.bin")
+        at, self.convs = 0, []
+        length = self.LEN
+        for co, ci, k in self.CONVS:
+            kern = p[at:at + co * ci * k].reshape(co, ci, k)
+            at += co * ci * k
+            self.convs.append((kern, p[at:at + co]))
+            at += co
+            length = (length + 2 * self.PAD - k) // self.STRIDE + 1
+        self.flat = self.CONVS[-1][0] * length  # 125
+        self.w = p[at:at + self.O * self.flat].reshape(self.O, self.flat)
+        at += self.O * self.flat
+        self.b = p[at:at + self.O]
+        assert at + self.O == len(p), (at + self.O, len(p))
+        self.y = _f32(name + "_y.bin")
+        self.n = len(self.y)
+        self.x = _f32(name + "_x.bin").reshape(self.n, 1, self.LEN)
+        self.nb = self.n // b
+        self.labels = self.y.astype(np.int64)
+        self.t = np.eye(self.O, dtype=np.float32)[self.labels]
 
 
 def time_ns(f, per_call=1):

@@ -1,17 +1,21 @@
 """JAX on CPU, two ways: `jax-jit` (one jitted SGD step per call, the batch passed in) and
-`jax-scan` (`lax.scan` fuses a run of steps into one jitted call; time divided by the steps)."""
+`jax-scan` (`lax.scan` fuses a run of steps into one jitted call; time divided by the steps).
+The MLPs: `x @ w.T + b`; the CNN: `lax.conv_general_dilated` ×3 + a dense layer."""
 import os, sys
 import numpy as np
 import jax
 import jax.numpy as jnp
-from common import Data, report, selected, time_ns
+from common import CNN, CnnData, Data, report, selected, time_ns
 
 jax.config.update("jax_platforms", "cpu")
 
-SCAN_STEPS = {"xor": 256, "digits": 112, "wide": 32, "large": 32}  # multiples of the batches per epoch
+SCAN_STEPS = {"xor": 256, "digits": 112, "wide": 32, "large": 32,
+              "cnn": 40}  # multiples of the batches per epoch
 
 
 def run(name):
+    if name in CNN:
+        return run_cnn(name)
     d = Data(name)
     xor = d.o == 1
     params = tuple(jnp.asarray(a) for a in (d.w1, d.b1, d.w2, d.b2))
@@ -28,6 +32,32 @@ def run(name):
             return 0.5 * jnp.sum((out - t) ** 2) / x.shape[0]
         return -jnp.sum(t * jax.nn.log_softmax(out)) / x.shape[0]
 
+    bench(d, params, logits, loss_fn)
+
+
+def run_cnn(name):
+    d = CnnData(name)
+    params = tuple(jnp.asarray(a) for kb in d.convs for a in kb) + (jnp.asarray(d.w), jnp.asarray(d.b))
+
+    def logits(p, x):
+        h = x  # (B, 1, 40) -> (B, 25, 19) -> (B, 25, 10) -> (B, 25, 5)
+        for j in range(len(d.convs)):
+            k, c = p[2 * j], p[2 * j + 1]
+            h = jax.lax.conv_general_dilated(h, k, window_strides=(d.STRIDE,), padding=[(d.PAD, d.PAD)],
+                                             dimension_numbers=("NCH", "OIH", "NCH"))
+            h = jax.nn.relu(h + c[None, :, None])
+        w, b = p[-2], p[-1]
+        return h.reshape(h.shape[0], -1) @ w.T + b  # channel-major flatten (c·5 + t)
+
+    def loss_fn(p, x, t):
+        return -jnp.sum(t * jax.nn.log_softmax(logits(p, x))) / x.shape[0]
+
+    bench(d, params, logits, loss_fn)
+
+
+def bench(d, params, logits, loss_fn):
+    """Sanity run, then the timings of jax-jit and jax-scan, for any model given as
+    (params tuple, logits(p, x), loss_fn(p, x, t)) on d's batches."""
     def sgd(p, x, t):
         loss, g = jax.value_and_grad(loss_fn)(p, x, t)
         return tuple(a - d.lr * b for a, b in zip(p, g)), loss
@@ -71,8 +101,8 @@ def run(name):
     xs, ts = seq(0, d.sanity_steps)
     p, _ = scan(params, xs, ts)
     loss, acc = d.sanity(np.asarray(infer(p, x_all)))
-    n = SCAN_STEPS[name]
-    xs, ts = seq(0, n)  # starts at a batch boundary: d.sanity_steps is a multiple of nb
+    n = SCAN_STEPS[d.name]
+    xs, ts = seq(d.sanity_steps, n)  # the batches that follow the sanity run, as jax-jit's
     state = {"p": p}
 
     def many():

@@ -54,7 +54,32 @@ pub const LARGE: Workload = Workload {
     lr: 0.1,
     sanity_steps: 40,
 };
-pub const ALL: [Workload; 4] = [XOR, DIGITS, WIDE, LARGE];
+/// MNIST-1D's CNN (issue 13): `i` is the signal's length; the layers are [`CNN_TENSORS`]
+/// (`h` is unused). Softmax cross-entropy, SGD.
+pub const CNN: Workload = Workload {
+    name: "cnn",
+    i: 40,
+    h: 0,
+    o: 10,
+    batch: 100,
+    lr: 0.1,
+    sanity_steps: 100,
+};
+pub const ALL: [Workload; 5] = [XOR, DIGITS, WIDE, LARGE, CNN];
+
+/// The CNN's tensors in the order of `cnn_params.bin`, with their shapes: three `conv1d`
+/// layers (kernel bank [out][in][taps], a bias per channel; stride 2, padding 1; ReLU) and a
+/// dense layer on the 25 × 5 features, flattened channel by channel.
+pub const CNN_TENSORS: [(&str, &[usize]); 8] = [
+    ("K1", &[25, 1, 5]),
+    ("c1", &[25]),
+    ("K2", &[25, 25, 3]),
+    ("c2", &[25]),
+    ("K3", &[25, 25, 3]),
+    ("c3", &[25]),
+    ("W", &[10, 125]),
+    ("b", &[10]),
+];
 
 /// The data of one workload, as written by `gen_data.py`.
 pub struct Data {
@@ -90,6 +115,9 @@ fn read_f32(name: &str) -> Vec<f32> {
 impl Data {
     pub fn load(w: Workload) -> Data {
         let p = read_f32(&format!("{}_params.bin", w.name));
+        if w.name == CNN.name {
+            return Data::load_cnn(w, p);
+        }
         let (a, b, c) = (w.h * w.i, w.h, w.o * w.h);
         assert_eq!(p.len(), a + b + c + w.o);
         let x = read_f32(&format!("{}_x.bin", w.name));
@@ -106,6 +134,40 @@ impl Data {
             y,
             n,
         }
+    }
+    /// The CNN's data: every tensor in `w1` (see [`Data::cnn_tensors`]).
+    fn load_cnn(w: Workload, p: Vec<f32>) -> Data {
+        let total: usize = CNN_TENSORS
+            .iter()
+            .map(|(_, shape)| shape.iter().product::<usize>())
+            .sum();
+        assert_eq!(p.len(), total, "cnn_params.bin: run gen_data.py");
+        let x = read_f32("cnn_x.bin");
+        let y = read_f32("cnn_y.bin");
+        let n = y.len();
+        assert_eq!(x.len(), n * w.i);
+        Data {
+            w,
+            w1: p,
+            b1: Vec::new(),
+            w2: Vec::new(),
+            b2: Vec::new(),
+            x,
+            y,
+            n,
+        }
+    }
+    /// The CNN's tensors, in the order of [`CNN_TENSORS`].
+    pub fn cnn_tensors(&self) -> Vec<&[f32]> {
+        let mut rest = &self.w1[..];
+        CNN_TENSORS
+            .iter()
+            .map(|(_, shape)| {
+                let (tensor, after) = rest.split_at(shape.iter().product());
+                rest = after;
+                tensor
+            })
+            .collect()
     }
     pub fn batches(&self) -> usize {
         self.n / self.w.batch

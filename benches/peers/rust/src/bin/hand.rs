@@ -6,6 +6,9 @@
 
 use std::hint::black_box;
 
+#[path = "../hand_cnn.rs"]
+mod hand_cnn;
+
 use nn_peers::{report, selected, time_ns, Data, Workload};
 
 include!("../../../../common/hand_written.rs");
@@ -133,6 +136,7 @@ fn main() {
             "digits" => run_mlp::<64, 32, 10>(&w),
             "wide" => run_mlp::<256, 256, 10>(&w),
             "large" => run_mlp::<784, 512, 10>(&w),
+            "cnn" => hand_cnn::run(&w),
             other => unreachable!("no workload {other}"),
         }
     }

@@ -55,6 +55,90 @@ fn large_out(
     z = W2·h + b2
 }
 
+/// MNIST-1D's CNN with its loss: three `conv1d` layers with a bias per channel and ReLU, a
+/// dense layer on the flattened features, softmax cross-entropy.
+#[network(inputs(x, t))]
+fn cnn(
+    x: [[f32; 40]; 1],
+    t: [f32; 10],
+    K1: [[[f32; 5]; 1]; 25],
+    c1: [f32; 25],
+    K2: [[[f32; 3]; 25]; 25],
+    c2: [f32; 25],
+    K3: [[[f32; 3]; 25]; 25],
+    c3: [f32; 25],
+    W: [[f32; 125]; 10],
+    b: [f32; 10],
+) -> f32 {
+    let h1 = relu(conv1d(K1, x, stride = 2, padding = 1) + c1);
+    let h2 = relu(conv1d(K2, h1, stride = 2, padding = 1) + c2);
+    let h3 = relu(conv1d(K3, h2, stride = 2, padding = 1) + c3);
+    l = -sum(t * log_softmax(W·flatten(h3) + b))
+}
+
+/// The same CNN without the loss: its scores.
+#[network]
+fn cnn_out(
+    x: [[f32; 40]; 1],
+    K1: [[[f32; 5]; 1]; 25],
+    c1: [f32; 25],
+    K2: [[[f32; 3]; 25]; 25],
+    c2: [f32; 25],
+    K3: [[[f32; 3]; 25]; 25],
+    c3: [f32; 25],
+    W: [[f32; 125]; 10],
+    b: [f32; 10],
+) -> [f32; 10] {
+    let h1 = relu(conv1d(K1, x, stride = 2, padding = 1) + c1);
+    let h2 = relu(conv1d(K2, h1, stride = 2, padding = 1) + c2);
+    let h3 = relu(conv1d(K3, h2, stride = 2, padding = 1) + c3);
+    z = W·flatten(h3) + b
+}
+
+/// The CNN's step: `Network::gradient_batch` of the batch (a convolutional network's is the
+/// trait's default, sample by sample through `forward_tape` and `backward_params`), then
+/// `p -= lr/B · g`; inference: `forward` of each signal of a batch.
+fn run_cnn(w: &Workload) {
+    const B: usize = 100;
+    assert_eq!(w.batch, B, "the batch size is a const generic of gradient_batch");
+    let d = Data::load(*w);
+    let xs: Vec<[[f32; 40]; 1]> = arrays::<40>(&d.x).into_iter().map(|x| [x]).collect();
+    let ts: Vec<[f32; 10]> = arrays(&d.targets());
+    let inputs: Vec<cnn::Inputs> = xs.iter().zip(&ts).map(|(&x, &t)| cnn::Inputs { x, t }).collect();
+    let mut p = Box::new(cnn::Params::zeros());
+    for (k, tensor) in d.cnn_tensors().into_iter().enumerate() {
+        p.tensor_mut(k).copy_from_slice(tensor);
+    }
+    let mut g = Box::new(cnn::Params::zeros());
+    let mut k = 0;
+    let mut step = |p: &mut cnn::Params, g: &mut cnn::Params| {
+        let s = d.start(k);
+        k += 1;
+        let batch: &[cnn::Inputs; B] = inputs[s..s + B].try_into().unwrap();
+        let loss: f32 = p.gradient_batch(batch, |_, _| 1.0, g).iter().sum();
+        update(p, g, w.lr / B as f32);
+        loss
+    };
+    for _ in 0..w.sanity_steps {
+        step(&mut p, &mut g);
+    }
+    let mut pi = Box::new(cnn_out::Params::zeros());
+    copy(&*p, &mut *pi);
+    let out: Vec<f32> = xs.iter().flat_map(|&x| cnn_out::forward(&pi, x)).collect();
+    let (loss, acc) = (d.mean_loss(&out), d.accuracy(&out));
+    let train = time_ns(|| {
+        black_box(step(&mut p, &mut g));
+    });
+    let mut z = Box::new([[0.0f32; 10]; B]);
+    let infer = time_ns(|| {
+        for (z, &x) in z.iter_mut().zip(&xs[..B]) {
+            *z = cnn_out::forward(black_box(&pi), x);
+        }
+        black_box(&mut z);
+    });
+    report("ours", nn_version(), 1, w, train, infer, loss, acc);
+}
+
 /// Fills the tensors of `p` (in signature order W1, b1, W2, b2) from the data file's.
 fn load<P: Parameters<Scalar = f32>>(p: &mut P, d: &Data) {
     for (k, src) in [&d.w1, &d.b1, &d.w2, &d.b2].into_iter().enumerate() {
@@ -211,6 +295,7 @@ fn main() {
             "digits" => run_digits(&w),
             "wide" => run_wide(&w),
             "large" => run_large(&w),
+            "cnn" => run_cnn(&w),
             other => unreachable!("no workload {other}"),
         }
     }
