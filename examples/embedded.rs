@@ -263,11 +263,15 @@ fn measure(path: &Path, predictions: Vec<(f32, f32)>) -> Result<Report, Box<dyn 
         }
         found_crate = true;
         for section in file.sections() {
+            // `.data.rel.ro` is read-only once relocated (the panic locations of bounds checks
+            // land there in a position-independent object): firmware links it into flash.
+            let relocated_read_only = section.name().is_ok_and(|n| n.starts_with(".data.rel.ro"));
             match section.kind() {
                 SectionKind::Text => report.code_bytes += section.size(),
                 SectionKind::ReadOnlyData | SectionKind::ReadOnlyString => {
                     report.rodata_bytes += section.size()
                 }
+                SectionKind::Data if relocated_read_only => report.rodata_bytes += section.size(),
                 SectionKind::Data | SectionKind::UninitializedData => {
                     report.ram_bytes += section.size()
                 }

@@ -220,3 +220,78 @@ fn generic_cnns_match_in_f32_and_f64() {
     let y32 = generic_cnn::forward(&p32, x32);
     assert!((y64 - f64::from(y32)).abs() < 1e-5, "{y64} vs {y32}");
 }
+
+/// `Network::gradient_batch` of a convolutional network (the generated one: each convolution
+/// of the batch in (sample, position) rows) adds what the per-sample `backward_params` add, and
+/// gives each sample's output, for batches that fill part of a chunk of rows, one, and several.
+fn check_batch<N: Network<Scalar = f64>, const B: usize>(name: &str)
+where
+    N::Output: nn::Tensor<Scalar = f64>,
+    N::Input: nn::Tensor<Scalar = f64>,
+{
+    let mut rng = Rng(B as u64 + 11);
+    let net: N = rng.params();
+    let inputs: [N::Input; B] = core::array::from_fn(|_| {
+        let mut x = <N::Input as nn::Tensor>::zeros();
+        rng.fill(nn::Tensor::flat_mut(&mut x));
+        x
+    });
+    let seeds: [N::Output; B] = core::array::from_fn(|_| {
+        let mut r = <N::Output as nn::Tensor>::zeros();
+        rng.fill(nn::Tensor::flat_mut(&mut r));
+        r
+    });
+    let mut batched = N::zeros();
+    let outputs = net.gradient_batch(&inputs, |s, _| seeds[s], &mut batched);
+    let mut per_sample = N::zeros();
+    let close = |a: f64, b: f64| common::relative_error(a, b) < 1e-12;
+    for s in 0..B {
+        let (out, tape) = net.forward_tape(&inputs[s]);
+        for (a, b) in nn::Tensor::flat(&outputs[s])
+            .iter()
+            .zip(nn::Tensor::flat(&out))
+        {
+            assert!(
+                close(*a, *b),
+                "{name}, B = {B}, sample {s}: output {a} vs {b}"
+            );
+        }
+        net.backward_params(&tape, &seeds[s], &mut per_sample);
+    }
+    for k in 0..N::TENSORS.len() {
+        for (j, (a, b)) in batched
+            .tensor(k)
+            .iter()
+            .zip(per_sample.tensor(k))
+            .enumerate()
+        {
+            let tensor = N::TENSORS[k].name;
+            assert!(
+                close(*a, *b),
+                "{name}, B = {B}: ∂L/∂{tensor}[{j}] {a} vs {b}"
+            );
+        }
+    }
+}
+
+#[test]
+fn batches_of_cnns_add_the_per_sample_gradients() {
+    // The generated batch functions, each convolution in (sample, position) rows.
+    for source in [
+        small_cnn::SOURCE,
+        small_lenet::SOURCE,
+        conv2d_strided_padded::SOURCE,
+    ] {
+        assert!(source.contains("pub fn gradient_batch<const B: usize>("));
+    }
+    assert!(small_cnn::SOURCE.contains("conv1d_rows::<_, 1, 20, 3, 5, 9, 2, 1, 5, B>(K1, x)"));
+    assert!(small_lenet::SOURCE.contains("conv2d_input_gradient_rows::<"));
+    check_batch::<small_cnn::Params, 1>("small CNN");
+    check_batch::<small_cnn::Params, 3>("small CNN");
+    check_batch::<small_cnn::Params, 17>("small CNN");
+    check_batch::<small_lenet::Params, 2>("small LeNet");
+    check_batch::<small_lenet::Params, 9>("small LeNet");
+    check_batch::<pools_2d::Params, 4>("pooling 2-D");
+    check_batch::<conv1d_strided_padded::Params, 13>("conv1d, strided and padded");
+    check_batch::<conv2d_strided_padded::Params, 6>("conv2d, strided and padded");
+}

@@ -687,3 +687,130 @@ tiled_case!(
     S = 2,
     P = 2
 );
+
+/// The batch's convolutions in (sample, position) rows give every sample's tap-by-tap values
+/// and gradients, for batches that fill several chunks of rows and a part of one.
+macro_rules! rows_case {
+    ($name:ident, 1d, B = $b:literal, CI = $ci:literal, L = $l:literal, CO = $co:literal, K = $k:literal, S = $s:literal, P = $p:literal) => {
+        #[test]
+        fn $name() {
+            const LO: usize = ($l + 2 * $p - $k) / $s + 1;
+            const KK: usize = $ci * $k;
+            let mut rng = Rng(0x3030 ^ ($b * 101 + $l * 31 + $k * 7 + $s * 3 + $p) as u64);
+            let x: [[[f64; $l]; $ci]; $b] =
+                core::array::from_fn(|_| core::array::from_fn(|_| rng.fill()));
+            let kernel: [[[f64; $k]; $ci]; $co] =
+                core::array::from_fn(|_| core::array::from_fn(|_| rng.fill()));
+            let dz: [[[f64; LO]; $co]; $b] =
+                core::array::from_fn(|_| core::array::from_fn(|_| rng.fill()));
+            let close = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(a, b)| (a - b).abs() < 1e-12);
+            let z = conv1d_rows::<f64, $ci, $l, $co, $k, LO, $s, $p, KK, $b>(&kernel, &x);
+            let dx = conv1d_input_gradient_rows::<f64, $ci, $l, $co, $k, LO, $s, $p, KK, $b>(&kernel, &dz);
+            let mut g = [[[0.25; $k]; $ci]; $co];
+            conv1d_kernel_gradient_rows::<f64, $ci, $l, $co, $k, LO, $s, $p, KK, $b>(&mut g, &x, &dz);
+            let mut want = [[[0.25; $k]; $ci]; $co];
+            for s in 0..$b {
+                let zs = conv1d::<f64, $ci, $l, $co, $k, LO, $s, $p>(&kernel, &x[s]);
+                assert!(close(zs.as_flattened(), z[s].as_flattened()), "z of sample {s}");
+                let dxs = conv1d_input_gradient::<f64, $ci, $l, $co, $k, LO, $s, $p>(&kernel, &dz[s]);
+                assert!(close(dxs.as_flattened(), dx[s].as_flattened()), "dx of sample {s}");
+                conv1d_kernel_gradient::<f64, $ci, $l, $co, $k, LO, $s, $p>(&mut want, &x[s], &dz[s]);
+            }
+            assert!(close(want.as_flattened().as_flattened(), g.as_flattened().as_flattened()));
+        }
+    };
+    ($name:ident, 2d, B = $b:literal, CI = $ci:literal, H = $h:literal, W = $w:literal, CO = $co:literal, K = $k:literal, S = $s:literal, P = $p:literal) => {
+        #[test]
+        fn $name() {
+            const HO: usize = ($h + 2 * $p - $k) / $s + 1;
+            const WO: usize = ($w + 2 * $p - $k) / $s + 1;
+            const KK: usize = $ci * $k * $k;
+            const NP: usize = HO * WO;
+            let mut rng = Rng(0x4040 ^ ($b * 101 + $h * 31 + $w * 11 + $k * 7 + $s * 3 + $p) as u64);
+            let x: [[[[f64; $w]; $h]; $ci]; $b] = core::array::from_fn(|_| {
+                core::array::from_fn(|_| core::array::from_fn(|_| rng.fill()))
+            });
+            let kernel: [[[[f64; $k]; $k]; $ci]; $co] = core::array::from_fn(|_| {
+                core::array::from_fn(|_| core::array::from_fn(|_| rng.fill()))
+            });
+            let dz: [[[[f64; WO]; HO]; $co]; $b] = core::array::from_fn(|_| {
+                core::array::from_fn(|_| core::array::from_fn(|_| rng.fill()))
+            });
+            let flat3 = |a: &[[[f64; WO]; HO]; $co]| -> Vec<f64> { a.iter().flatten().flatten().copied().collect() };
+            let flat_in = |a: &[[[f64; $w]; $h]; $ci]| -> Vec<f64> { a.iter().flatten().flatten().copied().collect() };
+            let close = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(a, b)| (a - b).abs() < 1e-12);
+            let z = conv2d_rows::<f64, $ci, $h, $w, $co, $k, HO, WO, $s, $p, KK, NP, $b>(&kernel, &x);
+            let dx = conv2d_input_gradient_rows::<f64, $ci, $h, $w, $co, $k, HO, WO, $s, $p, KK, NP, $b>(&kernel, &dz);
+            let mut g = [[[[0.25; $k]; $k]; $ci]; $co];
+            conv2d_kernel_gradient_rows::<f64, $ci, $h, $w, $co, $k, HO, WO, $s, $p, KK, NP, $b>(&mut g, &x, &dz);
+            let mut want = [[[[0.25; $k]; $k]; $ci]; $co];
+            for s in 0..$b {
+                let zs = conv2d::<f64, $ci, $h, $w, $co, $k, HO, WO, $s, $p>(&kernel, &x[s]);
+                assert!(close(&flat3(&zs), &flat3(&z[s])), "z of sample {s}");
+                let dxs = conv2d_input_gradient::<f64, $ci, $h, $w, $co, $k, HO, WO, $s, $p>(&kernel, &dz[s]);
+                assert!(close(&flat_in(&dxs), &flat_in(&dx[s])), "dx of sample {s}");
+                conv2d_kernel_gradient::<f64, $ci, $h, $w, $co, $k, HO, WO, $s, $p>(&mut want, &x[s], &dz[s]);
+            }
+            let flat_k = |a: &[[[[f64; $k]; $k]; $ci]; $co]| -> Vec<f64> { a.iter().flatten().flatten().flatten().copied().collect() };
+            assert!(close(&flat_k(&want), &flat_k(&g)));
+        }
+    };
+}
+
+rows_case!(
+    rows_1d_mnist1d_second_layer,
+    1d,
+    B = 16,
+    CI = 25,
+    L = 19,
+    CO = 25,
+    K = 3,
+    S = 2,
+    P = 1
+);
+rows_case!(
+    rows_1d_one_sample,
+    1d,
+    B = 1,
+    CI = 1,
+    L = 40,
+    CO = 4,
+    K = 5,
+    S = 2,
+    P = 1
+);
+rows_case!(
+    rows_1d_padded,
+    1d,
+    B = 7,
+    CI = 2,
+    L = 4,
+    CO = 3,
+    K = 3,
+    S = 3,
+    P = 3
+);
+rows_case!(
+    rows_2d_same,
+    2d,
+    B = 5,
+    CI = 3,
+    H = 6,
+    W = 5,
+    CO = 4,
+    K = 3,
+    S = 1,
+    P = 1
+);
+rows_case!(
+    rows_2d_strided,
+    2d,
+    B = 3,
+    CI = 2,
+    H = 9,
+    W = 7,
+    CO = 5,
+    K = 3,
+    S = 2,
+    P = 2
+);

@@ -307,7 +307,32 @@ impl<T: Copy, const R: usize, const KD: usize> Lhs<T, R> for &[[T; R]; KD] {
 /// (`tile::<_, R, _, _, FMA>`) needs Rust 1.89, above the crates' `rust-version`.
 enum Tile<const FMA: bool> {}
 
-impl<const FMA: bool> Tile<FMA> {
+/// One term of a tile's sums: fused (`mul_add`, one rounding) on the dispatched path, a
+/// multiply and an add on the portable one. A trait rather than a branch on `FMA`, so that the
+/// portable path never names `mul_add`: without FMA instructions it is libm's software `fmaf`,
+/// whose CPU-detection statics a `no_std` library must not carry.
+trait Term {
+    fn term<T: Float>(a: T, b: T, acc: T) -> T;
+}
+
+impl Term for Tile<true> {
+    #[inline(always)]
+    fn term<T: Float>(a: T, b: T, acc: T) -> T {
+        a.mul_add(b, acc)
+    }
+}
+
+impl Term for Tile<false> {
+    #[inline(always)]
+    fn term<T: Float>(a: T, b: T, acc: T) -> T {
+        acc + a * b
+    }
+}
+
+impl<const FMA: bool> Tile<FMA>
+where
+    Tile<FMA>: Term,
+{
     /// acc[r][c] += a(r, k)·b[k][c] for k = 0, 1, …, KD − 1 in turn.
     ///
     /// With C·R accumulators in registers (12 AVX registers for 6 × 16 `f32`), each step
@@ -323,11 +348,7 @@ impl<const FMA: bool> Tile<FMA> {
             for (row, &ar) in acc.iter_mut().zip(&ak) {
                 for (v, &bkc) in row.iter_mut().zip(bk) {
                     // With FMA (the dispatched AVX2 path) one rounding per term instead of two.
-                    *v = if FMA {
-                        ar.mul_add(bkc, *v)
-                    } else {
-                        *v + ar * bkc
-                    };
+                    *v = Self::term(ar, bkc, *v);
                 }
             }
         }
@@ -396,7 +417,9 @@ fn matmul<
     z: &mut [[T; M]; B],
     w: &[[T; K]; M],
     x: &[[T; K]; B],
-) {
+) where
+    Tile<FMA>: Term,
+{
     let mut full = [[T::zero(); C]; K];
     let mut half: Option<[[T; H]; K]> = None;
     if M < B {
@@ -515,7 +538,9 @@ fn transpose_mul<
     dx: &mut [[T; K]; B],
     w: &[[T; K]; M],
     dz: &[[T; M]; B],
-) {
+) where
+    Tile<FMA>: Term,
+{
     let mut full = [[T::zero(); C]; M];
     let mut half: Option<[[T; H]; M]> = None;
     for_each_panel!(K, C, H, full, half, |panel, c0, cw| {
@@ -556,7 +581,9 @@ fn outer_add<
     g: &mut [[T; K]; M],
     dz: &[[T; M]; B],
     x: &[[T; K]; B],
-) {
+) where
+    Tile<FMA>: Term,
+{
     let mut ap = [[[T::zero(); R]; B]; TILES];
     let mut full = [[T::zero(); C]; B];
     let mut half: Option<[[T; H]; B]> = None;

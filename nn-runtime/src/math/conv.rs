@@ -75,7 +75,9 @@
 
 use num_traits::Float;
 
+mod rows;
 mod tiled;
+pub use rows::*;
 pub use tiled::*;
 
 /// The output length of a convolution: `(L + 2P − K) / S + 1`; a compile error (through the

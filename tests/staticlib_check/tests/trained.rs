@@ -101,7 +101,8 @@ fn the_cnn_is_its_layers() {
     let mut h1 = add_channel_bias(&z1, &params.c1);
     h1.iter_mut().flatten().for_each(|v| *v = v.max(0.0));
     let z2: [[f32; 20]; 6] = conv1d::<_, 4, 20, 6, 5, 20, 1, 2>(&params.K2, &h1);
-    let h2: [[f32; 4]; 6] = max_pool1d::<_, 6, 20, 5, 5, 4>(&relu(add_channel_bias(&z2, &params.c2)));
+    let h2: [[f32; 4]; 6] =
+        max_pool1d::<_, 6, 20, 5, 5, 4>(&relu(add_channel_bias(&z2, &params.c2)));
     let features: [f32; 24] = flatten(&h2);
     let mut out = [0.0; 3];
     nn_cnn_infer(&params, &x, &mut out);

@@ -158,17 +158,15 @@ impl Backward {
     }
 
     /// The shares `Wᵀ·∂L/∂z` of the training steps with a parameter matrix `W` and an adjoint
-    /// variable `∂L/∂z`: what a batch computes as one matrix product for all its samples.
+    /// variable `∂L/∂z`, and the input gradients of convolutions with a parameter kernel bank:
+    /// what a batch computes as matrix products for all its samples at once.
     pub fn batched_transposes(&self, graph: &Graph) -> Vec<Whole> {
         let mut found = Vec::new();
         for k in self.training_steps(graph) {
             for w in &self.steps[k].whole {
                 let param = matches!(graph[w.value].op, Op::Param(_));
-                if w.kind == WholeKind::TransposeMul
-                    && param
-                    && w.dy.is_variable()
-                    && !found.contains(w)
-                {
+                let batched = matches!(w.kind, WholeKind::TransposeMul | WholeKind::ConvInput(_));
+                if batched && param && w.dy.is_variable() && !found.contains(w) {
                     found.push(w.clone());
                 }
             }

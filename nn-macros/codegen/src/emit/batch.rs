@@ -12,29 +12,26 @@
 use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{quote, ToTokens};
 
-use super::expr::{Mode, Render, Var};
-use super::plan::{ident, Generics, Plan, Recorder};
+use super::expr::{index, index_vars, Mode, Render, Var};
+use super::plan::{ident, ConvPart, Generics, Plan, Recorder};
 use super::source::{comment, doc, Function, Item, Stmt};
 use super::steps::{self, bind};
 use crate::ast::Shape;
-use crate::diff::bexpr::{BExpr, WholeKind};
+use crate::diff::bexpr::{BExpr, Whole, WholeKind};
 use crate::diff::{Step, Target};
 use crate::func::Kernel;
 use crate::graph::{NodeId, Op};
 
-/// `forward_batch` and `gradient_batch`, for a network with a product to batch; `None` for
-/// the others, whose per-sample passes are all there is (`Network::gradient_batch`'s default
-/// runs them).
+/// `forward_batch` and `gradient_batch`, for a network with a product or a convolution to
+/// batch; `None` for the others, whose per-sample passes are all there is
+/// (`Network::gradient_batch`'s default runs them).
 pub fn functions(plan: &Plan, uses: &Recorder) -> Option<Vec<Item>> {
-    if !plan.products.0.contains(&true) {
-        return None;
-    }
-    // Networks with layers of channel data train sample by sample, through the trait's
-    // default `gradient_batch` (the per-sample kernels of `nn::math::conv`).
     let g = &plan.c.graph;
-    if g.ids()
-        .any(|id| g.shape(id).rank() >= 2 && !g[id].op.is_leaf())
-    {
+    let convolution = g.ids().any(|id| match g[id].op {
+        Op::Conv(_, k, x) => plan.live[id] && matches!(g[k].op, Op::Param(_)) && plan.per_sample[x],
+        _ => false,
+    });
+    if !plan.products.0.contains(&true) && !convolution {
         return None;
     }
     uses.borrow_mut().from_fn = true;
@@ -74,21 +71,26 @@ impl Batch<'_> {
         Stmt::new(quote!(let #name: #ty = from_fn(|#s| #value);))
     }
 
-    /// A per-sample vector computed element by element, written in place (`from_fn` of
-    /// `from_fn` would build each array and then copy it):
+    /// A per-sample vector (or channel data) computed element by element, written in place
+    /// (`from_fn` of `from_fn` would build each array and then copy it):
     /// `let mut name = [[0.0; n]; B]; for s in 0..B { for i in 0..n { name[s][i] = element; } }`.
-    fn per_element(&self, name: &Ident, n: usize, element: TokenStream) -> Vec<Stmt> {
-        let ty = self.ty(Shape::Vector(n));
-        let zero = self.r.zero(Shape::Vector(n));
+    fn per_element(&self, name: &Ident, shape: Shape, element: TokenStream) -> Vec<Stmt> {
+        let ty = self.ty(shape);
+        let zero = self.r.zero(shape);
         let (s, b) = (&self.s, &self.b);
-        let len = Literal::usize_unsuffixed(n);
+        let index = index(shape);
+        let body = index_vars(shape).iter().zip(shape.dims()).rev().fold(
+            quote!(#name[#s] #index = #element;),
+            |body, (v, n)| {
+                let len = Literal::usize_unsuffixed(n);
+                quote!(for #v in 0..#len { #body })
+            },
+        );
         vec![
             Stmt::zeroes(quote!(let mut #name: #ty = [#zero; #b];)),
             Stmt::new(quote! {
                 for #s in 0..#b {
-                    for i in 0..#len {
-                        #name[#s][i] = #element;
-                    }
+                    #body
                 }
             }),
         ]
@@ -108,8 +110,13 @@ impl Batch<'_> {
         let shape = plan.shape(id);
         let whole = matches!(plan.c.graph[id].op, Op::Call(f, _) if f.is_whole_vector());
         let r = self.sample(None);
+        let layer = matches!(
+            plan.c.graph[id].op,
+            Op::Conv(..) | Op::Pool(..) | Op::Flatten(_)
+        );
         match shape {
-            Shape::Vector(n) if !whole => self.per_element(&name, n, r.element(id, true).0),
+            Shape::Scalar => vec![self.per_sample(&name, shape, r.forward(id, true).0)],
+            _ if !whole && !layer => self.per_element(&name, shape, r.element(id, true).0),
             _ => vec![self.per_sample(&name, shape, r.forward(id, true).0)],
         }
     }
@@ -137,6 +144,8 @@ impl Batch<'_> {
                     comment: Some(format!("{wn}·{xn} of every sample: one matrix product")),
                     ..Stmt::new(quote!(let #name: #ty = #f(#w, #x);))
                 });
+            } else if let Some(stmt) = self.batched_conv(id) {
+                stmts.push(stmt);
             } else if id == g.output || (plan.named[id] && plan.per_sample[id]) {
                 stmts.extend(self.forward_value(id));
             } else if plan.named[id] {
@@ -151,6 +160,30 @@ impl Batch<'_> {
             }
         }
         stmts
+    }
+
+    /// A convolution of a parameter kernel bank and per-sample data, computed for the whole
+    /// batch in (sample, position) rows: `let t1: [[[f32; 19]; 25]; B] = conv1d_rows::<…>(K1,
+    /// x);`.
+    fn batched_conv(&self, id: NodeId) -> Option<Stmt> {
+        let plan = self.r.plan;
+        let Op::Conv(_, k, x) = plan.c.graph[id].op else {
+            return None;
+        };
+        if !matches!(plan.c.graph[k].op, Op::Param(_)) || !plan.per_sample[x] {
+            return None;
+        }
+        let name = self.r.ident(Var::Value(id));
+        let f = self.r.conv_rows_kernel(id, ConvPart::Forward, &self.b);
+        let (kn, xn) = (plan.name(k), self.r.ident(Var::Value(x)));
+        let xs = self.r.rows_arg(Var::Value(x));
+        let ty = self.ty(plan.shape(id));
+        Some(Stmt {
+            comment: Some(format!(
+                "{kn} ⋆ {xn} of every sample: products of (sample, position) rows"
+            )),
+            ..Stmt::new(quote!(let #name: #ty = #f(#kn, #xs);))
+        })
     }
 
     /// The training backward over the batch: the steps of `backward_params`, each with its
@@ -188,7 +221,13 @@ impl Batch<'_> {
         let mut products = Vec::new();
         for &k in &transposes {
             let w = &names.transposes[k].0;
-            let f = self.r.kernel(Kernel::TransposeMulBatch);
+            let f = match w.kind {
+                WholeKind::ConvInput(layer) => {
+                    self.r
+                        .conv_rows_kernel(layer, ConvPart::InputGradient, &self.b)
+                }
+                _ => self.r.kernel(Kernel::TransposeMulBatch).into_token_stream(),
+            };
             let m = self.r.ident(Var::Value(w.value));
             let dy = self.rows_of(&w.dy);
             let var = if only_product {
@@ -206,10 +245,14 @@ impl Batch<'_> {
                 BExpr::Adj(id) => names.of(*id).to_string(),
                 _ => names.of(plan.c.graph.output).to_string(),
             };
+            let comment = match w.kind {
+                WholeKind::ConvInput(_) => format!(
+                    "∂L/∂{dy_name} through {m} of every sample: products of (sample, position) rows"
+                ),
+                _ => format!("{m}ᵀ·∂L/∂{dy_name} of every sample: one matrix product"),
+            };
             products.push(Stmt {
-                comment: Some(format!(
-                    "{m}ᵀ·∂L/∂{dy_name} of every sample: one matrix product"
-                )),
+                comment: Some(comment),
                 ..stmt
             });
         }
@@ -226,37 +269,36 @@ impl Batch<'_> {
 
     /// A step's statements, but its batched transposes.
     fn own(&self, step: &Step, shape: Shape) -> Vec<Stmt> {
-        let plan = self.r.plan;
         let r = self.sample(None);
         match (step.target, shape) {
             (Target::Input(_), _) => Vec::new(),
-            (Target::Param(_), Shape::Matrix(..)) => {
-                let p = plan.name(step.node);
-                let outer = step.whole.iter().filter(|w| w.kind == WholeKind::Outer);
-                outer
-                    .map(|w| {
-                        if w.dy.is_variable() && plan.per_sample[w.value] {
-                            let f = self.r.kernel(Kernel::OuterAddBatch);
-                            let x = self.r.rows_arg(Var::Value(w.value));
-                            let dy = self.rows_of(&w.dy);
-                            Stmt::new(quote!(#f(&mut grads.#p, #dy, #x);))
-                        } else {
-                            let one = std::slice::from_ref(w);
-                            self.each_sample(steps::outer_products(&r, one, &quote!(grads.#p)))
-                        }
-                    })
-                    .collect()
+            (Target::Param(_), Shape::Matrix(..) | Shape::Array3(..) | Shape::Array4(..)) => {
+                let mut stmts: Vec<Stmt> = step
+                    .whole
+                    .iter()
+                    .map(|w| self.param_share(step, w))
+                    .collect();
+                if step.each.is_some() {
+                    // A weight per position of channel data: its elementwise share.
+                    let each = Step {
+                        whole: Vec::new(),
+                        ..step.clone()
+                    };
+                    stmts.push(self.each_sample(steps::step_statements(&r, &each, false)));
+                }
+                stmts
             }
             (Target::Param(_), _) => {
                 vec![self.each_sample(steps::step_statements(&r, step, false))]
             }
-            (Target::Node, Shape::Vector(len))
-                if step.whole.is_empty()
+            (Target::Node, shape)
+                if shape != Shape::Scalar
+                    && step.whole.is_empty()
                     && step.each.as_ref().is_some_and(|e| r.vector_len(e) != 0) =>
             {
                 let n = self.r.ident(Var::Adjoint(step.node));
                 let each = step.each.as_ref().map(|e| r.backward(e, true).0);
-                self.per_element(&n, len, each.unwrap_or_default())
+                self.per_element(&n, shape, each.unwrap_or_default())
             }
             (Target::Node, _) => {
                 let var = Var::Adjoint(step.node);
@@ -264,20 +306,52 @@ impl Batch<'_> {
                 // One expression where the per-sample step is one, else the statements that
                 // build the adjoint in a local, then the local.
                 let value = match shape {
-                    Shape::Vector(len) => {
+                    Shape::Scalar => {
+                        r.backward(step.each.as_ref().unwrap_or(&BExpr::Const(0.0)), false)
+                            .0
+                    }
+                    shape => {
                         let local = self.sample(Some(var));
-                        match steps::vector_adjoint(&local, step, Shape::Vector(len)) {
+                        match steps::vector_adjoint(&local, step, shape) {
                             (built, None) => block(&built, n.to_token_stream()),
                             (built, Some(value)) if built.is_empty() => value,
                             (built, Some(value)) => block(&built, value),
                         }
                     }
-                    _ => {
-                        r.backward(step.each.as_ref().unwrap_or(&BExpr::Const(0.0)), false)
-                            .0
-                    }
                 };
                 vec![self.per_sample(&n, shape, value)]
+            }
+        }
+    }
+
+    /// One share of the gradient of a parameter matrix or kernel bank: an outer product or a
+    /// kernel gradient summed over the batch in one call where its operands are rows of
+    /// per-sample values, else sample by sample.
+    fn param_share(&self, step: &Step, w: &Whole) -> Stmt {
+        let plan = self.r.plan;
+        let p = plan.name(step.node);
+        let batched = w.dy.is_variable() && plan.per_sample[w.value];
+        match w.kind {
+            WholeKind::Outer if batched => {
+                let f = self.r.kernel(Kernel::OuterAddBatch);
+                let (x, dy) = (self.r.rows_arg(Var::Value(w.value)), self.rows_of(&w.dy));
+                Stmt::new(quote!(#f(&mut grads.#p, #dy, #x);))
+            }
+            WholeKind::ConvKernel(layer) if batched => {
+                let f = self
+                    .r
+                    .conv_rows_kernel(layer, ConvPart::KernelGradient, &self.b);
+                let (x, dy) = (self.r.rows_arg(Var::Value(w.value)), self.rows_of(&w.dy));
+                Stmt::new(quote!(#f(&mut grads.#p, #x, #dy);))
+            }
+            _ => {
+                let r = self.sample(None);
+                let one = Step {
+                    whole: vec![w.clone()],
+                    each: None,
+                    ..step.clone()
+                };
+                self.each_sample(steps::step_statements(&r, &one, false))
             }
         }
     }

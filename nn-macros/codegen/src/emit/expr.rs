@@ -137,10 +137,18 @@ impl<'a> Render<'a> {
         match var {
             Var::Value(id) | Var::Adjoint(id) => g.shape(id),
             Var::Seed => g.shape(g.output),
-            Var::Transpose(k) => match g.shape(self.plan.c.names.transposes[k].0.value) {
-                Shape::Matrix(_, cols) => Shape::Vector(cols),
-                other => other,
-            },
+            Var::Transpose(k) => {
+                let w = &self.plan.c.names.transposes[k].0;
+                match (w.kind, g.shape(w.value)) {
+                    // ∂L/∂x of a convolution has the shape of its input.
+                    (WholeKind::ConvInput(layer), _) => match g[layer].op {
+                        Op::Conv(_, _, x) => g.shape(x),
+                        _ => Shape::Scalar,
+                    },
+                    (_, Shape::Matrix(_, cols)) => Shape::Vector(cols),
+                    (_, other) => other,
+                }
+            }
         }
     }
 

@@ -2,7 +2,7 @@
 //! `nn::math::conv` with the const arguments that give every shape (`conv1d::<_, CI, L, CO,
 //! K, LO, S, P>`), the forward's and the gradients' alike.
 
-use proc_macro2::{Literal, TokenStream};
+use proc_macro2::{Ident, Literal, TokenStream};
 use quote::quote;
 
 use super::expr::Render;
@@ -90,6 +90,32 @@ impl Render<'_> {
         }
         let f = self.kernel(k);
         quote!(#f::<_, #(#constants),*>)
+    }
+
+    /// `name::<_, constants…, KK, [NP,] B>` of one of a convolution's kernels for a whole batch
+    /// of `b` samples, in (sample, position) rows.
+    pub fn conv_rows_kernel(&self, layer: NodeId, part: ConvPart, b: &Ident) -> TokenStream {
+        let (mut constants, two) = self.layer_constants(layer);
+        let (kk, np) = self.plan.c.graph.geometry(layer).map_or((0, 0), |(g, _)| {
+            (
+                g.channels * g.window.0 * g.window.1,
+                g.output.0 * g.output.1,
+            )
+        });
+        constants.push(Literal::usize_unsuffixed(kk));
+        if two {
+            constants.push(Literal::usize_unsuffixed(np));
+        }
+        let k = match (part, two) {
+            (ConvPart::Forward, false) => Kernel::Conv1dRows,
+            (ConvPart::Forward, true) => Kernel::Conv2dRows,
+            (ConvPart::KernelGradient, false) => Kernel::Conv1dKernelGradientRows,
+            (ConvPart::KernelGradient, true) => Kernel::Conv2dKernelGradientRows,
+            (ConvPart::InputGradient, false) => Kernel::Conv1dInputGradientRows,
+            (ConvPart::InputGradient, true) => Kernel::Conv2dInputGradientRows,
+        };
+        let f = self.kernel(k);
+        quote!(#f::<_, #(#constants,)* #b>)
     }
 
     /// The forward call of a convolution, a pooling or a flatten.

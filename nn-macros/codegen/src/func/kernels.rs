@@ -73,6 +73,18 @@ kernels! {
     Conv2dKernelGradientTiled = "conv2d_kernel_gradient_tiled";
     /// ∂L/∂x of `conv2d`, tiled.
     Conv2dInputGradientTiled = "conv2d_input_gradient_tiled";
+    /// The 1-D convolution of a batch, in (sample, position) rows.
+    Conv1dRows = "conv1d_rows";
+    /// ∂L/∂K of `conv1d` summed over a batch.
+    Conv1dKernelGradientRows = "conv1d_kernel_gradient_rows";
+    /// ∂L/∂x of `conv1d` of every sample of a batch.
+    Conv1dInputGradientRows = "conv1d_input_gradient_rows";
+    /// The 2-D convolution of a batch, in (sample, position) rows.
+    Conv2dRows = "conv2d_rows";
+    /// ∂L/∂K of `conv2d` summed over a batch.
+    Conv2dKernelGradientRows = "conv2d_kernel_gradient_rows";
+    /// ∂L/∂x of `conv2d` of every sample of a batch.
+    Conv2dInputGradientRows = "conv2d_input_gradient_rows";
     /// 1-D max pooling.
     MaxPool1d = "max_pool1d";
     /// ∂L/∂x of 1-D max pooling.

@@ -26,7 +26,7 @@ pub const TILED_FROM: usize = 16;
 /// Checks, when a tiled convolution is instantiated, that `KK` = `CI` · `K`^`D` (the weights
 /// per output of a `D`-dimensional kernel of side `K`) and `NP` = `HO` · `WO` (the output
 /// positions; `HO` = 1 in 1-D).
-struct Tiles<
+pub(super) struct Tiles<
     const CI: usize,
     const K: usize,
     const D: u32,
@@ -45,7 +45,7 @@ impl<
         const NP: usize,
     > Tiles<CI, K, D, KK, HO, WO, NP>
 {
-    const OK: () = assert!(
+    pub(super) const OK: () = assert!(
         KK == CI * K.pow(D) && NP == HO * WO,
         "a tiled convolution has KK = CI · K (CI · K · K in 2-D) weights per output and NP = HO · WO positions"
     );
@@ -54,7 +54,9 @@ impl<
 /// The kernel bank, its weights laid out flat (`as_flattened`), as a matrix: row `o` is output
 /// channel `o`'s weights, channel by channel (and row by row of the taps in 2-D), as the
 /// columns lay out the inputs.
-fn kernel_matrix<T: Float, const CO: usize, const KK: usize>(weights: &[T]) -> [[T; KK]; CO] {
+pub(super) fn kernel_matrix<T: Float, const CO: usize, const KK: usize>(
+    weights: &[T],
+) -> [[T; KK]; CO] {
     let mut m = [[T::zero(); KK]; CO];
     for (row, chunk) in m.iter_mut().zip(weights.chunks(KK.max(1))) {
         for (v, &w) in row.iter_mut().zip(chunk) {
@@ -101,6 +103,55 @@ fn add_into<T: Float, const CO: usize, const KK: usize>(grad: &mut [T], g: &[[T;
     }
 }
 
+/// Column `t` of one sample's 1-D im2col matrix: `x[c][t·S + k − P]` at `c·K + k`, zeros in
+/// the padding stay as they are (the column starts zeroed).
+#[inline(always)]
+pub(super) fn column1d<
+    T: Float,
+    const CI: usize,
+    const L: usize,
+    const K: usize,
+    const S: usize,
+    const P: usize,
+    const KK: usize,
+>(
+    x: &[[T; L]; CI],
+    t: usize,
+    col: &mut [T; KK],
+) {
+    for (taps, xc) in col.chunks_mut(K.max(1)).zip(x) {
+        for (k, v) in taps.iter_mut().enumerate() {
+            if let Some(&value) = tap(t, k, S, P, L).and_then(|i| xc.get(i)) {
+                *v = value;
+            }
+        }
+    }
+}
+
+/// The gradient of column `t` sent back to the inputs it read (col2im), added to `dx`.
+#[inline(always)]
+pub(super) fn scatter1d<
+    T: Float,
+    const CI: usize,
+    const L: usize,
+    const K: usize,
+    const S: usize,
+    const P: usize,
+    const KK: usize,
+>(
+    d_col: &[T; KK],
+    t: usize,
+    dx: &mut [[T; L]; CI],
+) {
+    for (dxc, taps) in dx.iter_mut().zip(d_col.chunks(K.max(1))) {
+        for (k, &d) in taps.iter().enumerate() {
+            if let Some(v) = tap(t, k, S, P, L).and_then(|i| dxc.get_mut(i)) {
+                *v = *v + d;
+            }
+        }
+    }
+}
+
 /// The 1-D columns of one sample: row `t` holds `x[c][t·S + k − P]` at `c·K + k`.
 fn columns1d<
     T: Float,
@@ -115,14 +166,8 @@ fn columns1d<
     x: &[[T; L]; CI],
 ) -> [[T; KK]; LO] {
     let mut columns = [[T::zero(); KK]; LO];
-    for (t, row) in columns.iter_mut().enumerate() {
-        for (taps, xc) in row.chunks_mut(K.max(1)).zip(x) {
-            for (k, v) in taps.iter_mut().enumerate() {
-                if let Some(&value) = tap(t, k, S, P, L).and_then(|i| xc.get(i)) {
-                    *v = value;
-                }
-            }
-        }
+    for (t, col) in columns.iter_mut().enumerate() {
+        column1d::<T, CI, L, K, S, P, KK>(x, t, col);
     }
     columns
 }
@@ -211,20 +256,78 @@ pub fn conv1d_input_gradient_tiled<
     let rows: [[T; CO]; LO] = by_position(dz.iter().map(|o| o.iter().copied()));
     let d_columns: [[T; KK]; LO] = transpose_mul_batch(&weights, &rows);
     let mut dx = [[T::zero(); L]; CI];
-    for (t, d_row) in d_columns.iter().enumerate() {
-        for (dxc, taps) in dx.iter_mut().zip(d_row.chunks(K.max(1))) {
-            for (k, &d) in taps.iter().enumerate() {
-                if let Some(v) = tap(t, k, S, P, L).and_then(|i| dxc.get_mut(i)) {
+    for (t, d_col) in d_columns.iter().enumerate() {
+        scatter1d::<T, CI, L, K, S, P, KK>(d_col, t, &mut dx);
+    }
+    dx
+}
+
+/// Column `n` = `r·WO + q` of one sample's 2-D im2col matrix: `x[c][r·S + a − P][q·S + b − P]`
+/// at `(c·K + a)·K + b`; the padding's zeros stay as they are (the column starts zeroed).
+#[inline(always)]
+pub(super) fn column2d<
+    T: Float,
+    const CI: usize,
+    const H: usize,
+    const W: usize,
+    const K: usize,
+    const WO: usize,
+    const S: usize,
+    const P: usize,
+    const KK: usize,
+>(
+    x: &[[[T; W]; H]; CI],
+    n: usize,
+    col: &mut [T; KK],
+) {
+    let (r, q) = (n / WO.max(1), n % WO.max(1));
+    for (taps, xc) in col.chunks_mut((K * K).max(1)).zip(x) {
+        for (a, row) in taps.chunks_mut(K.max(1)).enumerate() {
+            let Some(xr) = tap(r, a, S, P, H).and_then(|i| xc.get(i)) else {
+                continue;
+            };
+            for (b, v) in row.iter_mut().enumerate() {
+                if let Some(&value) = tap(q, b, S, P, W).and_then(|j| xr.get(j)) {
+                    *v = value;
+                }
+            }
+        }
+    }
+}
+
+/// The gradient of column `n` sent back to the inputs it read (col2im), added to `dx`.
+#[inline(always)]
+pub(super) fn scatter2d<
+    T: Float,
+    const CI: usize,
+    const H: usize,
+    const W: usize,
+    const K: usize,
+    const WO: usize,
+    const S: usize,
+    const P: usize,
+    const KK: usize,
+>(
+    d_col: &[T; KK],
+    n: usize,
+    dx: &mut [[[T; W]; H]; CI],
+) {
+    let (r, q) = (n / WO.max(1), n % WO.max(1));
+    for (dxc, taps) in dx.iter_mut().zip(d_col.chunks((K * K).max(1))) {
+        for (a, row) in taps.chunks(K.max(1)).enumerate() {
+            let Some(xr) = tap(r, a, S, P, H).and_then(|i| dxc.get_mut(i)) else {
+                continue;
+            };
+            for (b, &d) in row.iter().enumerate() {
+                if let Some(v) = tap(q, b, S, P, W).and_then(|j| xr.get_mut(j)) {
                     *v = *v + d;
                 }
             }
         }
     }
-    dx
 }
 
-/// The 2-D columns of one sample: row `r·WO + q` holds `x[c][r·S + a − P][q·S + b − P]` at
-/// `(c·K + a)·K + b`.
+/// The 2-D columns of one sample: row `n` = `r·WO + q` is [`column2d`] `n`.
 fn columns2d<
     T: Float,
     const CI: usize,
@@ -240,17 +343,8 @@ fn columns2d<
     x: &[[[T; W]; H]; CI],
 ) -> [[T; KK]; NP] {
     let mut columns = [[T::zero(); KK]; NP];
-    for (n, row) in columns.iter_mut().enumerate() {
-        let (r, q) = (n / WO.max(1), n % WO.max(1));
-        for (taps, xc) in row.chunks_mut((K * K).max(1)).zip(x) {
-            for (j, v) in taps.iter_mut().enumerate() {
-                let (a, b) = (j / K.max(1), j % K.max(1));
-                let at = tap(r, a, S, P, H).and_then(|i| xc.get(i));
-                if let Some(&value) = at.and_then(|xr| tap(q, b, S, P, W).and_then(|i| xr.get(i))) {
-                    *v = value;
-                }
-            }
-        }
+    for (n, col) in columns.iter_mut().enumerate() {
+        column2d::<T, CI, H, W, K, WO, S, P, KK>(x, n, col);
     }
     columns
 }
@@ -356,17 +450,8 @@ pub fn conv2d_input_gradient_tiled<
     let rows: [[T; CO]; NP] = by_position(dz.iter().map(|o| o.iter().flatten().copied()));
     let d_columns: [[T; KK]; NP] = transpose_mul_batch(&weights, &rows);
     let mut dx = [[[T::zero(); W]; H]; CI];
-    for (n, d_row) in d_columns.iter().enumerate() {
-        let (r, q) = (n / WO.max(1), n % WO.max(1));
-        for (dxc, taps) in dx.iter_mut().zip(d_row.chunks((K * K).max(1))) {
-            for (j, &d) in taps.iter().enumerate() {
-                let (a, b) = (j / K.max(1), j % K.max(1));
-                let row = tap(r, a, S, P, H).and_then(|i| dxc.get_mut(i));
-                if let Some(v) = row.and_then(|xr| tap(q, b, S, P, W).and_then(|i| xr.get_mut(i))) {
-                    *v = *v + d;
-                }
-            }
-        }
+    for (n, d_col) in d_columns.iter().enumerate() {
+        scatter2d::<T, CI, H, W, K, WO, S, P, KK>(d_col, n, &mut dx);
     }
     dx
 }

@@ -1,0 +1,374 @@
+//! A batch's convolutions as products of register tiles over many samples at once: the rows
+//! of the products are (sample, output position) pairs, taken in chunks of up to [`ROWS`], so
+//! that each chunk's im2col columns have a constant size whatever the batch (stable Rust cannot
+//! size an array `B · LO`). The kernel matrix is built once per call, for the whole batch. What
+//! the generated `forward_batch` and `gradient_batch` of a convolutional network call; per
+//! sample, [`conv1d_tiled`](super::conv1d_tiled) and its kin do the same with the sample's
+//! positions as the rows.
+//!
+//! The same sums as [`conv1d`](super::conv1d) and its gradients, in another order (and with
+//! fused multiply-adds on the dispatched path), so the last bits can differ. Everything is on
+//! the stack: a chunk's columns (`ROWS` × `KK`) and its product, besides the results.
+
+use num_traits::Float;
+
+use super::tiled::{column1d, column2d, kernel_matrix, scatter1d, scatter2d, Tiles};
+use super::ConvLen;
+use crate::math::{matmul_batch, outer_add_batch, transpose_mul_batch};
+
+/// The most (sample, position) rows one product takes.
+pub const ROWS: usize = 48;
+
+/// The convolution of rows `first..first + count`: `fill(row, column)` writes a row's im2col
+/// column, `put(row, outputs)` takes its output channels.
+fn forward_chunk<T: Float, const KK: usize, const CO: usize, const R: usize>(
+    weights: &[[T; KK]; CO],
+    fill: &impl Fn(usize, &mut [T; KK]),
+    put: &mut impl FnMut(usize, &[T; CO]),
+    first: usize,
+    count: usize,
+) {
+    let mut columns = [[T::zero(); KK]; R];
+    for (k, col) in columns.iter_mut().take(count).enumerate() {
+        fill(first + k, col);
+    }
+    let out: [[T; CO]; R] = matmul_batch(weights, &columns);
+    for (k, row) in out.iter().take(count).enumerate() {
+        put(first + k, row);
+    }
+}
+
+/// Σ over rows `first..first + count` of ∂L/∂z ⊗ column, added to `g`: `gradient(row, out)`
+/// writes a row's output gradients.
+fn kernel_chunk<T: Float, const KK: usize, const CO: usize, const R: usize>(
+    g: &mut [[T; KK]; CO],
+    fill: &impl Fn(usize, &mut [T; KK]),
+    gradient: &impl Fn(usize, &mut [T; CO]),
+    first: usize,
+    count: usize,
+) {
+    let mut columns = [[T::zero(); KK]; R];
+    let mut rows = [[T::zero(); CO]; R];
+    for (k, (col, row)) in columns
+        .iter_mut()
+        .zip(rows.iter_mut())
+        .take(count)
+        .enumerate()
+    {
+        fill(first + k, col);
+        gradient(first + k, row);
+    }
+    outer_add_batch(g, &rows, &columns);
+}
+
+/// The input gradients of rows `first..first + count`: `dZ·K`, each column's gradient sent
+/// back by `scatter(row, column)` (col2im).
+fn input_chunk<T: Float, const KK: usize, const CO: usize, const R: usize>(
+    weights: &[[T; KK]; CO],
+    gradient: &impl Fn(usize, &mut [T; CO]),
+    scatter: &mut impl FnMut(usize, &[T; KK]),
+    first: usize,
+    count: usize,
+) {
+    let mut rows = [[T::zero(); CO]; R];
+    for (k, row) in rows.iter_mut().take(count).enumerate() {
+        gradient(first + k, row);
+    }
+    let d_columns: [[T; KK]; R] = transpose_mul_batch(weights, &rows);
+    for (k, d_col) in d_columns.iter().take(count).enumerate() {
+        scatter(first + k, d_col);
+    }
+}
+
+/// Runs `$chunk::<T, KK, CO, R>(args…, first, count)` over every row of the batch, in chunks of
+/// [`ROWS`], the last one in the smallest of 48, 24, 12 and 6 rows that holds it.
+macro_rules! in_chunks {
+    ($total:expr, $chunk:ident::<$t:ty, $kk:ident, $co:ident>($($arg:expr),*)) => {{
+        let total = $total;
+        let mut first = 0;
+        while first < total {
+            let count = (total - first).min(ROWS);
+            match count {
+                25.. => $chunk::<$t, $kk, $co, 48>($($arg,)* first, count),
+                13..=24 => $chunk::<$t, $kk, $co, 24>($($arg,)* first, count),
+                7..=12 => $chunk::<$t, $kk, $co, 12>($($arg,)* first, count),
+                _ => $chunk::<$t, $kk, $co, 6>($($arg,)* first, count),
+            }
+            first += count;
+        }
+    }};
+}
+
+/// Row `row`'s output gradients, `dz[s][o][n]` of its sample and position, one per output
+/// channel (`positions` per sample, each channel's laid out flat by `flat`).
+fn gradient_row<'a, T: Float + 'a, C: 'a, const CO: usize>(
+    dz: &'a [[C; CO]],
+    positions: usize,
+    flat: impl Fn(&C) -> &[T] + 'a,
+) -> impl Fn(usize, &mut [T; CO]) + 'a {
+    move |row, out| {
+        let (s, n) = (row / positions.max(1), row % positions.max(1));
+        if let Some(sample) = dz.get(s) {
+            for (v, channel) in out.iter_mut().zip(sample) {
+                if let Some(&d) = flat(channel).get(n) {
+                    *v = d;
+                }
+            }
+        }
+    }
+}
+
+/// [`conv1d`](super::conv1d) of every sample of a batch, in products of up to [`ROWS`]
+/// (sample, position) rows: `KK` must be `CI`·`K`.
+#[inline]
+pub fn conv1d_rows<
+    T: Float,
+    const CI: usize,
+    const L: usize,
+    const CO: usize,
+    const K: usize,
+    const LO: usize,
+    const S: usize,
+    const P: usize,
+    const KK: usize,
+    const B: usize,
+>(
+    kernel: &[[[T; K]; CI]; CO],
+    x: &[[[T; L]; CI]; B],
+) -> [[[T; LO]; CO]; B] {
+    #[allow(clippy::let_unit_value)]
+    let ((), ()) = (
+        ConvLen::<L, K, S, P, LO>::OK,
+        Tiles::<CI, K, 1, KK, 1, LO, LO>::OK,
+    );
+    let weights: [[T; KK]; CO] = kernel_matrix(kernel.as_flattened().as_flattened());
+    let mut z = [[[T::zero(); LO]; CO]; B];
+    let fill = |row: usize, col: &mut [T; KK]| {
+        if let Some(xs) = x.get(row / LO.max(1)) {
+            column1d::<T, CI, L, K, S, P, KK>(xs, row % LO.max(1), col);
+        }
+    };
+    let mut put = |row: usize, out: &[T; CO]| {
+        if let Some(zs) = z.get_mut(row / LO.max(1)) {
+            for (zo, &v) in zs.iter_mut().zip(out) {
+                if let Some(e) = zo.get_mut(row % LO.max(1)) {
+                    *e = v;
+                }
+            }
+        }
+    };
+    in_chunks!(
+        B * LO,
+        forward_chunk::<T, KK, CO>(&weights, &fill, &mut put)
+    );
+    z
+}
+
+/// Σₛ ∂Lₛ/∂K of [`conv1d_rows`], *added* to `grad`.
+#[inline]
+pub fn conv1d_kernel_gradient_rows<
+    T: Float,
+    const CI: usize,
+    const L: usize,
+    const CO: usize,
+    const K: usize,
+    const LO: usize,
+    const S: usize,
+    const P: usize,
+    const KK: usize,
+    const B: usize,
+>(
+    grad: &mut [[[T; K]; CI]; CO],
+    x: &[[[T; L]; CI]; B],
+    dz: &[[[T; LO]; CO]; B],
+) {
+    #[allow(clippy::let_unit_value)]
+    let ((), ()) = (
+        ConvLen::<L, K, S, P, LO>::OK,
+        Tiles::<CI, K, 1, KK, 1, LO, LO>::OK,
+    );
+    let mut g = [[T::zero(); KK]; CO];
+    let fill = |row: usize, col: &mut [T; KK]| {
+        if let Some(xs) = x.get(row / LO.max(1)) {
+            column1d::<T, CI, L, K, S, P, KK>(xs, row % LO.max(1), col);
+        }
+    };
+    let gradient = gradient_row(dz, LO, |c: &[T; LO]| &c[..]);
+    in_chunks!(B * LO, kernel_chunk::<T, KK, CO>(&mut g, &fill, &gradient));
+    let grad = grad.as_flattened_mut().as_flattened_mut();
+    for (v, &d) in grad.iter_mut().zip(g.as_flattened()) {
+        *v = *v + d;
+    }
+}
+
+/// Each sample's ∂L/∂x of [`conv1d_rows`].
+#[inline]
+pub fn conv1d_input_gradient_rows<
+    T: Float,
+    const CI: usize,
+    const L: usize,
+    const CO: usize,
+    const K: usize,
+    const LO: usize,
+    const S: usize,
+    const P: usize,
+    const KK: usize,
+    const B: usize,
+>(
+    kernel: &[[[T; K]; CI]; CO],
+    dz: &[[[T; LO]; CO]; B],
+) -> [[[T; L]; CI]; B] {
+    #[allow(clippy::let_unit_value)]
+    let ((), ()) = (
+        ConvLen::<L, K, S, P, LO>::OK,
+        Tiles::<CI, K, 1, KK, 1, LO, LO>::OK,
+    );
+    let weights: [[T; KK]; CO] = kernel_matrix(kernel.as_flattened().as_flattened());
+    let mut dx = [[[T::zero(); L]; CI]; B];
+    let gradient = gradient_row(dz, LO, |c: &[T; LO]| &c[..]);
+    let mut scatter = |row: usize, d_col: &[T; KK]| {
+        if let Some(dxs) = dx.get_mut(row / LO.max(1)) {
+            scatter1d::<T, CI, L, K, S, P, KK>(d_col, row % LO.max(1), dxs);
+        }
+    };
+    in_chunks!(
+        B * LO,
+        input_chunk::<T, KK, CO>(&weights, &gradient, &mut scatter)
+    );
+    dx
+}
+
+/// [`conv2d`](super::conv2d) of every sample of a batch, in products of up to [`ROWS`]
+/// (sample, position) rows: `KK` must be `CI`·`K`·`K` and `NP` `HO`·`WO`.
+#[inline]
+pub fn conv2d_rows<
+    T: Float,
+    const CI: usize,
+    const H: usize,
+    const W: usize,
+    const CO: usize,
+    const K: usize,
+    const HO: usize,
+    const WO: usize,
+    const S: usize,
+    const P: usize,
+    const KK: usize,
+    const NP: usize,
+    const B: usize,
+>(
+    kernel: &[[[[T; K]; K]; CI]; CO],
+    x: &[[[[T; W]; H]; CI]; B],
+) -> [[[[T; WO]; HO]; CO]; B] {
+    #[allow(clippy::let_unit_value)]
+    let ((), (), ()) = (
+        ConvLen::<H, K, S, P, HO>::OK,
+        ConvLen::<W, K, S, P, WO>::OK,
+        Tiles::<CI, K, 2, KK, HO, WO, NP>::OK,
+    );
+    let weights: [[T; KK]; CO] = kernel_matrix(kernel.as_flattened().as_flattened().as_flattened());
+    let mut z = [[[[T::zero(); WO]; HO]; CO]; B];
+    let fill = |row: usize, col: &mut [T; KK]| {
+        if let Some(xs) = x.get(row / NP.max(1)) {
+            column2d::<T, CI, H, W, K, WO, S, P, KK>(xs, row % NP.max(1), col);
+        }
+    };
+    let mut put = |row: usize, out: &[T; CO]| {
+        if let Some(zs) = z.get_mut(row / NP.max(1)) {
+            for (zo, &v) in zs.iter_mut().zip(out) {
+                if let Some(e) = zo.as_flattened_mut().get_mut(row % NP.max(1)) {
+                    *e = v;
+                }
+            }
+        }
+    };
+    in_chunks!(
+        B * NP,
+        forward_chunk::<T, KK, CO>(&weights, &fill, &mut put)
+    );
+    z
+}
+
+/// Σₛ ∂Lₛ/∂K of [`conv2d_rows`], *added* to `grad`.
+#[inline]
+pub fn conv2d_kernel_gradient_rows<
+    T: Float,
+    const CI: usize,
+    const H: usize,
+    const W: usize,
+    const CO: usize,
+    const K: usize,
+    const HO: usize,
+    const WO: usize,
+    const S: usize,
+    const P: usize,
+    const KK: usize,
+    const NP: usize,
+    const B: usize,
+>(
+    grad: &mut [[[[T; K]; K]; CI]; CO],
+    x: &[[[[T; W]; H]; CI]; B],
+    dz: &[[[[T; WO]; HO]; CO]; B],
+) {
+    #[allow(clippy::let_unit_value)]
+    let ((), (), ()) = (
+        ConvLen::<H, K, S, P, HO>::OK,
+        ConvLen::<W, K, S, P, WO>::OK,
+        Tiles::<CI, K, 2, KK, HO, WO, NP>::OK,
+    );
+    let mut g = [[T::zero(); KK]; CO];
+    let fill = |row: usize, col: &mut [T; KK]| {
+        if let Some(xs) = x.get(row / NP.max(1)) {
+            column2d::<T, CI, H, W, K, WO, S, P, KK>(xs, row % NP.max(1), col);
+        }
+    };
+    let gradient = gradient_row(dz, NP, |c: &[[T; WO]; HO]| c.as_flattened());
+    in_chunks!(B * NP, kernel_chunk::<T, KK, CO>(&mut g, &fill, &gradient));
+    let grad = grad
+        .as_flattened_mut()
+        .as_flattened_mut()
+        .as_flattened_mut();
+    for (v, &d) in grad.iter_mut().zip(g.as_flattened()) {
+        *v = *v + d;
+    }
+}
+
+/// Each sample's ∂L/∂x of [`conv2d_rows`].
+#[inline]
+pub fn conv2d_input_gradient_rows<
+    T: Float,
+    const CI: usize,
+    const H: usize,
+    const W: usize,
+    const CO: usize,
+    const K: usize,
+    const HO: usize,
+    const WO: usize,
+    const S: usize,
+    const P: usize,
+    const KK: usize,
+    const NP: usize,
+    const B: usize,
+>(
+    kernel: &[[[[T; K]; K]; CI]; CO],
+    dz: &[[[[T; WO]; HO]; CO]; B],
+) -> [[[[T; W]; H]; CI]; B] {
+    #[allow(clippy::let_unit_value)]
+    let ((), (), ()) = (
+        ConvLen::<H, K, S, P, HO>::OK,
+        ConvLen::<W, K, S, P, WO>::OK,
+        Tiles::<CI, K, 2, KK, HO, WO, NP>::OK,
+    );
+    let weights: [[T; KK]; CO] = kernel_matrix(kernel.as_flattened().as_flattened().as_flattened());
+    let mut dx = [[[[T::zero(); W]; H]; CI]; B];
+    let gradient = gradient_row(dz, NP, |c: &[[T; WO]; HO]| c.as_flattened());
+    let mut scatter = |row: usize, d_col: &[T; KK]| {
+        if let Some(dxs) = dx.get_mut(row / NP.max(1)) {
+            scatter2d::<T, CI, H, W, K, WO, S, P, KK>(d_col, row % NP.max(1), dxs);
+        }
+    };
+    in_chunks!(
+        B * NP,
+        input_chunk::<T, KK, CO>(&weights, &gradient, &mut scatter)
+    );
+    dx
+}
