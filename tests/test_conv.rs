@@ -295,3 +295,31 @@ fn batches_of_cnns_add_the_per_sample_gradients() {
     check_batch::<conv1d_strided_padded::Params, 13>("conv1d, strided and padded");
     check_batch::<conv2d_strided_padded::Params, 6>("conv2d, strided and padded");
 }
+
+#[path = "../nn-runtime/tests/counting/mod.rs"]
+mod counting;
+
+/// Generated CNNs allocate nothing: forward, the tape, both backward passes and a batch's
+/// gradient (the tiled per-sample convolutions and the batch's rows of products included).
+#[test]
+fn cnns_do_not_allocate() {
+    let mut rng = Rng(21);
+    let cnn: small_cnn::Params = rng.params();
+    let lenet: small_lenet::Params = rng.params();
+    let x = [rng.array::<20>()];
+    let image: [[[f64; 8]; 8]; 1] = [core::array::from_fn(|_| rng.array())];
+    let ((), count) = counting::allocations(|| {
+        let mut g = small_cnn::Params::zeros();
+        let (y, tape) = small_cnn::forward_tape(&cnn, x);
+        assert_eq!(y, small_cnn::forward(&cnn, x));
+        std::hint::black_box(small_cnn::backward(&cnn, &tape, [0.5; 4], &mut g));
+        small_cnn::backward_params(&cnn, &tape, [0.5; 4], &mut g);
+        std::hint::black_box(cnn.gradient_batch(&[x; 9], |_, _| [0.5; 4], &mut g));
+        let mut h = small_lenet::Params::zeros();
+        let (_, tape) = small_lenet::forward_tape(&lenet, image);
+        std::hint::black_box(small_lenet::backward(&lenet, &tape, [0.5; 3], &mut h));
+        std::hint::black_box(lenet.gradient_batch(&[image; 5], |_, _| [0.5; 3], &mut h));
+        std::hint::black_box((g, h));
+    });
+    assert_eq!(count, 0, "allocations in a CNN's passes");
+}

@@ -5,7 +5,7 @@
 #   benches/peers/run.sh                 # everything
 #   ROUNDS=5 SYSTEMS="ours hand pytorch" benches/peers/run.sh
 #
-# Env: ROUNDS (default 3); SYSTEMS (default: all of ours ours-native hand hand-native candle dfdx
+# Env: ROUNDS (default 3); WORKLOADS (a comma list, default all: xor,digits,wide,large,cnn); SYSTEMS (default: all of ours ours-native hand hand-native candle dfdx
 # burn pytorch jax); THREADS (default 1: every system single-threaded, as ours is);
 # CARGO_TARGET_DIR (default rust/target; the native build goes to "$CARGO_TARGET_DIR/native",
 # inside it, so that .gitignore's `**/target` covers it);
@@ -16,6 +16,7 @@ HERE=$PWD
 ROUNDS=${ROUNDS:-3}
 SYSTEMS=${SYSTEMS:-"ours ours-native hand hand-native candle dfdx burn pytorch jax"}
 THREADS=${THREADS:-1}
+WORKLOADS=${WORKLOADS:-}
 TARGET=${CARGO_TARGET_DIR:-$HERE/rust/target}
 has() { [[ " $SYSTEMS " == *" $1 "* ]]; }
 
@@ -53,10 +54,10 @@ RAW=results/raw.jsonl
 : > "$RAW"
 run_one() {
     case $1 in
-        ours|hand|candle|dfdx|burn) "$TARGET/release/$1" ;;
-        ours-native|hand-native) "$TARGET/native/release/${1%-native}" | sed "s/\"system\":\"${1%-native}\"/\"system\":\"$1\"/" ;;
-        pytorch) .venv/bin/python python/torch_eager.py ;;
-        jax) .venv/bin/python python/jax_bench.py ;;
+        ours|hand|candle|dfdx|burn) "$TARGET/release/$1" $WORKLOADS ;;
+        ours-native|hand-native) "$TARGET/native/release/${1%-native}" $WORKLOADS | sed "s/\"system\":\"${1%-native}\"/\"system\":\"$1\"/" ;;
+        pytorch) .venv/bin/python python/torch_eager.py $WORKLOADS ;;
+        jax) .venv/bin/python python/jax_bench.py $WORKLOADS ;;
     esac
 }
 read -r -a order <<< "$SYSTEMS"

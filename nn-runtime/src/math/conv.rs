@@ -49,8 +49,10 @@
 //! as `dZ·K` scattered back over the taps: for a batch whose size is a constant of the caller's
 //! (the peer benchmark's hand-written CNN uses them). One sample's convolution as such a
 //! product, the output positions as the rows, is [`conv1d_tiled`] and [`conv2d_tiled`] with
-//! their gradients: what generated code calls for convolutions of at least [`TILED_FROM`]
-//! weights per output.
+//! their gradients: what generated per-sample code calls for convolutions of at least
+//! [`TILED_FROM`] weights per output. A batch whose size is a const generic (the generated
+//! `forward_batch` and `gradient_batch`) goes through [`conv1d_rows`] and [`conv2d_rows`] and
+//! their gradients: the batch's (sample, position) rows in chunks of up to [`ROWS`].
 //!
 //! Nothing here allocates: every value is an array on the stack (the batch functions' column
 //! matrix is the caller's, and may live on the heap).

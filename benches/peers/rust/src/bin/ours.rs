@@ -95,9 +95,9 @@ fn cnn_out(
     z = W·flatten(h3) + b
 }
 
-/// The CNN's step: `Network::gradient_batch` of the batch (a convolutional network's is the
-/// trait's default, sample by sample through `forward_tape` and `backward_params`), then
-/// `p -= lr/B · g`; inference: `forward` of each signal of a batch.
+/// The CNN's step: the generated `gradient_batch` of the batch (each convolution of the whole
+/// batch in chunks of (sample, position) rows through the tiled products), then
+/// `p -= lr/B · g`; inference: the generated `forward_batch`.
 fn run_cnn(w: &Workload) {
     const B: usize = 100;
     assert_eq!(w.batch, B, "the batch size is a const generic of gradient_batch");
@@ -129,11 +129,10 @@ fn run_cnn(w: &Workload) {
     let train = time_ns(|| {
         black_box(step(&mut p, &mut g));
     });
+    let xb: &[[[f32; 40]; 1]; B] = xs[..B].try_into().unwrap();
     let mut z = Box::new([[0.0f32; 10]; B]);
     let infer = time_ns(|| {
-        for (z, &x) in z.iter_mut().zip(&xs[..B]) {
-            *z = cnn_out::forward(black_box(&pi), x);
-        }
+        *z = cnn_out::forward_batch(black_box(&pi), xb);
         black_box(&mut z);
     });
     report("ours", nn_version(), 1, w, train, infer, loss, acc);
