@@ -122,6 +122,30 @@ fn pools_2d(x: [[[f64; 6]; 6]; 2], r: [[[f64; 3]; 3]; 2], q: [[[f64; 2]; 2]; 2],
     s·sum(flatten(m * r)) + sum(flatten(a * q))
 }
 
+/// Trainable scalars on channel data: a gain, a shift and a divisor, each receiving the sum
+/// over every element (1-D and 2-D).
+#[network]
+fn scalars_1d(x: [[f64; 8]; 2], K: [[[f64; 3]; 2]; 2], g: f64, s: f64, d: f64) -> [[f64; 6]; 2] {
+    let h = g * conv1d(K, x) + s;
+    tanh(h / d) + g·h
+}
+
+#[network]
+fn scalars_2d(
+    x: [[[f64; 5]; 5]; 1],
+    K: [[[[f64; 2]; 2]; 1]; 2],
+    g: f64,
+    s: f64,
+) -> [[[f64; 4]; 4]; 2] {
+    tanh(g * conv2d(K, x) + s)
+}
+
+#[test]
+fn trainable_scalars_on_channel_data_agree_with_finite_differences() {
+    check::<scalars_1d::Params>("scalars on 1-D channel data");
+    check::<scalars_2d::Params>("scalars on 2-D channel data");
+}
+
 #[test]
 fn poolings_agree_with_finite_differences() {
     check::<pools_1d::Params>("pooling 1-D");

@@ -2,8 +2,11 @@
 //!
 //! `P::init(Xavier, seed)` (from the [`InitExt`] extension trait, implemented for every
 //! [`Parameters`] type) fills each tensor according to its [`TensorInfo`]: for a matrix
-//! `[[T; n]; m]` fan-in is n and fan-out m; a vector `[T; n]` counts as fan-in 1, fan-out n;
-//! a scalar as 1 and 1. Random numbers come from xoshiro256++ (`rand_xoshiro`) seeded through
+//! `[[T; n]; m]` fan-in is n and fan-out m; a kernel bank `[[[T; k]; c_in]; c_out]` has fan-in
+//! c_in·k and fan-out c_out·k (`[[[[T; k]; k]; c_in]; c_out]`: c_in·k² and c_out·k², as
+//! PyTorch counts them); a vector `[T; n]` counts as fan-in 1, fan-out n, so that `He` or
+//! `Xavier` on a bias draws from a wide distribution: give biases `Zeros` with
+//! [`InitExt::init_each`]; a scalar counts as 1 and 1. Random numbers come from xoshiro256++ (`rand_xoshiro`) seeded through
 //! SplitMix64, so the same seed gives the same parameters on every run and target, up to the
 //! last bit of the platform's `ln`/`cos`/`sqrt` used by the normal initialisers. Samples are
 //! computed in the network's float type: an `f32` network draws 24-bit uniforms and never

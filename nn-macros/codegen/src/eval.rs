@@ -369,13 +369,21 @@ pub fn local_factor(
         }
         WholeKind::SoftmaxBackward => square(&|i, j| delta(i, j) * v[i] - v[i] * v[j]),
         WholeKind::LogSoftmaxBackward => square(&|i, j| delta(i, j) - v[i].exp()),
-        // A layer's Jacobian is large and sparse: the value it reads stands for it.
-        WholeKind::ConvKernel(_)
-        | WholeKind::ConvInput(_)
-        | WholeKind::MaxPool(_)
-        | WholeKind::AvgPool(_)
-        | WholeKind::Unflatten(_)
-        | WholeKind::ChannelSum(_) => (v.clone(), graph.shape(read)),
+        // A convolution's Jacobian is large and sparse: the value it reads stands for it.
+        WholeKind::ConvKernel(_) | WholeKind::ConvInput(_) => (v.clone(), graph.shape(read)),
+        // What one unit of gradient from every output sends to each input: 1 at each
+        // window's maximum (more where windows overlap), 1/n over each window.
+        WholeKind::MaxPool(layer) | WholeKind::AvgPool(layer) => {
+            let max = matches!(kind, WholeKind::MaxPool(_));
+            let ones = vec![1.0; graph.shape(layer).elements()];
+            let routed = graph.geometry(layer).map_or_else(
+                || vec![f64::NAN; n],
+                |(g, _)| reference::pool_gradient(&g, max, v, &ones),
+            );
+            (routed, graph.shape(read))
+        }
+        // The same numbers, reshaped; one bias for every position of its channel.
+        WholeKind::Unflatten(_) | WholeKind::ChannelSum(_) => (vec![1.0; n], graph.shape(read)),
     }
 }
 

@@ -129,6 +129,29 @@ impl Text<'_> {
         }
     }
 
+    /// A convolution's dimensions (1 or 2) and the input index its taps read, with its stride
+    /// and padding: `t·2 + k − 1`, or `[r + a][q + b]` in 2-D with stride 1 and no padding.
+    fn taps(&self, layer: NodeId) -> (usize, String) {
+        let Op::Conv(conv, k, _) = self.graph[layer].op else {
+            return (1, "?".into());
+        };
+        let index = |out: &str, tap: &str| {
+            let step = match conv.stride {
+                1 => out.to_string(),
+                s => format!("{out}·{s}"),
+            };
+            match conv.padding {
+                0 => format!("{step} + {tap}"),
+                p => format!("{step} + {tap} − {p}"),
+            }
+        };
+        if self.graph.shape(k).rank() == 4 {
+            (2, format!("[{}][{}]", index("r", "a"), index("q", "b")))
+        } else {
+            (1, index("t", "k"))
+        }
+    }
+
     /// The number of elements a pooling node's window covers.
     fn window(&self, layer: NodeId) -> usize {
         self.graph
@@ -278,15 +301,22 @@ impl Text<'_> {
             WholeKind::Outer => format!("{dy}·{name}ᵀ"),
             WholeKind::SoftmaxBackward => format!("{name} ⊙ ({dy} − {dy}·{name})"),
             WholeKind::LogSoftmaxBackward => format!("{dy} − exp({name})·Σ{dy}"),
-            WholeKind::ConvKernel(_) => format!("Σ_t {dy}[o][t]·{name}[c][t·S + k − P]"),
-            WholeKind::ConvInput(_) => {
-                format!("Σ_o Σ_(t·S + k − P = i) {dy}[o][t]·{name}[o][c][k]")
-            }
+            WholeKind::ConvKernel(layer) => match self.taps(layer) {
+                (1, t) => format!("Σ_t {dy}[o][t]·{name}[c][{t}]"),
+                (_, t) => format!("Σ_(r,q) {dy}[o][r][q]·{name}[c]{t}"),
+            },
+            WholeKind::ConvInput(layer) => match self.taps(layer) {
+                (1, t) => format!("Σ_o Σ_(t,k: {t} = i) {dy}[o][t]·{name}[o][c][k]"),
+                (_, t) => format!("Σ_o Σ_(r,q,a,b: {t} = [i][j]) {dy}[o][r][q]·{name}[o][c][a][b]"),
+            },
             WholeKind::MaxPool(_) => format!("{dy} to each window's maximum of {name}"),
             WholeKind::AvgPool(layer) => {
                 format!("{dy}/{} spread over each window", self.window(layer))
             }
             WholeKind::Unflatten(_) => format!("{dy} cut back into channels"),
+            WholeKind::ChannelSum(layer) if self.graph.shape(layer).rank() == 3 => {
+                format!("Σ_(r,q) {dy}[c][r][q]")
+            }
             WholeKind::ChannelSum(_) => format!("Σ_t {dy}[c][t]"),
         }
     }

@@ -349,9 +349,11 @@ fn flow(
             let factor = mul(through.clone(), local);
             let term = rules::times(from, &factor);
             // A scalar broadcast over a vector receives the sum over its elements.
+            // (of a vector or of channel data: every element)
             let sum = match (graph.shape(id), graph.shape(child)) {
-                (Shape::Vector(n), Shape::Scalar) => Some(n),
-                _ => None,
+                (Shape::Scalar, _) | (_, Shape::Vector(_) | Shape::Matrix(..)) => None,
+                (_, Shape::Array3(..) | Shape::Array4(..)) => None,
+                (shape, Shape::Scalar) => Some(shape.elements()),
             };
             let term = match sum {
                 Some(n) => BExpr::Sum(term.boxed(), n),

@@ -403,7 +403,9 @@ impl<'a> Render<'a> {
 
     /// Σᵢ of an elementwise expression: `sum(&v)`, `dot(&a, &b)`, or a fold.
     fn sum(&self, inner: &BExpr) -> TokenStream {
-        let vector = |e: &BExpr| Self::var_of(e).is_some_and(|v| self.shape(v) != Shape::Scalar);
+        // `sum(&v)` and `dot(&a, &b)` take vectors; channel data is summed by the folds below.
+        let vector =
+            |e: &BExpr| Self::var_of(e).is_some_and(|v| matches!(self.shape(v), Shape::Vector(_)));
         if vector(inner) {
             let v = self.backward_arg(inner);
             return self.call(Func::of(Builtin::Sum), &[v]);

@@ -8,7 +8,7 @@ use super::expr::{index, index_vars, Render, Var};
 use super::plan::{ident, repeat, ConvPart, Plan};
 use super::source::{anchor, comment, Anchor, Stmt};
 use crate::ast::Shape;
-use crate::diff::bexpr::{Whole, WholeKind};
+use crate::diff::bexpr::{BExpr, Whole, WholeKind};
 use crate::diff::{Step, Target};
 use crate::func::Kernel;
 use crate::graph::NodeId;
@@ -240,6 +240,17 @@ pub fn vector_adjoint(r: &Render, step: &Step, shape: Shape) -> (Vec<Stmt>, Opti
         .as_ref()
         .map(|e| (r.backward(e, true).0, r.vector_len(e) == 0));
     let wholes: Vec<TokenStream> = step.whole.iter().map(|w| r.whole(w)).collect();
+    // The adjoint of another value of this shape, unchanged (a factor of 1): that array.
+    let same = match &step.each {
+        Some(BExpr::Adj(id)) if wholes.is_empty() && r.plan.shape(*id) == shape => {
+            Some(Var::Adjoint(*id))
+        }
+        Some(BExpr::Seed) if wholes.is_empty() && r.shape(Var::Seed) == shape => Some(Var::Seed),
+        _ => None,
+    };
+    if let Some(var) = same {
+        return (Vec::new(), Some(r.read(var, false)));
+    }
     match (element, wholes.as_slice()) {
         // The same value in every element: `[dl_ds; n]`.
         (Some((element, true)), []) => (Vec::new(), Some(repeat(element, shape))),

@@ -7,6 +7,7 @@ use proc_macro2::{Delimiter, TokenStream, TokenTree};
 
 use super::{Failure, Field, Mark, Request};
 use crate::func::Builtin;
+use crate::layer::Layer;
 
 /// What a request compiles: the attribute and the `fn` item, the item as text, and where
 /// the request's own text is in it.
@@ -250,6 +251,11 @@ fn wrapped(
     bindings: &Bindings,
     inputs: Option<Vec<String>>,
 ) -> Result<(String, Vec<String>), String> {
+    if let Some(layer) = layer_called(tokens) {
+        return Err(format!(
+            "`{layer}` needs the shapes of its arguments, which a network written as an expression does not give (every name is a number): write the whole `fn` with its types, like `fn cnn(x: [[f64; 8]; 1], K: [[[f64; 3]; 1]; 2], c: [f64; 2], w: [f64; 12]) -> f64 {{ w·flatten(relu(conv1d(K, x) + c)) }}`"
+        ));
+    }
     let names = free_names(tokens, &bindings.placeholders());
     if names.is_empty() {
         return Err(format!(
@@ -490,6 +496,21 @@ pub fn merge_bindings(base: &str, over: &str) -> Result<String, String> {
 
 /// The names a body reads without defining them, in order of first appearance: the
 /// arguments of the network.
+/// The first layer (`conv1d`, …) the body calls, if any.
+fn layer_called(tokens: &TokenStream) -> Option<String> {
+    let trees: Vec<TokenTree> = tokens.clone().into_iter().collect();
+    trees.iter().enumerate().find_map(|(k, tree)| match tree {
+        TokenTree::Group(g) => layer_called(&g.stream()),
+        TokenTree::Ident(ident) => {
+            let called = matches!(trees.get(k + 1), Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis);
+            let text = ident.to_string();
+            let callee = text.rsplit('·').next().unwrap_or_default().to_string();
+            (called && Layer::from_name(&callee).is_some()).then_some(callee)
+        }
+        _ => None,
+    })
+}
+
 fn free_names(body: &TokenStream, placeholders: &BTreeSet<String>) -> Vec<String> {
     let mut defined = BTreeSet::new();
     let mut names = Vec::new();
@@ -532,8 +553,9 @@ fn collect_names(
                 let parts: Vec<&str> = text.split('·').collect();
                 for (j, part) in parts.iter().enumerate() {
                     let is_callee = called && j + 1 == parts.len();
-                    let is_function =
-                        Builtin::from_name(part).is_some() || placeholders.contains(*part);
+                    let is_function = Builtin::from_name(part).is_some()
+                        || Layer::from_name(part).is_some()
+                        || placeholders.contains(*part);
                     let is_name = part
                         .chars()
                         .next()

@@ -158,10 +158,11 @@ impl Value {
                 })
                 .collect::<Option<Vec<Vec<f64>>>>()
                 .map(|rows| rows.concat()),
-            // Channel data and kernel banks: every element, row-major.
-            (Value::List(items), Shape::Array3(..) | Shape::Array4(..)) => {
-                numbers(items).filter(|v| v.len() == shape.elements())
-            }
+            // Channel data and kernel banks: nested as their type (`[[[1, 2], [3, 4]]]`), or
+            // every element in one list, row-major.
+            (Value::List(items), Shape::Array3(..) | Shape::Array4(..)) => numbers(items)
+                .or_else(|| nested(self, &shape.dims()))
+                .filter(|v| v.len() == shape.elements()),
             _ => None,
         };
         found.ok_or_else(|| {
@@ -181,13 +182,28 @@ impl Value {
                         .join(",")
                 ),
                 Shape::Array3(..) | Shape::Array4(..) => format!(
-                    "{name} is {}: give its {} numbers in one list, row-major, or one number for every element",
+                    "{name} is {} ({}): give it nested as its type, or its {} numbers in one list, row-major, or one number for every element",
                     shape.describe(),
+                    shape.rust("f64"),
                     shape.elements()
                 ),
             };
             format!("--at gives {name} = {self}, but {like}")
         })
+    }
+}
+
+/// The numbers of a list nested as `dims` (outermost first), row-major; `None` when a length
+/// or a depth differs.
+fn nested(value: &Value, dims: &[usize]) -> Option<Vec<f64>> {
+    match (value, dims) {
+        (Value::Number(v), []) => Some(vec![*v]),
+        (Value::List(items), [n, rest @ ..]) if items.len() == *n => items
+            .iter()
+            .map(|item| nested(item, rest))
+            .collect::<Option<Vec<Vec<f64>>>>()
+            .map(|parts| parts.concat()),
+        _ => None,
     }
 }
 
@@ -219,10 +235,21 @@ pub fn list(values: &[f64], shape: Shape, max: usize) -> String {
     match shape {
         Shape::Scalar => values.first().map_or("?".into(), |v| number(*v)),
         Shape::Vector(_) => row(values, max),
-        Shape::Matrix(..) | Shape::Array3(..) | Shape::Array4(..) => {
-            let cols = shape.dims().last().copied().unwrap_or(1);
-            let rows: Vec<String> = values.chunks(cols.max(1)).map(|r| row(r, max)).collect();
-            format!("[{}]", shorten(&rows, max).join(", "))
+        shape => nested_list(values, &shape.dims(), max),
+    }
+}
+
+/// Values nested as `dims`, outermost first: `[[1, 2], [3, 4]]`, `[[[1, 2]], [[3, 4]]]`.
+fn nested_list(values: &[f64], dims: &[usize], max: usize) -> String {
+    match dims {
+        [] | [_] => row(values, max),
+        [_, rest @ ..] => {
+            let inner: usize = rest.iter().product();
+            let parts: Vec<String> = values
+                .chunks(inner.max(1))
+                .map(|part| nested_list(part, rest, max))
+                .collect();
+            format!("[{}]", shorten(&parts, max).join(", "))
         }
     }
 }

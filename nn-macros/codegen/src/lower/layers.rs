@@ -76,8 +76,18 @@ impl Lower<'_> {
         let (k, x) = (args[0], args[1]);
 
         if !matches!(self.graph[k].op, Op::Param(_)) {
+            let swapped = matches!(self.graph[x].op, Op::Param(_))
+                && matches!(self.graph.shape(x), Shape::Array3(..) | Shape::Array4(..));
+            let hint = if swapped {
+                format!(
+                    "; the kernel bank comes first: `{name}({}, {})`",
+                    call.args[1], call.args[0]
+                )
+            } else {
+                String::new()
+            };
             return Err(format!(
-                "the kernel bank of `{name}` must be a parameter, but {}",
+                "the kernel bank of `{name}` must be a parameter, but {}{hint}",
                 describe(0)
             ));
         }
@@ -148,6 +158,7 @@ impl Lower<'_> {
                 (1, Shape::Array3(..), _) => {
                     let hint = match xs {
                         Shape::Vector(n) => format!("; one channel of {n} is `[[{scalar}; {n}]; 1]`"),
+                        Shape::Array3(..) => "; an image takes `conv2d` and a kernel bank `[[[[T; K]; K]; C_in]; C_out]`".to_string(),
                         _ => String::new(),
                     };
                     Err(format!(
@@ -157,7 +168,7 @@ impl Lower<'_> {
                 }
                 (2, Shape::Array4(..), _) => {
                     let hint = match xs {
-                        Shape::Matrix(h, w) => format!("; one channel of {h}×{w} is `[[[{scalar}; {w}]; {h}]; 1]`"),
+                        Shape::Matrix(h, w) => format!("; one channel of {h}×{w} is `[[[{scalar}; {w}]; {h}]; 1]`, and channels of length {w} take `conv1d`"),
                         _ => String::new(),
                     };
                     Err(format!(
@@ -217,7 +228,7 @@ impl Lower<'_> {
                 }
                 None => {
                     return Err(format!(
-                        "the windows of `{name}` do not tile its input: {}, and windows of {window} every {} leave {} element{} of {l} unread; choose a window and a stride that end at the input's end ((L − window) divisible by the stride)",
+                        "the windows of `{name}` do not reach the end of its input: {}, and windows of {window} every {} leave its last {} element{} of {l} unread; choose a window and a stride that end at the input's end ((L − window) divisible by the stride)",
                         describe(0),
                         pool.stride,
                         (l - window) % pool.stride,

@@ -18,7 +18,7 @@ use crate::simplify;
 mod layers;
 
 const MATRIX_ONLY_TIMES_VECTOR: &str =
-    "a matrix can only multiply a vector, written `W·x`; a network computes with scalars and vectors";
+    "a parameter matrix can only multiply a vector, written `W·x`; elementwise operations take scalars, vectors and channel data";
 const KERNEL_ONLY_IN_CONVOLUTIONS: &str =
     "a kernel bank is only read by a convolution, `conv1d(K, x)` or `conv2d(K, x)`";
 

@@ -7,6 +7,7 @@ use syn::{Expr, Ident};
 
 use crate::ast;
 use crate::func;
+use crate::layer::{self, Layer};
 
 /// For paths like `std::f64::consts::PI`.
 pub const PATH: &str = "paths are not in the network language; use a plain name like `w1`, or write a constant as a number";
@@ -191,15 +192,38 @@ pub fn unknown_function(name: &Ident) -> String {
         return format!("unknown function `{text}`; write `{instead}`");
     }
     let lower = text.to_lowercase();
-    if lower != text && func::Builtin::from_name(&lower).is_some() {
+    let known =
+        |name: &str| func::Builtin::from_name(name).is_some() || Layer::from_name(name).is_some();
+    if lower != text && known(&lower) {
         return format!("unknown function `{text}`; did you mean `{lower}`?");
     }
-    match func::closest(&text).as_slice() {
+    match closest(&text).as_slice() {
         [one] => format!("unknown function `{text}`; did you mean `{one}`?"),
         [one, two, ..] => format!("unknown function `{text}`; did you mean `{one}` or `{two}`?"),
         [] => format!(
-            "unknown function `{text}`; expected one of {}; or write your own with `#[network({text} = custom(f, df))]`",
-            func::language_list()
+            "unknown function `{text}`; expected one of {}, or a layer: {}; or write your own activation with `#[network({text} = custom(f, df))]`",
+            func::language_list(),
+            layers()
         ),
     }
+}
+
+/// The functions and layers closest to a misspelt name, best first: at most two.
+fn closest(name: &str) -> Vec<&'static str> {
+    let layers = layer::NAMES
+        .iter()
+        .map(|&candidate| (strsim::jaro_winkler(name, candidate), candidate))
+        .filter(|(score, _)| *score >= 0.85);
+    let functions = func::closest(name)
+        .into_iter()
+        .map(|candidate| (strsim::jaro_winkler(name, candidate), candidate));
+    let mut scored: Vec<(f64, &'static str)> = functions.chain(layers).collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+    scored.into_iter().take(2).map(|(_, c)| c).collect()
+}
+
+/// The layers as a list for messages: `` `conv1d`, `conv2d`, … ``.
+fn layers() -> String {
+    let names: Vec<String> = layer::NAMES.iter().map(|n| format!("`{n}`")).collect();
+    names.join(", ")
 }
