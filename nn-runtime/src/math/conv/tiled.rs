@@ -1,8 +1,9 @@
 //! One sample's convolutions as products of register tiles: the sample's im2col columns (row
 //! `t`: the `KK` = `CI`·`K` inputs output `t` reads, zeros in the padding) times the kernel
 //! matrix (row `o`: output channel `o`'s `KK` weights), through the tiled kernels of the
-//! batch products ([`matmul_batch`], [`outer_add_batch`], [`transpose_mul_batch`]: AVX2 and FMA
-//! picked at run time), with the output positions as the product's rows. The same sums as
+//! batch products (`matmul_batch`, `outer_add_batch`, `transpose_mul_batch`: AVX2 and FMA
+//! picked at run time), with the output positions as the product's rows: the batch functions
+//! of [`conv1d_rows`](super::conv1d_rows) and its kin for a batch of one sample. The same sums as
 //! [`conv1d`](super::conv1d) and its gradients, in another order, so the last bits can differ.
 //!
 //! They pay where a kernel has many weights per output: on one Zen 3 core, the second layer of
@@ -16,8 +17,11 @@
 
 use num_traits::Float;
 
-use super::{tap, ConvLen};
-use crate::math::{matmul_batch, outer_add_batch, transpose_mul_batch};
+use super::tap;
+use super::{
+    conv1d_input_gradient_rows, conv1d_kernel_gradient_rows, conv1d_rows,
+    conv2d_input_gradient_rows, conv2d_kernel_gradient_rows, conv2d_rows,
+};
 
 /// The number of weights per output (`CI`·`K`, or `CI`·`K`·`K`) from which `#[network]` calls
 /// the tiled convolutions rather than the tap-by-tap ones.
@@ -64,43 +68,6 @@ pub(super) fn kernel_matrix<T: Float, const CO: usize, const KK: usize>(
         }
     }
     m
-}
-
-/// `dz` (channels × positions) as rows of positions, a column per output channel.
-fn by_position<T: Float, const CO: usize, const NP: usize>(
-    dz: impl Iterator<Item = impl Iterator<Item = T>>,
-) -> [[T; CO]; NP] {
-    let mut rows = [[T::zero(); CO]; NP];
-    for (o, channel) in dz.enumerate() {
-        for (row, d) in rows.iter_mut().zip(channel) {
-            if let Some(v) = row.get_mut(o) {
-                *v = d;
-            }
-        }
-    }
-    rows
-}
-
-/// The products' rows (positions × output channels) written out as channels.
-fn by_channel<'a, T: Float + 'a, const CO: usize>(
-    rows: &[[T; CO]],
-    z: impl Iterator<Item = impl Iterator<Item = &'a mut T>>,
-) {
-    for (o, channel) in z.enumerate() {
-        for (v, row) in channel.zip(rows) {
-            if let Some(&r) = row.get(o) {
-                *v = r;
-            }
-        }
-    }
-}
-
-/// The gradient matrix added into the kernel bank's gradient (laid out flat), weight by
-/// weight.
-fn add_into<T: Float, const CO: usize, const KK: usize>(grad: &mut [T], g: &[[T; KK]; CO]) {
-    for (v, &d) in grad.iter_mut().zip(g.as_flattened()) {
-        *v = *v + d;
-    }
 }
 
 /// Column `t` of one sample's 1-D im2col matrix: `x[c][t·S + k − P]` at `c·K + k`, zeros in
@@ -150,116 +117,6 @@ pub(super) fn scatter1d<
             }
         }
     }
-}
-
-/// The 1-D columns of one sample: row `t` holds `x[c][t·S + k − P]` at `c·K + k`.
-fn columns1d<
-    T: Float,
-    const CI: usize,
-    const L: usize,
-    const K: usize,
-    const LO: usize,
-    const S: usize,
-    const P: usize,
-    const KK: usize,
->(
-    x: &[[T; L]; CI],
-) -> [[T; KK]; LO] {
-    let mut columns = [[T::zero(); KK]; LO];
-    for (t, col) in columns.iter_mut().enumerate() {
-        column1d::<T, CI, L, K, S, P, KK>(x, t, col);
-    }
-    columns
-}
-
-/// [`conv1d`](super::conv1d) as one product of tiles: `KK` must be `CI`·`K`.
-#[inline]
-pub fn conv1d_tiled<
-    T: Float,
-    const CI: usize,
-    const L: usize,
-    const CO: usize,
-    const K: usize,
-    const LO: usize,
-    const S: usize,
-    const P: usize,
-    const KK: usize,
->(
-    kernel: &[[[T; K]; CI]; CO],
-    x: &[[T; L]; CI],
-) -> [[T; LO]; CO] {
-    #[allow(clippy::let_unit_value)]
-    let ((), ()) = (
-        ConvLen::<L, K, S, P, LO>::OK,
-        Tiles::<CI, K, 1, KK, 1, LO, LO>::OK,
-    );
-    let columns = columns1d::<T, CI, L, K, LO, S, P, KK>(x);
-    let weights: [[T; KK]; CO] = kernel_matrix(kernel.as_flattened().as_flattened());
-    let rows: [[T; CO]; LO] = matmul_batch(&weights, &columns);
-    let mut z = [[T::zero(); LO]; CO];
-    by_channel(&rows, z.iter_mut().map(|zo| zo.iter_mut()));
-    z
-}
-
-/// ∂L/∂K of [`conv1d`](super::conv1d), *added* to `grad`: `dZᵀ·columns`, one product of tiles.
-#[inline]
-pub fn conv1d_kernel_gradient_tiled<
-    T: Float,
-    const CI: usize,
-    const L: usize,
-    const CO: usize,
-    const K: usize,
-    const LO: usize,
-    const S: usize,
-    const P: usize,
-    const KK: usize,
->(
-    grad: &mut [[[T; K]; CI]; CO],
-    x: &[[T; L]; CI],
-    dz: &[[T; LO]; CO],
-) {
-    #[allow(clippy::let_unit_value)]
-    let ((), ()) = (
-        ConvLen::<L, K, S, P, LO>::OK,
-        Tiles::<CI, K, 1, KK, 1, LO, LO>::OK,
-    );
-    let columns = columns1d::<T, CI, L, K, LO, S, P, KK>(x);
-    let rows: [[T; CO]; LO] = by_position(dz.iter().map(|o| o.iter().copied()));
-    let mut g = [[T::zero(); KK]; CO];
-    outer_add_batch(&mut g, &rows, &columns);
-    add_into(grad.as_flattened_mut().as_flattened_mut(), &g);
-}
-
-/// ∂L/∂x of [`conv1d`](super::conv1d): `dZ·K` (one product of tiles), each column's gradient
-/// sent back to the input it read (col2im).
-#[inline]
-pub fn conv1d_input_gradient_tiled<
-    T: Float,
-    const CI: usize,
-    const L: usize,
-    const CO: usize,
-    const K: usize,
-    const LO: usize,
-    const S: usize,
-    const P: usize,
-    const KK: usize,
->(
-    kernel: &[[[T; K]; CI]; CO],
-    dz: &[[T; LO]; CO],
-) -> [[T; L]; CI] {
-    #[allow(clippy::let_unit_value)]
-    let ((), ()) = (
-        ConvLen::<L, K, S, P, LO>::OK,
-        Tiles::<CI, K, 1, KK, 1, LO, LO>::OK,
-    );
-    let weights: [[T; KK]; CO] = kernel_matrix(kernel.as_flattened().as_flattened());
-    let rows: [[T; CO]; LO] = by_position(dz.iter().map(|o| o.iter().copied()));
-    let d_columns: [[T; KK]; LO] = transpose_mul_batch(&weights, &rows);
-    let mut dx = [[T::zero(); L]; CI];
-    for (t, d_col) in d_columns.iter().enumerate() {
-        scatter1d::<T, CI, L, K, S, P, KK>(d_col, t, &mut dx);
-    }
-    dx
 }
 
 /// Column `n` = `r·WO + q` of one sample's 2-D im2col matrix: `x[c][r·S + a − P][q·S + b − P]`
@@ -327,29 +184,71 @@ pub(super) fn scatter2d<
     }
 }
 
-/// The 2-D columns of one sample: row `n` = `r·WO + q` is [`column2d`] `n`.
-fn columns2d<
+/// [`conv1d`](super::conv1d) as products of tiles: `KK` must be `CI`·`K`.
+#[inline]
+pub fn conv1d_tiled<
     T: Float,
     const CI: usize,
-    const H: usize,
-    const W: usize,
+    const L: usize,
+    const CO: usize,
     const K: usize,
-    const WO: usize,
+    const LO: usize,
     const S: usize,
     const P: usize,
     const KK: usize,
-    const NP: usize,
 >(
-    x: &[[[T; W]; H]; CI],
-) -> [[T; KK]; NP] {
-    let mut columns = [[T::zero(); KK]; NP];
-    for (n, col) in columns.iter_mut().enumerate() {
-        column2d::<T, CI, H, W, K, WO, S, P, KK>(x, n, col);
-    }
-    columns
+    kernel: &[[[T; K]; CI]; CO],
+    x: &[[T; L]; CI],
+) -> [[T; LO]; CO] {
+    let x = core::array::from_ref(x);
+    let [z] = conv1d_rows::<T, CI, L, CO, K, LO, S, P, KK, 1>(kernel, x);
+    z
 }
 
-/// [`conv2d`](super::conv2d) as one product of tiles: `KK` must be `CI`·`K`·`K` and `NP`
+/// ∂L/∂K of [`conv1d`](super::conv1d), *added* to `grad`: `dZᵀ·columns`, as products of tiles.
+#[inline]
+pub fn conv1d_kernel_gradient_tiled<
+    T: Float,
+    const CI: usize,
+    const L: usize,
+    const CO: usize,
+    const K: usize,
+    const LO: usize,
+    const S: usize,
+    const P: usize,
+    const KK: usize,
+>(
+    grad: &mut [[[T; K]; CI]; CO],
+    x: &[[T; L]; CI],
+    dz: &[[T; LO]; CO],
+) {
+    let (x, dz) = (core::array::from_ref(x), core::array::from_ref(dz));
+    conv1d_kernel_gradient_rows::<T, CI, L, CO, K, LO, S, P, KK, 1>(grad, x, dz);
+}
+
+/// ∂L/∂x of [`conv1d`](super::conv1d): `dZ·K` as products of tiles, each column's gradient sent
+/// back to the inputs it read (col2im).
+#[inline]
+pub fn conv1d_input_gradient_tiled<
+    T: Float,
+    const CI: usize,
+    const L: usize,
+    const CO: usize,
+    const K: usize,
+    const LO: usize,
+    const S: usize,
+    const P: usize,
+    const KK: usize,
+>(
+    kernel: &[[[T; K]; CI]; CO],
+    dz: &[[T; LO]; CO],
+) -> [[T; L]; CI] {
+    let dz = core::array::from_ref(dz);
+    let [dx] = conv1d_input_gradient_rows::<T, CI, L, CO, K, LO, S, P, KK, 1>(kernel, dz);
+    dx
+}
+
+/// [`conv2d`](super::conv2d) as products of tiles: `KK` must be `CI`·`K`·`K` and `NP`
 /// `HO`·`WO`.
 #[inline]
 pub fn conv2d_tiled<
@@ -369,21 +268,12 @@ pub fn conv2d_tiled<
     kernel: &[[[[T; K]; K]; CI]; CO],
     x: &[[[T; W]; H]; CI],
 ) -> [[[T; WO]; HO]; CO] {
-    #[allow(clippy::let_unit_value)]
-    let ((), (), ()) = (
-        ConvLen::<H, K, S, P, HO>::OK,
-        ConvLen::<W, K, S, P, WO>::OK,
-        Tiles::<CI, K, 2, KK, HO, WO, NP>::OK,
-    );
-    let columns = columns2d::<T, CI, H, W, K, WO, S, P, KK, NP>(x);
-    let weights: [[T; KK]; CO] = kernel_matrix(kernel.as_flattened().as_flattened().as_flattened());
-    let rows: [[T; CO]; NP] = matmul_batch(&weights, &columns);
-    let mut z = [[[T::zero(); WO]; HO]; CO];
-    by_channel(&rows, z.iter_mut().map(|zo| zo.iter_mut().flatten()));
+    let x = core::array::from_ref(x);
+    let [z] = conv2d_rows::<T, CI, H, W, CO, K, HO, WO, S, P, KK, NP, 1>(kernel, x);
     z
 }
 
-/// ∂L/∂K of [`conv2d`](super::conv2d), *added* to `grad`: `dZᵀ·columns`, one product of tiles.
+/// ∂L/∂K of [`conv2d`](super::conv2d), *added* to `grad`, as products of tiles.
 #[inline]
 pub fn conv2d_kernel_gradient_tiled<
     T: Float,
@@ -403,25 +293,11 @@ pub fn conv2d_kernel_gradient_tiled<
     x: &[[[T; W]; H]; CI],
     dz: &[[[T; WO]; HO]; CO],
 ) {
-    #[allow(clippy::let_unit_value)]
-    let ((), (), ()) = (
-        ConvLen::<H, K, S, P, HO>::OK,
-        ConvLen::<W, K, S, P, WO>::OK,
-        Tiles::<CI, K, 2, KK, HO, WO, NP>::OK,
-    );
-    let columns = columns2d::<T, CI, H, W, K, WO, S, P, KK, NP>(x);
-    let rows: [[T; CO]; NP] = by_position(dz.iter().map(|o| o.iter().flatten().copied()));
-    let mut g = [[T::zero(); KK]; CO];
-    outer_add_batch(&mut g, &rows, &columns);
-    add_into(
-        grad.as_flattened_mut()
-            .as_flattened_mut()
-            .as_flattened_mut(),
-        &g,
-    );
+    let (x, dz) = (core::array::from_ref(x), core::array::from_ref(dz));
+    conv2d_kernel_gradient_rows::<T, CI, H, W, CO, K, HO, WO, S, P, KK, NP, 1>(grad, x, dz);
 }
 
-/// ∂L/∂x of [`conv2d`](super::conv2d): `dZ·K` (one product of tiles), scattered back (col2im).
+/// ∂L/∂x of [`conv2d`](super::conv2d): `dZ·K` as products of tiles, scattered back (col2im).
 #[inline]
 pub fn conv2d_input_gradient_tiled<
     T: Float,
@@ -440,18 +316,8 @@ pub fn conv2d_input_gradient_tiled<
     kernel: &[[[[T; K]; K]; CI]; CO],
     dz: &[[[T; WO]; HO]; CO],
 ) -> [[[T; W]; H]; CI] {
-    #[allow(clippy::let_unit_value)]
-    let ((), (), ()) = (
-        ConvLen::<H, K, S, P, HO>::OK,
-        ConvLen::<W, K, S, P, WO>::OK,
-        Tiles::<CI, K, 2, KK, HO, WO, NP>::OK,
-    );
-    let weights: [[T; KK]; CO] = kernel_matrix(kernel.as_flattened().as_flattened().as_flattened());
-    let rows: [[T; CO]; NP] = by_position(dz.iter().map(|o| o.iter().flatten().copied()));
-    let d_columns: [[T; KK]; NP] = transpose_mul_batch(&weights, &rows);
-    let mut dx = [[[T::zero(); W]; H]; CI];
-    for (n, d_col) in d_columns.iter().enumerate() {
-        scatter2d::<T, CI, H, W, K, WO, S, P, KK>(d_col, n, &mut dx);
-    }
+    let dz = core::array::from_ref(dz);
+    let [dx] =
+        conv2d_input_gradient_rows::<T, CI, H, W, CO, K, HO, WO, S, P, KK, NP, 1>(kernel, dz);
     dx
 }
