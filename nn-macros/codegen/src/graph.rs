@@ -402,6 +402,9 @@ impl Graph {
     /// The geometry of a convolution or pooling node, and its number of output channels;
     /// `None` for other nodes.
     pub fn geometry(&self, id: NodeId) -> Option<(Geometry, usize)> {
+        if !matches!(self[id].op, Op::Conv(..) | Op::Pool(..)) {
+            return None;
+        }
         let out = self.shape(id).dims();
         let spatial = |dims: &[usize]| match *dims {
             [l] => (1, l),

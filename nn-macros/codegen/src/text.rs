@@ -152,6 +152,66 @@ impl Text<'_> {
         }
     }
 
+    /// What a layer's call computes, in words and lengths, for the comment on its line:
+    /// `8 channels of 4×4 → 16 channels of 4×4: 3×3 kernels, stride 1, padding 1`.
+    pub fn layer_note(&self, id: NodeId) -> Option<String> {
+        let g = self.graph;
+        let lengths = |dims: &[usize]| {
+            let text: Vec<String> = dims.iter().map(ToString::to_string).collect();
+            text.join("×")
+        };
+        let channels = |c: usize| {
+            if c == 1 {
+                "1 channel".to_string()
+            } else {
+                format!("{c} channels")
+            }
+        };
+        let (geo, outputs) = g.geometry(id).unzip();
+        match (g[id].op, geo) {
+            (Op::Conv(conv, k, x), Some(geo)) => {
+                let (xd, od, kd) = (g.shape(x).dims(), g.shape(id).dims(), g.shape(k).dims());
+                let taps = lengths(&kd[2..]);
+                let weights = geo.channels * geo.window.0 * geo.window.1;
+                Some(format!(
+                    "{} of {} → {} of {}: {taps} kernels, stride {}, padding {}; {weights} weights per output",
+                    channels(xd[0]),
+                    lengths(&xd[1..]),
+                    channels(outputs.unwrap_or(od[0])),
+                    lengths(&od[1..]),
+                    conv.stride,
+                    conv.padding
+                ))
+            }
+            (Op::Pool(pool, x), Some(_)) => {
+                let (xd, od) = (g.shape(x).dims(), g.shape(id).dims());
+                let window = if xd.len() == 3 {
+                    format!("{0}×{0}", pool.window)
+                } else {
+                    pool.window.to_string()
+                };
+                Some(format!(
+                    "the {} of each window of {window}, every {}: {} of {} → {}",
+                    if pool.max { "largest" } else { "mean" },
+                    pool.stride,
+                    channels(xd[0]),
+                    lengths(&xd[1..]),
+                    lengths(&od[1..])
+                ))
+            }
+            (Op::Flatten(x), _) => {
+                let xd = g.shape(x).dims();
+                Some(format!(
+                    "{} of {} laid end to end: a vector of {}",
+                    channels(xd[0]),
+                    lengths(&xd[1..]),
+                    g.shape(x).elements()
+                ))
+            }
+            _ => None,
+        }
+    }
+
     /// The number of elements a pooling node's window covers.
     fn window(&self, layer: NodeId) -> usize {
         self.graph

@@ -213,13 +213,19 @@ fn value_statements(r: &Render, id: NodeId) -> Vec<Stmt> {
         return steps::channel_data(r, &quote!(#name), element, shape);
     }
     let (value, _) = r.forward(id, true);
-    vec![Stmt::new(match shape {
+    let stmt = Stmt::new(match shape {
         Shape::Scalar => quote!(let #name = #value;),
         shape => {
             let ty = plan.ty(shape);
             quote!(let #name: #ty = #value;)
         }
-    })]
+    });
+    let customs = plan.customs();
+    let note = plan.text(&customs).layer_note(id);
+    vec![Stmt {
+        comment: note,
+        ..stmt
+    }]
 }
 
 /// The forward equations, one per value with a variable: `a1 = w1·x + b1`.
