@@ -224,6 +224,46 @@ fn training_is_streamed() {
     assert!((w - 117.8 / 117.25).abs() < 1e-6, "{w}");
 }
 
+/// A convolutional network typed as a whole `fn`: explained with its kernel bank's shape, and
+/// trained on rows of numbers (the signal's six samples, then the target), its loss going down.
+#[test]
+fn a_convolutional_network_is_explained_and_trained() {
+    let network =
+        "fn cnn(x: [[f64; 6]; 1], K: [[[f64; 3]; 1]; 2], c: [f64; 2], w: [f64; 6]) -> f64 {\n    \
+                   w·flatten(max_pool(relu(conv1d(K, x, padding = same) + c), 2))\n}";
+    let e = explain(json!({ "network": network }));
+    assert_eq!(e["status"], "ok", "{e}");
+    assert!(
+        e["equations"]
+            .to_string()
+            .contains("conv1d(K, x, padding = 1)"),
+        "{e}"
+    );
+    let data = "0 0 1 0 1 0 1\n1 0 1 0 1 0 0\n2 0 1 0 1 0 1\n3 0 1 0 1 0 0";
+    let request = json!({ "network": network, "data": data, "epochs": 20 });
+    let (status, body) = http("POST", "/api/train", &request.to_string());
+    assert_eq!(status, 200);
+    let events: Vec<Value> = body
+        .split("\n\n")
+        .filter_map(|block| block.lines().find_map(|l| l.strip_prefix("data: ")))
+        .map(|data| serde_json::from_str(data).unwrap())
+        .collect();
+    let start = &events[0];
+    assert_eq!(start["dims"][0], json!([2, 1, 3]), "{start}");
+    let done = events.last().unwrap();
+    assert_eq!(done["event"], "done", "{events:?}");
+    let first = start["loss"].as_f64().unwrap();
+    let epoch = events.iter().rev().find(|e| e["event"] == "epoch").unwrap();
+    let last = epoch["losses"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .as_f64()
+        .unwrap();
+    assert!(last < first, "the loss went from {first} to {last}");
+}
+
 /// The engine's fuzz inputs, as text typed into the page: every one gets an answer (an
 /// explanation or an error, never a server error), each within the time limit, and the
 /// server still answers afterwards.
