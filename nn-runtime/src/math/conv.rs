@@ -822,13 +822,7 @@ pub fn conv1d_kernel_matrix<
 ) -> [[T; KK]; CO] {
     #[allow(clippy::let_unit_value)]
     let () = Columns::<CI, K, KK, 1, 1, 1>::OK;
-    let mut m = [[T::zero(); KK]; CO];
-    for (row, ko) in m.iter_mut().zip(kernel) {
-        for (v, &w) in row.iter_mut().zip(ko.iter().flatten()) {
-            *v = w;
-        }
-    }
-    m
+    tiled::kernel_matrix(kernel.as_flattened().as_flattened())
 }
 
 /// im2col: row `s·LO + t` holds the `CI` · `K` inputs that output `t` of sample `s` reads,
@@ -857,14 +851,8 @@ pub fn conv1d_columns<
     );
     for (rows, xs) in columns.chunks_mut(LO.max(1)).zip(x) {
         for (t, row) in rows.iter_mut().enumerate() {
-            for (taps, xc) in row.chunks_mut(K.max(1)).zip(xs) {
-                for (k, v) in taps.iter_mut().enumerate() {
-                    *v = match tap(t, k, S, P, L) {
-                        Some(i) => xc.get(i).copied().unwrap_or_else(T::zero),
-                        None => T::zero(),
-                    };
-                }
-            }
+            *row = [T::zero(); KK];
+            tiled::column1d::<T, CI, L, K, S, P, KK>(xs, t, row);
         }
     }
 }
@@ -948,11 +936,7 @@ pub fn conv1d_batch_gradients<
     }
     let mut g = [[T::zero(); KK]; CO];
     super::outer_add_batch(&mut g, &rows, columns);
-    for (go, gm) in grad.iter_mut().zip(&g) {
-        for (v, &d) in go.iter_mut().flatten().zip(gm) {
-            *v = *v + d;
-        }
-    }
+    tiled::add_kernel_gradient(grad.as_flattened_mut().as_flattened_mut(), &g);
     let Some(dx) = dx else {
         return;
     };
@@ -960,14 +944,8 @@ pub fn conv1d_batch_gradients<
     let d_columns: [[T; KK]; R] = super::transpose_mul_batch(&weights, &rows);
     for (dxs, d_rows) in dx.iter_mut().zip(d_columns.chunks(LO.max(1))) {
         *dxs = [[T::zero(); L]; CI];
-        for (t, d_row) in d_rows.iter().enumerate() {
-            for (dxc, taps) in dxs.iter_mut().zip(d_row.chunks(K.max(1))) {
-                for (k, &d) in taps.iter().enumerate() {
-                    if let Some(v) = tap(t, k, S, P, L).and_then(|i| dxc.get_mut(i)) {
-                        *v = *v + d;
-                    }
-                }
-            }
+        for (t, d_col) in d_rows.iter().enumerate() {
+            tiled::scatter1d::<T, CI, L, K, S, P, KK>(d_col, t, dxs);
         }
     }
 }

@@ -351,9 +351,8 @@ fn flow(
             // A scalar broadcast over a vector receives the sum over its elements.
             // (of a vector or of channel data: every element)
             let sum = match (graph.shape(id), graph.shape(child)) {
-                (Shape::Scalar, _) | (_, Shape::Vector(_) | Shape::Matrix(..)) => None,
-                (_, Shape::Array3(..) | Shape::Array4(..)) => None,
-                (shape, Shape::Scalar) => Some(shape.elements()),
+                (node, Shape::Scalar) if node != Shape::Scalar => Some(node.elements()),
+                _ => None,
             };
             let term = match sum {
                 Some(n) => BExpr::Sum(term.boxed(), n),

@@ -14,7 +14,7 @@ use super::traits;
 use crate::ast::Shape;
 use crate::diff::Target;
 use crate::func::Kernel;
-use crate::graph::NodeId;
+use crate::graph::{NodeId, Op};
 
 /// The generated module and everything around it.
 pub fn module(plan: &Plan) -> Output {
@@ -220,8 +220,12 @@ fn value_statements(r: &Render, id: NodeId) -> Vec<Stmt> {
             quote!(let #name: #ty = #value;)
         }
     });
-    let customs = plan.customs();
-    let note = plan.text(&customs).layer_note(id);
+    // What a layer's line computes, said on it (other values need no note).
+    let layer = matches!(
+        plan.c.graph[id].op,
+        Op::Conv(..) | Op::Pool(..) | Op::Flatten(_)
+    );
+    let note = layer.then(|| plan.text(&[]).layer_note(id)).flatten();
     vec![Stmt {
         comment: note,
         ..stmt

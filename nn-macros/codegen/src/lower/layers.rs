@@ -202,12 +202,12 @@ impl Lower<'_> {
     ) -> Result<(Op, Shape), String> {
         let name = &call.name;
         let scalar = self.scalar();
-        let describe = |_: usize| self.describe(&call.args[0], x);
+        let described = self.describe(&call.args[0], x);
         let xs = self.graph.shape(x);
         if !self.is_channel_data(x) {
             return Err(format!(
                 "`{name}` takes channel data (`[[{scalar}; L]; C]` or `[[[{scalar}; W]; H]; C]`), but {}",
-                describe(0)
+                described
             ));
         }
         let pool = Pool {
@@ -229,7 +229,7 @@ impl Lower<'_> {
                 None => {
                     return Err(format!(
                         "the windows of `{name}` do not reach the end of its input: {}, and windows of {window} every {} leave its last {} element{} of {l} unread; choose a window and a stride that end at the input's end ((L − window) divisible by the stride)",
-                        describe(0),
+                        described,
                         pool.stride,
                         (l - window) % pool.stride,
                         if (l - window) % pool.stride == 1 { "" } else { "s" }

@@ -12,7 +12,9 @@
 
 use num_traits::Float;
 
-use super::tiled::{column1d, column2d, kernel_matrix, scatter1d, scatter2d, Tiles};
+use super::tiled::{
+    add_kernel_gradient, column1d, column2d, kernel_matrix, scatter1d, scatter2d, Tiles,
+};
 use super::ConvLen;
 use crate::math::{matmul_batch, outer_add_batch, transpose_mul_batch};
 
@@ -118,6 +120,50 @@ fn gradient_row<'a, T: Float + 'a, C: 'a, const CO: usize>(
     }
 }
 
+/// Writes row `row`'s im2col column, `row` = sample · `LO` + position, of a batch of 1-D data.
+fn fill1d<
+    'a,
+    T: Float,
+    const CI: usize,
+    const L: usize,
+    const K: usize,
+    const LO: usize,
+    const S: usize,
+    const P: usize,
+    const KK: usize,
+>(
+    x: &'a [[[T; L]; CI]],
+) -> impl Fn(usize, &mut [T; KK]) + 'a {
+    move |row, col| {
+        if let Some(xs) = x.get(row / LO.max(1)) {
+            column1d::<T, CI, L, K, S, P, KK>(xs, row % LO.max(1), col);
+        }
+    }
+}
+
+/// Writes row `row`'s im2col column, `row` = sample · `NP` + position, of a batch of images.
+fn fill2d<
+    'a,
+    T: Float,
+    const CI: usize,
+    const H: usize,
+    const W: usize,
+    const K: usize,
+    const WO: usize,
+    const S: usize,
+    const P: usize,
+    const KK: usize,
+    const NP: usize,
+>(
+    x: &'a [[[[T; W]; H]; CI]],
+) -> impl Fn(usize, &mut [T; KK]) + 'a {
+    move |row, col| {
+        if let Some(xs) = x.get(row / NP.max(1)) {
+            column2d::<T, CI, H, W, K, WO, S, P, KK>(xs, row % NP.max(1), col);
+        }
+    }
+}
+
 /// [`conv1d`](super::conv1d) of every sample of a batch, in products of up to [`ROWS`]
 /// (sample, position) rows: `KK` must be `CI`·`K`.
 #[inline]
@@ -143,11 +189,7 @@ pub fn conv1d_rows<
     );
     let weights: [[T; KK]; CO] = kernel_matrix(kernel.as_flattened().as_flattened());
     let mut z = [[[T::zero(); LO]; CO]; B];
-    let fill = |row: usize, col: &mut [T; KK]| {
-        if let Some(xs) = x.get(row / LO.max(1)) {
-            column1d::<T, CI, L, K, S, P, KK>(xs, row % LO.max(1), col);
-        }
-    };
+    let fill = fill1d::<T, CI, L, K, LO, S, P, KK>(x);
     let mut put = |row: usize, out: &[T; CO]| {
         if let Some(zs) = z.get_mut(row / LO.max(1)) {
             for (zo, &v) in zs.iter_mut().zip(out) {
@@ -188,17 +230,10 @@ pub fn conv1d_kernel_gradient_rows<
         Tiles::<CI, K, 1, KK, 1, LO, LO>::OK,
     );
     let mut g = [[T::zero(); KK]; CO];
-    let fill = |row: usize, col: &mut [T; KK]| {
-        if let Some(xs) = x.get(row / LO.max(1)) {
-            column1d::<T, CI, L, K, S, P, KK>(xs, row % LO.max(1), col);
-        }
-    };
+    let fill = fill1d::<T, CI, L, K, LO, S, P, KK>(x);
     let gradient = gradient_row(dz, LO, |c: &[T; LO]| &c[..]);
     in_chunks!(B * LO, kernel_chunk::<T, KK, CO>(&mut g, &fill, &gradient));
-    let grad = grad.as_flattened_mut().as_flattened_mut();
-    for (v, &d) in grad.iter_mut().zip(g.as_flattened()) {
-        *v = *v + d;
-    }
+    add_kernel_gradient(grad.as_flattened_mut().as_flattened_mut(), &g);
 }
 
 /// Each sample's ∂L/∂x of [`conv1d_rows`].
@@ -267,11 +302,7 @@ pub fn conv2d_rows<
     );
     let weights: [[T; KK]; CO] = kernel_matrix(kernel.as_flattened().as_flattened().as_flattened());
     let mut z = [[[[T::zero(); WO]; HO]; CO]; B];
-    let fill = |row: usize, col: &mut [T; KK]| {
-        if let Some(xs) = x.get(row / NP.max(1)) {
-            column2d::<T, CI, H, W, K, WO, S, P, KK>(xs, row % NP.max(1), col);
-        }
-    };
+    let fill = fill2d::<T, CI, H, W, K, WO, S, P, KK, NP>(x);
     let mut put = |row: usize, out: &[T; CO]| {
         if let Some(zs) = z.get_mut(row / NP.max(1)) {
             for (zo, &v) in zs.iter_mut().zip(out) {
@@ -316,20 +347,11 @@ pub fn conv2d_kernel_gradient_rows<
         Tiles::<CI, K, 2, KK, HO, WO, NP>::OK,
     );
     let mut g = [[T::zero(); KK]; CO];
-    let fill = |row: usize, col: &mut [T; KK]| {
-        if let Some(xs) = x.get(row / NP.max(1)) {
-            column2d::<T, CI, H, W, K, WO, S, P, KK>(xs, row % NP.max(1), col);
-        }
-    };
+    let fill = fill2d::<T, CI, H, W, K, WO, S, P, KK, NP>(x);
     let gradient = gradient_row(dz, NP, |c: &[[T; WO]; HO]| c.as_flattened());
     in_chunks!(B * NP, kernel_chunk::<T, KK, CO>(&mut g, &fill, &gradient));
-    let grad = grad
-        .as_flattened_mut()
-        .as_flattened_mut()
-        .as_flattened_mut();
-    for (v, &d) in grad.iter_mut().zip(g.as_flattened()) {
-        *v = *v + d;
-    }
+    let grad = grad.as_flattened_mut().as_flattened_mut();
+    add_kernel_gradient(grad.as_flattened_mut(), &g);
 }
 
 /// Each sample's ∂L/∂x of [`conv2d_rows`].

@@ -70,6 +70,17 @@ pub(super) fn kernel_matrix<T: Float, const CO: usize, const KK: usize>(
     m
 }
 
+/// The gradient matrix of a kernel bank (row `o`: output channel `o`'s weights, as
+/// [`kernel_matrix`] lays them out) added to the bank's gradient, laid out flat.
+pub(super) fn add_kernel_gradient<T: Float, const CO: usize, const KK: usize>(
+    grad: &mut [T],
+    g: &[[T; KK]; CO],
+) {
+    for (v, &d) in grad.iter_mut().zip(g.as_flattened()) {
+        *v = *v + d;
+    }
+}
+
 /// Column `t` of one sample's 1-D im2col matrix: `x[c][t·S + k − P]` at `c·K + k`, zeros in
 /// the padding stay as they are (the column starts zeroed).
 #[inline(always)]
