@@ -36,6 +36,7 @@ pub mod batch;
 pub mod conv;
 #[cfg(feature = "fast-activations")]
 pub mod fast;
+mod matvec;
 mod trig;
 mod vector;
 #[doc(hidden)]
@@ -43,6 +44,7 @@ pub use batch::fused_multiply_add as batch_fused_multiply_add;
 #[doc(hidden)]
 pub use batch::portable as batch_portable;
 pub use batch::{matmul_batch, outer_add_batch, transpose_mul_batch};
+pub use matvec::matvec;
 pub(crate) use trig::cos_turns;
 pub use vector::{
     add_assign, dot, log_softmax, log_softmax_backward, mean, outer_add, softmax, softmax_backward,
