@@ -49,7 +49,7 @@ fn classifier_source_reads_like_the_lecture() {
     let source = nn_codegen::expand_source(attr, item).unwrap();
     matches_snapshot(&source, "classifier.rs.txt");
     for line in [
-        "let z1: [f32; 4] = from_fn(|i| dot(&W1[i], &x) + b1[i]);",
+        "let z1: [f32; 4] = matvec(W1, &x, |i, wx_i| wx_i + b1[i]);",
         "outer_add(&mut grads.W1, &dl_dz1, x); // ∂z1/∂W1 = xᵀ (outer product)",
         "add_assign(&mut grads.b1, &dl_dz1); // ∂z1/∂b1 = 1",
     ] {

@@ -6,7 +6,7 @@
 use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{quote, ToTokens};
 
-use super::plan::{ident, kernel, ConvPart, Plan, Recorder};
+use super::plan::{ident, kernel, ConvPart, Plan, Recorder, ROW_SUM};
 use crate::ast::Shape;
 use crate::diff::bexpr::{BExpr, Whole, WholeKind};
 use crate::func::{Builtin, Func, Kernel};
@@ -258,7 +258,7 @@ impl<'a> Render<'a> {
 
     /// An operation applied to numbers one at a time (`a + b`, `-a`, `relu(z)`), its operands
     /// rendered by `sub`: the same tokens for a scalar and for element `i` of a vector.
-    fn elementwise(&self, op: &Op, sub: impl Fn(NodeId) -> Prec) -> Option<Prec> {
+    pub(super) fn elementwise(&self, op: &Op, sub: impl Fn(NodeId) -> Prec) -> Option<Prec> {
         Some(match *op {
             Op::Add(a, b) => binary(sub(a), quote!(+), sub(b), 1),
             Op::Sub(a, b) => binary(sub(a), quote!(-), sub(b), 1),
@@ -286,7 +286,10 @@ impl<'a> Render<'a> {
             let tokens = match node.op {
                 Op::Call(f, z) if f.is_whole_vector() => self.call(f, &[self.node_arg(z)]),
                 Op::Conv(..) | Op::Pool(..) | Op::Flatten(_) => self.layer(id),
-                _ => self.from_fn_shaped(node.shape, self.element(id, true).0),
+                _ => match self.fused_matvec(id, true) {
+                    Some(product) => self.matvec(id, product),
+                    None => self.from_fn_shaped(node.shape, self.element(id, true).0),
+                },
             };
             return (tokens, 4);
         }
@@ -308,6 +311,12 @@ impl<'a> Render<'a> {
     /// Element `i` of vector node `id` (its value for a scalar, which broadcasts): unnamed
     /// elementwise operations are fused into the loop of the vector that uses them.
     pub fn element(&self, id: NodeId, top: bool) -> Prec {
+        self.element_summed(id, top, None)
+    }
+
+    /// [`element`](Self::element), with the product `sum` read as row `i`'s sum of
+    /// `matvec`'s closure.
+    pub(super) fn element_summed(&self, id: NodeId, top: bool, sum: Option<NodeId>) -> Prec {
         let node = &self.plan.c.graph[id];
         if node.shape == Shape::Scalar {
             return self.forward(id, false);
@@ -315,10 +324,11 @@ impl<'a> Render<'a> {
         if node.op.is_leaf() || (!top && self.is_named(id)) {
             return (self.read(Var::Value(id), true), 4);
         }
-        if let Some(tokens) = self.elementwise(&node.op, |c| self.element(c, false)) {
+        if let Some(tokens) = self.elementwise(&node.op, |c| self.element_summed(c, false, sum)) {
             return tokens;
         }
         match node.op {
+            Op::MatVec(..) if sum == Some(id) => (ident(ROW_SUM).into_token_stream(), 4),
             Op::MatVec(w, x) => {
                 // Row i of W times x.
                 let f = self.kernel(Kernel::Dot);

@@ -3,11 +3,13 @@
 //!
 //! [`plan`] holds what every part of emission reads (which values get a variable, which the
 //! tape keeps, which steps training needs); [`expr`] renders expressions under a reading of
-//! the variables (one sample, or row `s` of a batch); [`steps`] turns the backward program
+//! the variables (one sample, or row `s` of a batch), `dense` a dense layer's product as
+//! `matvec(&W, x, |i, wx_i| …)`; [`steps`] turns the backward program
 //! into statements, each carrying its chain-rule comment; [`items`] and [`batch`] build the
 //! items; [`source`] prints them, section by section.
 
 pub mod batch;
+mod dense;
 pub mod expr;
 pub mod items;
 mod layers;

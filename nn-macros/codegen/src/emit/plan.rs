@@ -243,6 +243,10 @@ pub fn repeat(element: TokenStream, shape: Shape) -> TokenStream {
     }
 }
 
+/// The name `matvec`'s closure gives row `i`'s sum, (W·x)ᵢ, in per-sample code (reserved:
+/// see `reserved::LOCALS`).
+pub const ROW_SUM: &str = "wx_i";
+
 /// An identifier of generated code.
 pub fn ident(name: &str) -> Ident {
     Ident::new(name, Span::call_site())

@@ -27,6 +27,8 @@ macro_rules! kernels {
 kernels! {
     /// a·b of two vectors.
     Dot = "dot";
+    /// W·x, each row's sum passed through the rest of its element's expression.
+    MatVec = "matvec";
     /// Wᵀ·v.
     TransposeMul = "transpose_mul";
     /// W += dy ⊗ x.
