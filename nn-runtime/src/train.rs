@@ -750,7 +750,12 @@ where
     params.gradient_batch(
         &xs,
         |s, out| {
-            let (l, dl_dout) = loss.value_and_gradient(out, ys[s]);
+            // `gradient_batch` passes s < B; should a network implemented by hand not, the
+            // step fails as a non-finite one (by `get`: an index would leave a panic in the
+            // code at opt-level "z").
+            let y = ys.get(s).copied();
+            finite &= y.is_some();
+            let (l, dl_dout) = loss.value_and_gradient(out, y.unwrap_or(y0));
             finite &= l.is_finite();
             *mean = *mean + l / n;
             dl_dout

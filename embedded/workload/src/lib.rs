@@ -365,8 +365,8 @@ pub fn check_digits(out: &mut dyn Write) -> Result<(), Failure> {
             out,
             "digits param {} sum {sum:?} sum_abs {sum_abs:?} first {:?} last {:?}",
             <digits::Params as Parameters>::TENSORS[k].name,
-            t[0],
-            t[t.len() - 1]
+            t.first().copied().unwrap_or(f32::NAN),
+            t.last().copied().unwrap_or(f32::NAN)
         )?;
     }
     if correct * 5 < data::TEST.len() * 3 {

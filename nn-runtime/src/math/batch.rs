@@ -285,10 +285,12 @@ trait Lhs<T, const R: usize> {
 }
 
 /// R rows, each read along k.
-impl<T: Copy, const R: usize, const KD: usize> Lhs<T, R> for [&[T; KD]; R] {
+impl<T: Float, const R: usize, const KD: usize> Lhs<T, R> for [&[T; KD]; R] {
     #[inline(always)]
     fn col(&self, k: usize) -> [T; R] {
-        core::array::from_fn(|r| self[r][k])
+        // `get`: the caller's k is below KD, but at opt-level "s" this closure is compiled on
+        // its own, where an index would keep a bounds check and its panic.
+        core::array::from_fn(|r| self[r].get(k).copied().unwrap_or(T::zero()))
     }
 }
 
@@ -372,6 +374,29 @@ fn min(a: usize, b: usize) -> usize {
     }
 }
 
+// Parts of arrays by `get`, never by indexing with a range: the tiles' offsets are below their
+// arrays' lengths, but the compiler cannot always prove it (at opt-level "s" it did not), and an
+// index it cannot prove keeps a panic in the code (the Cortex-M harness checks there is none).
+// An offset out of range (which does not happen) gives an empty part.
+
+/// `v[start..start + len]`.
+#[inline(always)]
+fn part<E>(v: &[E], start: usize, len: usize) -> &[E] {
+    v.get(start..start + len).unwrap_or_default()
+}
+
+/// `&mut v[start..start + len]`.
+#[inline(always)]
+fn part_mut<E>(v: &mut [E], start: usize, len: usize) -> &mut [E] {
+    v.get_mut(start..start + len).unwrap_or_default()
+}
+
+/// `&mut v[start..]`.
+#[inline(always)]
+fn rest_mut<E>(v: &mut [E], start: usize) -> &mut [E] {
+    v.get_mut(start..).unwrap_or_default()
+}
+
 /// Runs `$body` on each column panel `[c0, c0 + cw)` of `0..n`, C wide, with `panel` the buffer
 /// of its width: `full` (C columns) or, for a last panel of at most H columns, `half` (an
 /// `Option`, zeroed on first use).
@@ -424,21 +449,21 @@ fn matmul<
     let mut half: Option<[[T; H]; K]> = None;
     if M < B {
         for_each_panel!(M, C, H, full, half, |panel, i0, cw| {
-            pack_transposed(panel, &w[i0..i0 + cw]);
+            pack_transposed(panel, part(w, i0, cw));
             let mut s0 = 0;
             while s0 < B {
                 let rows: [&[T; K]; R] = core::array::from_fn(|r| &x[min(s0 + r, B - 1)]);
                 let mut acc: [_; R] = zero_tile(panel);
                 Tile::<FMA>::add_product(&mut acc, &rows, panel);
-                for (zs, a) in z[s0..].iter_mut().zip(&acc) {
-                    Row::<false>::store(&mut zs[i0..i0 + cw], a);
+                for (zs, a) in rest_mut(z, s0).iter_mut().zip(&acc) {
+                    Row::<false>::store(part_mut(zs, i0, cw), a);
                 }
                 s0 += R;
             }
         });
     } else {
         for_each_panel!(B, C, H, full, half, |panel, s0, cw| {
-            pack_transposed(panel, &x[s0..s0 + cw]);
+            pack_transposed(panel, part(x, s0, cw));
             let mut i0 = 0;
             while i0 < M {
                 let rows: [&[T; K]; R] = core::array::from_fn(|r| &w[min(i0 + r, M - 1)]);
@@ -490,8 +515,10 @@ fn store_transposed<T: Copy, const M: usize, const B: usize, const R: usize, con
     i0: usize,
 ) {
     for (r, a) in acc.iter().enumerate().take(M - i0) {
-        for (zs, &v) in z[s0..s0 + cw].iter_mut().zip(a) {
-            zs[i0 + r] = v;
+        for (zs, &v) in part_mut(z, s0, cw).iter_mut().zip(a) {
+            if let Some(d) = zs.get_mut(i0 + r) {
+                *d = v;
+            }
         }
     }
 }
@@ -505,7 +532,9 @@ fn pack_transposed<T: Copy, const K: usize, const C: usize>(
 ) {
     for (c, row) in rows.iter().enumerate().take(C) {
         for (p, &v) in panel.iter_mut().zip(row) {
-            p[c] = v;
+            if let Some(p) = p.get_mut(c) {
+                *p = v;
+            }
         }
     }
 }
@@ -519,7 +548,9 @@ fn pack_columns<T: Copy, const KD: usize, const N: usize, const C: usize>(
     cw: usize,
 ) {
     for (p, row) in panel.iter_mut().zip(src) {
-        p[..cw].copy_from_slice(&row[c0..c0 + cw]);
+        for (p, &v) in p.iter_mut().zip(part(row, c0, cw)) {
+            *p = v;
+        }
     }
 }
 
@@ -550,8 +581,8 @@ fn transpose_mul<
             let rows: [&[T; M]; R] = core::array::from_fn(|r| &dz[min(s0 + r, B - 1)]);
             let mut acc: [_; R] = zero_tile(panel);
             Tile::<FMA>::add_product(&mut acc, &rows, panel);
-            for (dxs, a) in dx[s0..].iter_mut().zip(&acc) {
-                Row::<false>::store(&mut dxs[c0..c0 + cw], a);
+            for (dxs, a) in rest_mut(dx, s0).iter_mut().zip(&acc) {
+                Row::<false>::store(part_mut(dxs, c0, cw), a);
             }
             s0 += R;
         }
@@ -591,9 +622,8 @@ fn outer_add<
     while i0 < M {
         let tiles = min(TILES, (M - i0).div_ceil(R));
         for (t, at) in ap.iter_mut().enumerate().take(tiles) {
-            let rows: [usize; R] = core::array::from_fn(|r| min(i0 + t * R + r, M - 1));
             for (a, d) in at.iter_mut().zip(dz) {
-                *a = core::array::from_fn(|r| d[rows[r]]);
+                *a = core::array::from_fn(|r| d[min(i0 + t * R + r, M - 1)]);
             }
         }
         for_each_panel!(K, C, H, full, half, |panel, c0, cw| {
@@ -602,8 +632,8 @@ fn outer_add<
                 let mut acc: [_; R] = zero_tile(panel);
                 Tile::<FMA>::add_product(&mut acc, &at, panel);
                 let r0 = i0 + t * R;
-                for (gr, a) in g[r0..].iter_mut().zip(&acc) {
-                    Row::<true>::store(&mut gr[c0..c0 + cw], a);
+                for (gr, a) in rest_mut(g, r0).iter_mut().zip(&acc) {
+                    Row::<true>::store(part_mut(gr, c0, cw), a);
                 }
             }
         });
