@@ -20,7 +20,7 @@ fn documented(w: &[f32], x: &[f32]) -> f32 {
     }
     let mut s = (p[0] + p[2]) + (p[1] + p[3]);
     for j in whole..w.len() {
-        s = s + w[j] * x[j];
+        s += w[j] * x[j];
     }
     s
 }
