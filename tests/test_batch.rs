@@ -236,7 +236,8 @@ fn the_network_trait_batches_through_the_generated_function() {
 }
 
 /// The `Trainer` sends whole chunks of a mini-batch through `gradient_batch`: training must
-/// follow the per-sample loop it replaces (batch 40 = two chunks of 16 and 8 single samples).
+/// follow the per-sample loop it replaces (a batch of 40 goes as chunks of 32 and 8, the last
+/// 20 samples as 16 and 4).
 #[test]
 fn the_trainer_trains_in_chunks_as_it_would_sample_by_sample() {
     let mut rng = Rng(17);

@@ -54,6 +54,7 @@
 #[cfg(feature = "std")]
 extern crate std;
 
+mod chunks;
 pub mod data;
 mod error;
 pub mod gradcheck;

@@ -33,6 +33,7 @@ use core::ops::ControlFlow;
 
 use num_traits::{Float, Zero};
 
+use crate::chunks::add_batch_gradient;
 use crate::data::Dataset;
 use crate::error::{Error, Quantity};
 use crate::loss::Loss;
@@ -42,33 +43,7 @@ use crate::schedule::{ConstantRate, Schedule};
 use crate::shuffle::Permutation;
 use crate::tensor::Tensor;
 
-/// The most samples per call of [`Network::gradient_batch`] within a mini-batch: enough rows
-/// for the matrix products of generated networks to pay.
-pub const CHUNK: usize = 16;
-
-/// The stack the batched path may use by default: a chunk of `c` samples is sent through
-/// [`Network::gradient_batch`] only if `c` × ([`Network::STACK_PER_SAMPLE`] + the input's size)
-/// is at most this (512 KiB); the chunk is the largest of 16, 8, 4 and 2 that fits, and a
-/// network for which even 2 do not fit trains sample by sample. So the batched path of any
-/// network needs at most about this much stack beyond the per-sample path's (debug builds
-/// keep some temporaries besides: the tests train 784-512-10 on a 2 MiB thread). Firmware sets
-/// a bound of its own with [`Trainer::stack_limit`].
-pub const BATCH_STACK_LIMIT: usize = 512 * 1024;
-
-/// The chunk for `N` under [`BATCH_STACK_LIMIT`]; 1 means sample by sample.
-pub fn chunk_for<N: Network>() -> usize {
-    chunk_within::<N>(BATCH_STACK_LIMIT)
-}
-
-/// The chunk for `N` when the batched path may use `limit` bytes of stack (see
-/// [`BATCH_STACK_LIMIT`]); 1 means sample by sample.
-pub fn chunk_within<N: Network>(limit: usize) -> usize {
-    let per_sample = N::STACK_PER_SAMPLE + core::mem::size_of::<N::Input>();
-    [CHUNK, 8, 4, 2]
-        .into_iter()
-        .find(|&c| c.saturating_mul(per_sample) <= limit)
-        .unwrap_or(1)
-}
+pub use crate::chunks::{chunk_for, chunk_within, BATCH_STACK_LIMIT, CHUNK, CHUNKS};
 
 /// What the [`Trainer`] keeps from step to step of a fit: the gradient being accumulated and
 /// the parameters before the last optimizer step (restored when the step makes them
@@ -185,10 +160,10 @@ struct EarlyStopping<T> {
 /// The trainer owns the optimizer, so calling `fit` again continues with its state (moments,
 /// epoch count for the schedule).
 ///
-/// Within a mini-batch, every whole [`CHUNK`] of samples goes through
-/// [`Network::gradient_batch`] (for generated networks: one matrix product per layer for the
-/// chunk), the rest sample by sample; the gradient is the same sum either way, added in
-/// another order.
+/// A mini-batch goes through [`Network::gradient_batch`] (for generated networks: one matrix
+/// product per layer for a chunk of samples) in chunks of [`CHUNKS`] sizes, the largest that
+/// fits [`Trainer::stack_limit`] first (a batch of 100: 64, 32 and 4), a last odd sample on
+/// its own; the gradient is the same sum either way, added in another order.
 ///
 /// Its settings (clipping norm, target loss, early-stopping margin, the schedule's factors)
 /// are in the network's float type `T`, which is the optimizer's
@@ -291,7 +266,7 @@ impl<O, L, S, T: Float> Trainer<O, L, S, T> {
 
     /// Bounds the stack that the batched gradient may use, in bytes (default
     /// [`BATCH_STACK_LIMIT`], 512 KiB): a mini-batch goes through [`Network::gradient_batch`] in
-    /// chunks of 16, 8, 4 or 2 samples, the largest whose values fit in `bytes`
+    /// chunks of at most 64, 32, 16, 8, 4 or 2 samples, the largest whose values fit in `bytes`
     /// ([`chunk_within`]), and sample by sample when not even 2 do. The gradient is the same
     /// sum whatever the chunk (added in another order, so the last bits may differ). Firmware
     /// sets a few KB: digits 64-32-10 with batches of 16 needs 22.8 KB of stack for a step on
@@ -579,63 +554,21 @@ impl<O, L, S: Schedule<T>, T: Float> Trainer<O, L, S, T> {
             while start < n {
                 let end = (start + batch).min(n);
                 grads.set_zero();
-                // Whole chunks through the network's batched gradient (one matrix product
-                // per layer for the chunk), the rest of the batch one sample at a time.
+                // Chunks through the network's batched gradient (one matrix product per layer
+                // for a chunk), from the largest that fits down.
                 let sample = |i: usize| data.sample(order.get(i)).ok_or(Error::EmptyData);
-                let mut chunk_start = start;
-                while chunk > 1 && chunk_start + chunk <= end {
-                    let finite = match chunk {
-                        16 => chunk_gradient::<N, Y, L, 16>(
-                            params,
-                            &self.loss,
-                            &sample,
-                            chunk_start,
-                            grads,
-                            &mut mean,
-                            n_samples,
-                        )?,
-                        8 => chunk_gradient::<N, Y, L, 8>(
-                            params,
-                            &self.loss,
-                            &sample,
-                            chunk_start,
-                            grads,
-                            &mut mean,
-                            n_samples,
-                        )?,
-                        4 => chunk_gradient::<N, Y, L, 4>(
-                            params,
-                            &self.loss,
-                            &sample,
-                            chunk_start,
-                            grads,
-                            &mut mean,
-                            n_samples,
-                        )?,
-                        _ => chunk_gradient::<N, Y, L, 2>(
-                            params,
-                            &self.loss,
-                            &sample,
-                            chunk_start,
-                            grads,
-                            &mut mean,
-                            n_samples,
-                        )?,
-                    };
-                    if !finite {
-                        return Err(non_finite(Quantity::Loss, epoch, step));
-                    }
-                    chunk_start += chunk;
-                }
-                for i in chunk_start..end {
-                    let (x, y) = sample(i)?;
-                    let (out, tape) = params.forward_tape(x);
-                    let (l, dl_dout) = self.loss.value_and_gradient(&out, y);
-                    if !l.is_finite() {
-                        return Err(non_finite(Quantity::Loss, epoch, step));
-                    }
-                    mean = mean + l / n_samples;
-                    params.backward_params(&tape, &dl_dout, grads);
+                let finite = add_batch_gradient(
+                    params,
+                    &self.loss,
+                    &sample,
+                    start..end,
+                    chunk,
+                    grads,
+                    &mut mean,
+                    n_samples,
+                )?;
+                if !finite {
+                    return Err(non_finite(Quantity::Loss, epoch, step));
                 }
                 // The mean over the batch and the check, in one pass; clipping a finite
                 // gradient keeps it finite, and leaves a non-finite one non-finite.
@@ -712,57 +645,6 @@ impl<O, L, S: Schedule<T>, T: Float> Trainer<O, L, S, T> {
         }
         Ok(summary)
     }
-}
-
-/// Adds the gradient of the `B` samples from `start` (in the epoch's order, read by `sample`)
-/// to `grads` through [`Network::gradient_batch`], and their losses / `n` to `mean`; whether
-/// every loss was finite.
-///
-/// Never inlined: inlined, the stack arrays of all four chunk sizes (16, 8, 4, 2) would be
-/// laid out side by side in the frame of the fit (LLVM does not overlap them), so the fit's
-/// stack was their sum, not the largest one's (21 KB for digits 64-32-10 on a Cortex-M4F).
-#[inline(never)]
-#[allow(clippy::too_many_arguments)]
-fn chunk_gradient<'d, N, Y, L, const B: usize>(
-    params: &N,
-    loss: &L,
-    sample: &impl Fn(usize) -> Result<(&'d N::Input, &'d Y), Error>,
-    start: usize,
-    grads: &mut N,
-    mean: &mut N::Scalar,
-    n: N::Scalar,
-) -> Result<bool, Error>
-where
-    N: Network + 'd,
-    N::Output: Tensor<Scalar = N::Scalar>,
-    L: Loss<N::Output, Y>,
-    Y: 'd,
-{
-    let (x0, y0) = sample(start)?;
-    let mut xs = [*x0; B];
-    let mut ys = [y0; B];
-    for j in 1..B {
-        let (x, y) = sample(start + j)?;
-        xs[j] = *x;
-        ys[j] = y;
-    }
-    let mut finite = true;
-    params.gradient_batch(
-        &xs,
-        |s, out| {
-            // `gradient_batch` passes s < B; should a network implemented by hand not, the
-            // step fails as a non-finite one (by `get`: an index would leave a panic in the
-            // code at opt-level "z").
-            let y = ys.get(s).copied();
-            finite &= y.is_some();
-            let (l, dl_dout) = loss.value_and_gradient(out, y.unwrap_or(y0));
-            finite &= l.is_finite();
-            *mean = *mean + l / n;
-            dl_dout
-        },
-        grads,
-    );
-    Ok(finite)
 }
 
 /// `n` as a float of type `T`: an integer conversion, so an `f32` network's training never

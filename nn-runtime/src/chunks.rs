@@ -1,0 +1,191 @@
+//! A mini-batch's gradient in chunks: each chunk of samples goes through
+//! [`Network::gradient_batch`] (for generated networks, one matrix product per layer for the
+//! whole chunk), whose arrays of per-sample values live on the stack; the chunk sizes are
+//! bounded by the stack they may take.
+
+use num_traits::Float;
+
+use crate::error::Error;
+use crate::loss::Loss;
+use crate::network::{Network, Parameters};
+use crate::tensor::Tensor;
+
+/// The chunk sizes, largest first: each size has its own compiled `gradient_batch`.
+pub const CHUNKS: [usize; 6] = [64, 32, 16, 8, 4, 2];
+
+/// The most samples per call of [`Network::gradient_batch`] within a mini-batch. A batch of
+/// 64 in one call instead of four chunks of 16 reads the weights once instead of four times
+/// and adds to the gradient once (256-256-10, batch 64: the `Trainer`'s step 1.17× the bare
+/// generated step with chunks of 16, 1.04× with one chunk; `cargo bench --bench mlp --
+/// trainer`).
+pub const CHUNK: usize = CHUNKS[0];
+
+/// The stack the batched path may use by default: a chunk of `c` samples is sent through
+/// [`Network::gradient_batch`] only if `c` × ([`Network::STACK_PER_SAMPLE`] + the input's size)
+/// is at most this (512 KiB); the chunk is the largest of [`CHUNKS`] that fits, and a network
+/// for which even 2 do not fit trains sample by sample. So the batched path of any network
+/// needs at most about this much stack beyond the per-sample path's (debug builds keep some
+/// temporaries besides: the tests train 784-512-10 on a 2 MiB thread). Firmware sets a bound
+/// of its own with [`Trainer::stack_limit`](crate::Trainer::stack_limit).
+pub const BATCH_STACK_LIMIT: usize = 512 * 1024;
+
+/// The chunk for `N` under [`BATCH_STACK_LIMIT`]; 1 means sample by sample.
+pub fn chunk_for<N: Network>() -> usize {
+    chunk_within::<N>(BATCH_STACK_LIMIT)
+}
+
+/// The chunk for `N` when the batched path may use `limit` bytes of stack (see
+/// [`BATCH_STACK_LIMIT`]); 1 means sample by sample.
+pub fn chunk_within<N: Network>(limit: usize) -> usize {
+    let per_sample = N::STACK_PER_SAMPLE + core::mem::size_of::<N::Input>();
+    CHUNKS
+        .into_iter()
+        .find(|&c| c.saturating_mul(per_sample) <= limit)
+        .unwrap_or(1)
+}
+
+/// Adds the gradient of the samples `range` (in the epoch's order, read by `sample`) to
+/// `grads`, and their losses / `n` to `mean`; whether every loss was finite.
+///
+/// Chunks of `chunk` samples (one of [`CHUNKS`], or 1) while they fit in the range, then each
+/// smaller size in turn while it fits, and a last sample on its own: a batch of 100 with
+/// `chunk` 64 goes as 64, 32 and 4; with `chunk` 16, as six chunks of 16 and one of 4.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn add_batch_gradient<'d, N, Y, L>(
+    params: &N,
+    loss: &L,
+    sample: &impl Fn(usize) -> Result<(&'d N::Input, &'d Y), Error>,
+    range: core::ops::Range<usize>,
+    chunk: usize,
+    grads: &mut N,
+    mean: &mut N::Scalar,
+    n: N::Scalar,
+) -> Result<bool, Error>
+where
+    N: Network + 'd,
+    N::Output: Tensor<Scalar = N::Scalar>,
+    L: Loss<N::Output, Y>,
+    Y: 'd,
+{
+    let mut finite = true;
+    let mut start = range.start;
+    for size in split(range.len(), chunk) {
+        let args = (params, loss, sample, start, &mut *grads, &mut *mean, n);
+        finite &= match size {
+            64 => chunk_gradient::<N, Y, L, 64>(args)?,
+            32 => chunk_gradient::<N, Y, L, 32>(args)?,
+            16 => chunk_gradient::<N, Y, L, 16>(args)?,
+            8 => chunk_gradient::<N, Y, L, 8>(args)?,
+            4 => chunk_gradient::<N, Y, L, 4>(args)?,
+            2 => chunk_gradient::<N, Y, L, 2>(args)?,
+            _ => {
+                let (x, y) = sample(start)?;
+                let (out, tape) = params.forward_tape(x);
+                let (l, dl_dout) = loss.value_and_gradient(&out, y);
+                *mean = *mean + l / n;
+                params.backward_params(&tape, &dl_dout, grads);
+                l.is_finite()
+            }
+        };
+        start += size;
+    }
+    Ok(finite)
+}
+
+/// The sizes in which [`add_batch_gradient`] sends `len` samples: as many of the largest of
+/// [`CHUNKS`] up to `chunk` as fit, then of each smaller one, then single samples (at most one
+/// when `chunk` ≥ 2).
+fn split(mut len: usize, chunk: usize) -> impl Iterator<Item = usize> {
+    core::iter::from_fn(move || {
+        let size = CHUNKS
+            .into_iter()
+            .find(|&c| c <= chunk && c <= len)
+            .unwrap_or(len.min(1));
+        len -= size;
+        (size > 0).then_some(size)
+    })
+}
+
+/// What [`chunk_gradient`] reads and adds to: the network, the loss, the samples, the chunk's
+/// first sample, the gradient, the mean loss and the number of samples it is the mean over.
+type ChunkArgs<'a, 'd, N, L, S> = (
+    &'a N,
+    &'a L,
+    &'a S,
+    usize,
+    &'a mut N,
+    &'a mut <N as Parameters>::Scalar,
+    <N as Parameters>::Scalar,
+);
+
+/// Adds the gradient of the `B` samples from `start` through [`Network::gradient_batch`] (see
+/// [`add_batch_gradient`]); whether every loss was finite.
+///
+/// Never inlined: inlined, the stack arrays of every chunk size would be laid out side by side
+/// in the frame of the fit (LLVM does not overlap them), so the fit's stack was their sum, not
+/// the largest one's (21 KB for digits 64-32-10 on a Cortex-M4F with four sizes).
+#[inline(never)]
+fn chunk_gradient<'a, 'd, N, Y, L, const B: usize>(
+    (params, loss, sample, start, grads, mean, n): ChunkArgs<
+        'a,
+        'd,
+        N,
+        L,
+        impl Fn(usize) -> Result<(&'d N::Input, &'d Y), Error>,
+    >,
+) -> Result<bool, Error>
+where
+    N: Network + 'd,
+    N::Output: Tensor<Scalar = N::Scalar>,
+    L: Loss<N::Output, Y>,
+    Y: 'd,
+{
+    let (x0, y0) = sample(start)?;
+    let mut xs = [*x0; B];
+    let mut ys = [y0; B];
+    for j in 1..B {
+        let (x, y) = sample(start + j)?;
+        xs[j] = *x;
+        ys[j] = y;
+    }
+    let mut finite = true;
+    params.gradient_batch(
+        &xs,
+        |s, out| {
+            // `gradient_batch` passes s < B; should a network implemented by hand not, the
+            // step fails as a non-finite one (by `get`: an index would leave a panic in the
+            // code at opt-level "z").
+            let y = ys.get(s).copied();
+            finite &= y.is_some();
+            let (l, dl_dout) = loss.value_and_gradient(out, y.unwrap_or(y0));
+            finite &= l.is_finite();
+            *mean = *mean + l / n;
+            dl_dout
+        },
+        grads,
+    );
+    Ok(finite)
+}
+
+#[cfg(all(test, feature = "std"))]
+mod tests {
+    use super::split;
+    use std::vec::Vec;
+
+    fn sizes(len: usize, chunk: usize) -> Vec<usize> {
+        split(len, chunk).collect()
+    }
+
+    #[test]
+    fn a_batch_goes_in_the_largest_chunks_first() {
+        assert_eq!(sizes(100, 64), [64, 32, 4]);
+        assert_eq!(sizes(100, 16), [16, 16, 16, 16, 16, 16, 4]);
+        assert_eq!(sizes(64, 64), [64]);
+        assert_eq!(sizes(7, 64), [4, 2, 1]);
+        assert_eq!(sizes(40, 32), [32, 8]);
+        assert_eq!(sizes(3, 2), [2, 1]);
+        assert_eq!(sizes(3, 1), [1, 1, 1]);
+        assert_eq!(sizes(1, 64), [1]);
+        assert!(sizes(0, 64).is_empty());
+    }
+}
