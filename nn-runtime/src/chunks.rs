@@ -10,10 +10,18 @@ use crate::loss::Loss;
 use crate::network::{Network, Parameters};
 use crate::tensor::Tensor;
 
-/// The chunk sizes, largest first: each size has its own compiled `gradient_batch`.
-pub const CHUNKS: [usize; 6] = [64, 32, 16, 8, 4, 2];
+/// The chunk sizes, largest first: each size has its own compiled `gradient_batch`. Without
+/// `std` (firmware) at most 16: the chunks of 64 and 32 pay on a processor with vector units,
+/// and their two more copies of the batched gradient cost flash (on a Cortex-M4F, 8 KB more
+/// for the digits network's training, 3.5 KB for XOR's, which trains sample by sample).
+#[cfg(feature = "std")]
+pub const CHUNKS: &[usize] = &[64, 32, 16, 8, 4, 2];
+/// The chunk sizes, largest first (see the `std` build's).
+#[cfg(not(feature = "std"))]
+pub const CHUNKS: &[usize] = &[16, 8, 4, 2];
 
-/// The most samples per call of [`Network::gradient_batch`] within a mini-batch. A batch of
+/// The most samples per call of [`Network::gradient_batch`] within a mini-batch (64; 16
+/// without `std`). A batch of
 /// 64 in one call instead of four chunks of 16 reads the weights once instead of four times
 /// and adds to the gradient once (256-256-10, batch 64: the `Trainer`'s step 1.17× the bare
 /// generated step with chunks of 16, 1.04× with one chunk; `cargo bench --bench mlp --
@@ -39,7 +47,8 @@ pub fn chunk_for<N: Network>() -> usize {
 pub fn chunk_within<N: Network>(limit: usize) -> usize {
     let per_sample = N::STACK_PER_SAMPLE + core::mem::size_of::<N::Input>();
     CHUNKS
-        .into_iter()
+        .iter()
+        .copied()
         .find(|&c| c.saturating_mul(per_sample) <= limit)
         .unwrap_or(1)
 }
@@ -72,7 +81,9 @@ where
     for size in split(range.len(), chunk) {
         let args = (params, loss, sample, start, &mut *grads, &mut *mean, n);
         finite &= match size {
+            #[cfg(feature = "std")]
             64 => chunk_gradient::<N, Y, L, 64>(args)?,
+            #[cfg(feature = "std")]
             32 => chunk_gradient::<N, Y, L, 32>(args)?,
             16 => chunk_gradient::<N, Y, L, 16>(args)?,
             8 => chunk_gradient::<N, Y, L, 8>(args)?,
@@ -98,7 +109,8 @@ where
 fn split(mut len: usize, chunk: usize) -> impl Iterator<Item = usize> {
     core::iter::from_fn(move || {
         let size = CHUNKS
-            .into_iter()
+            .iter()
+            .copied()
             .find(|&c| c <= chunk && c <= len)
             .unwrap_or(len.min(1));
         len -= size;

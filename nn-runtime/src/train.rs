@@ -266,7 +266,7 @@ impl<O, L, S, T: Float> Trainer<O, L, S, T> {
 
     /// Bounds the stack that the batched gradient may use, in bytes (default
     /// [`BATCH_STACK_LIMIT`], 512 KiB): a mini-batch goes through [`Network::gradient_batch`] in
-    /// chunks of at most 64, 32, 16, 8, 4 or 2 samples, the largest whose values fit in `bytes`
+    /// chunks of 64, 32, 16, 8, 4 or 2 samples (without `std`, 16 at most), the largest whose values fit in `bytes`
     /// ([`chunk_within`]), and sample by sample when not even 2 do. The gradient is the same
     /// sum whatever the chunk (added in another order, so the last bits may differ). Firmware
     /// sets a few KB: digits 64-32-10 with batches of 16 needs 22.8 KB of stack for a step on
