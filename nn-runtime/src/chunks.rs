@@ -21,8 +21,8 @@ pub const CHUNKS: &[usize] = &[64, 32, 16, 8, 4, 2];
 pub const CHUNKS: &[usize] = &[16, 8, 4, 2];
 
 /// The most samples per call of [`Network::gradient_batch`] within a mini-batch (64; 16
-/// without `std`). A batch of
-/// 64 in one call instead of four chunks of 16 reads the weights once instead of four times
+/// without `std`). A batch of 64 in one call instead of four chunks of 16 reads the weights
+/// once instead of four times
 /// and adds to the gradient once (256-256-10, batch 64: the `Trainer`'s step 1.17× the bare
 /// generated step with chunks of 16, 1.04× with one chunk; `cargo bench --bench mlp --
 /// trainer`).

@@ -266,11 +266,12 @@ impl<O, L, S, T: Float> Trainer<O, L, S, T> {
 
     /// Bounds the stack that the batched gradient may use, in bytes (default
     /// [`BATCH_STACK_LIMIT`], 512 KiB): a mini-batch goes through [`Network::gradient_batch`] in
-    /// chunks of 64, 32, 16, 8, 4 or 2 samples (without `std`, 16 at most), the largest whose values fit in `bytes`
-    /// ([`chunk_within`]), and sample by sample when not even 2 do. The gradient is the same
-    /// sum whatever the chunk (added in another order, so the last bits may differ). Firmware
-    /// sets a few KB: digits 64-32-10 with batches of 16 needs 22.8 KB of stack for a step on
-    /// a Cortex-M4F by default, 5.0 KB with `stack_limit(4096)` (measured by `.ci/cortex-m`).
+    /// chunks of 64, 32, 16, 8, 4 or 2 samples (16 at most without `std`), the largest whose
+    /// values fit in `bytes` ([`chunk_within`]), and sample by sample when not even 2 do. The
+    /// gradient is the same sum whatever the chunk (added in another order, so the last bits
+    /// may differ). Firmware sets a few KB: a step of digits 64-32-10 with batches of 16 takes
+    /// 4.7 KB of stack on a Cortex-M4F with `stack_limit(4096)` (measured by `.ci/cortex-m`),
+    /// and took 22.8 KB with the default bound (measured once by hand with the same harness).
     pub fn stack_limit(mut self, bytes: usize) -> Self {
         self.stack_limit = bytes;
         self
