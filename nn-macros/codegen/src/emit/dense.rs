@@ -18,14 +18,14 @@ use crate::graph::{NodeId, Op};
 
 impl Render<'_> {
     /// The `W·x` that vector `id`'s elements are built around: the first one fused into its
-    /// element expression, found by the rules that render it.
-    pub fn fused_matvec(&self, id: NodeId, top: bool) -> Option<NodeId> {
+    /// element expression, found by the rules that render it; its node, `W` and `x`.
+    pub fn fused_matvec(&self, id: NodeId, top: bool) -> Option<(NodeId, NodeId, NodeId)> {
         let node = &self.plan.c.graph[id];
         if node.shape == Shape::Scalar || node.op.is_leaf() || (!top && self.is_named(id)) {
             return None;
         }
-        if let Op::MatVec(..) = node.op {
-            return Some(id);
+        if let Op::MatVec(w, x) = node.op {
+            return Some((id, w, x));
         }
         let found = Cell::new(None);
         self.elementwise(&node.op, |c| {
@@ -37,11 +37,9 @@ impl Render<'_> {
         found.get()
     }
 
-    /// `matvec(&W, x, |i, wx_i| element)`: vector `id` computed around its product `mv`.
-    pub fn matvec(&self, id: NodeId, mv: NodeId) -> TokenStream {
-        let Op::MatVec(w, x) = self.plan.c.graph[mv].op else {
-            unreachable!("fused_matvec gives a product")
-        };
+    /// `matvec(&W, x, |i, wx_i| element)`: vector `id` computed around its product
+    /// `(mv, w, x)` (from [`fused_matvec`](Self::fused_matvec)).
+    pub fn matvec(&self, id: NodeId, (mv, w, x): (NodeId, NodeId, NodeId)) -> TokenStream {
         let f = self.kernel(Kernel::MatVec);
         let w = self.arg(Var::Value(w));
         let x = self.node_arg(x);
