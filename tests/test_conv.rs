@@ -308,7 +308,9 @@ fn batches_of_cnns_add_the_per_sample_gradients() {
     ] {
         assert!(source.contains("pub fn gradient_batch<const B: usize>("));
     }
-    assert!(small_cnn::SOURCE.contains("conv1d_rows::<_, 1, 20, 3, 5, 9, 2, 1, 5, B>(K1, x)"));
+    assert!(
+        small_cnn::SOURCE.contains("conv1d_rows::<_, 1, 20, 3, 5, 9, 2, 1, 5, B>(&mut t1, K1, x)")
+    );
     assert!(small_lenet::SOURCE.contains("conv2d_input_gradient_rows::<"));
     check_batch::<small_cnn::Params, 1>("small CNN");
     check_batch::<small_cnn::Params, 3>("small CNN");

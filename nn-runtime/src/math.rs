@@ -43,7 +43,9 @@ mod vector;
 pub use batch::fused_multiply_add as batch_fused_multiply_add;
 #[doc(hidden)]
 pub use batch::portable as batch_portable;
-pub use batch::{matmul_batch, outer_add_batch, transpose_mul_batch};
+pub use batch::{
+    matmul_batch, matmul_batch_into, outer_add_batch, transpose_mul_batch, transpose_mul_batch_into,
+};
 pub use matvec::matvec;
 pub(crate) use trig::cos_turns;
 pub use vector::{

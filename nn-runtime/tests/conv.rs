@@ -704,15 +704,19 @@ macro_rules! rows_case {
             let dz: [[[f64; LO]; $co]; $b] =
                 core::array::from_fn(|_| core::array::from_fn(|_| rng.fill()));
             let close = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(a, b)| (a - b).abs() < 1e-12);
-            let z = conv1d_rows::<f64, $ci, $l, $co, $k, LO, $s, $p, KK, $b>(&kernel, &x);
-            let dx = conv1d_input_gradient_rows::<f64, $ci, $l, $co, $k, LO, $s, $p, KK, $b>(&kernel, &dz);
+            // z starts as NaN: every element must be written; dx at 0.25: the gradient is added.
+            let mut z = [[[f64::NAN; LO]; $co]; $b];
+            conv1d_rows::<f64, $ci, $l, $co, $k, LO, $s, $p, KK, $b>(&mut z, &kernel, &x);
+            let mut dx = [[[0.25; $l]; $ci]; $b];
+            conv1d_input_gradient_rows::<f64, $ci, $l, $co, $k, LO, $s, $p, KK, $b>(&mut dx, &kernel, &dz);
             let mut g = [[[0.25; $k]; $ci]; $co];
             conv1d_kernel_gradient_rows::<f64, $ci, $l, $co, $k, LO, $s, $p, KK, $b>(&mut g, &x, &dz);
             let mut want = [[[0.25; $k]; $ci]; $co];
             for s in 0..$b {
                 let zs = conv1d::<f64, $ci, $l, $co, $k, LO, $s, $p>(&kernel, &x[s]);
                 assert!(close(zs.as_flattened(), z[s].as_flattened()), "z of sample {s}");
-                let dxs = conv1d_input_gradient::<f64, $ci, $l, $co, $k, LO, $s, $p>(&kernel, &dz[s]);
+                let dxs = conv1d_input_gradient::<f64, $ci, $l, $co, $k, LO, $s, $p>(&kernel, &dz[s])
+                    .map(|c| c.map(|v| v + 0.25));
                 assert!(close(dxs.as_flattened(), dx[s].as_flattened()), "dx of sample {s}");
                 conv1d_kernel_gradient::<f64, $ci, $l, $co, $k, LO, $s, $p>(&mut want, &x[s], &dz[s]);
             }
@@ -739,15 +743,19 @@ macro_rules! rows_case {
             let flat3 = |a: &[[[f64; WO]; HO]; $co]| -> Vec<f64> { a.iter().flatten().flatten().copied().collect() };
             let flat_in = |a: &[[[f64; $w]; $h]; $ci]| -> Vec<f64> { a.iter().flatten().flatten().copied().collect() };
             let close = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(a, b)| (a - b).abs() < 1e-12);
-            let z = conv2d_rows::<f64, $ci, $h, $w, $co, $k, HO, WO, $s, $p, KK, NP, $b>(&kernel, &x);
-            let dx = conv2d_input_gradient_rows::<f64, $ci, $h, $w, $co, $k, HO, WO, $s, $p, KK, NP, $b>(&kernel, &dz);
+            // z starts as NaN: every element must be written; dx at 0.25: the gradient is added.
+            let mut z = [[[[f64::NAN; WO]; HO]; $co]; $b];
+            conv2d_rows::<f64, $ci, $h, $w, $co, $k, HO, WO, $s, $p, KK, NP, $b>(&mut z, &kernel, &x);
+            let mut dx = [[[[0.25; $w]; $h]; $ci]; $b];
+            conv2d_input_gradient_rows::<f64, $ci, $h, $w, $co, $k, HO, WO, $s, $p, KK, NP, $b>(&mut dx, &kernel, &dz);
             let mut g = [[[[0.25; $k]; $k]; $ci]; $co];
             conv2d_kernel_gradient_rows::<f64, $ci, $h, $w, $co, $k, HO, WO, $s, $p, KK, NP, $b>(&mut g, &x, &dz);
             let mut want = [[[[0.25; $k]; $k]; $ci]; $co];
             for s in 0..$b {
                 let zs = conv2d::<f64, $ci, $h, $w, $co, $k, HO, WO, $s, $p>(&kernel, &x[s]);
                 assert!(close(&flat3(&zs), &flat3(&z[s])), "z of sample {s}");
-                let dxs = conv2d_input_gradient::<f64, $ci, $h, $w, $co, $k, HO, WO, $s, $p>(&kernel, &dz[s]);
+                let dxs = conv2d_input_gradient::<f64, $ci, $h, $w, $co, $k, HO, WO, $s, $p>(&kernel, &dz[s])
+                    .map(|c| c.map(|r| r.map(|v| v + 0.25)));
                 assert!(close(&flat_in(&dxs), &flat_in(&dx[s])), "dx of sample {s}");
                 conv2d_kernel_gradient::<f64, $ci, $h, $w, $co, $k, HO, WO, $s, $p>(&mut want, &x[s], &dz[s]);
             }
@@ -761,6 +769,19 @@ rows_case!(
     rows_1d_mnist1d_second_layer,
     1d,
     B = 16,
+    CI = 25,
+    L = 19,
+    CO = 25,
+    K = 3,
+    S = 2,
+    P = 1
+);
+// 80 rows: a chunk of 48, then 32 rows in the same buffers, whose last 16 rows still hold the
+// first chunk's (the kernel gradient must not sum them).
+rows_case!(
+    rows_1d_reused_buffers,
+    1d,
+    B = 8,
     CI = 25,
     L = 19,
     CO = 25,

@@ -144,8 +144,8 @@ impl Batch<'_> {
                     comment: Some(format!("{wn}·{xn} of every sample: one matrix product")),
                     ..Stmt::new(quote!(let #name: #ty = #f(#w, #x);))
                 });
-            } else if let Some(stmt) = self.batched_conv(id) {
-                stmts.push(stmt);
+            } else if let Some(conv) = self.batched_conv(id) {
+                stmts.extend(conv);
             } else if id == g.output || (plan.named[id] && plan.per_sample[id]) {
                 stmts.extend(self.forward_value(id));
             } else if plan.named[id] {
@@ -163,9 +163,10 @@ impl Batch<'_> {
     }
 
     /// A convolution of a parameter kernel bank and per-sample data, computed for the whole
-    /// batch in (sample, position) rows: `let t1: [[[f32; 19]; 25]; B] = conv1d_rows::<…>(K1,
-    /// x);`.
-    fn batched_conv(&self, id: NodeId) -> Option<Stmt> {
+    /// batch in (sample, position) rows into an array of the caller's: `let mut t1: [[[f32;
+    /// 19]; 25]; B] = …;` and `conv1d_rows::<…>(&mut t1, K1, x);` (a returned array would be
+    /// copied out of the kernel).
+    fn batched_conv(&self, id: NodeId) -> Option<Vec<Stmt>> {
         let plan = self.r.plan;
         let Op::Conv(_, k, x) = plan.c.graph[id].op else {
             return None;
@@ -177,13 +178,22 @@ impl Batch<'_> {
         let f = self.r.conv_rows_kernel(id, ConvPart::Forward, &self.b);
         let (kn, xn) = (plan.name(k), self.r.ident(Var::Value(x)));
         let xs = self.r.rows_arg(Var::Value(x));
-        let ty = self.ty(plan.shape(id));
-        Some(Stmt {
-            comment: Some(format!(
-                "{kn} ⋆ {xn} of every sample: products of (sample, position) rows"
-            )),
-            ..Stmt::new(quote!(let #name: #ty = #f(#kn, #xs);))
-        })
+        let (ty, zero) = (self.ty(plan.shape(id)), self.zero(plan.shape(id)));
+        Some(vec![
+            Stmt::zeroes(quote!(let mut #name: #ty = #zero;)),
+            Stmt {
+                comment: Some(format!(
+                    "{kn} ⋆ {xn} of every sample: products of (sample, position) rows"
+                )),
+                ..Stmt::new(quote!(#f(&mut #name, #kn, #xs);))
+            },
+        ])
+    }
+
+    /// Zero of `shape` for every sample: `[[[0.0; 19]; 25]; B]`.
+    fn zero(&self, shape: Shape) -> TokenStream {
+        let (zero, b) = (self.r.zero(shape), &self.b);
+        quote!([#zero; #b])
     }
 
     /// The training backward over the batch: the steps of `backward_params`, each with its
@@ -221,13 +231,6 @@ impl Batch<'_> {
         let mut products = Vec::new();
         for &k in &transposes {
             let w = &names.transposes[k].0;
-            let f = match w.kind {
-                WholeKind::ConvInput(layer) => {
-                    self.r
-                        .conv_rows_kernel(layer, ConvPart::InputGradient, &self.b)
-                }
-                _ => self.r.kernel(Kernel::TransposeMulBatch).into_token_stream(),
-            };
             let m = self.r.ident(Var::Value(w.value));
             let dy = self.rows_of(&w.dy);
             let var = if only_product {
@@ -237,24 +240,39 @@ impl Batch<'_> {
             };
             let name = self.r.ident(var);
             let ty = self.ty(shape);
-            let stmt = Stmt::new(quote!(let #name: #ty = #f(#m, #dy);));
+            // A convolution's input gradient is added to a zeroed array of the caller's (as
+            // its forward writes into one); `Wᵀ·∂L/∂z` is returned.
+            let mut product = match w.kind {
+                WholeKind::ConvInput(layer) => {
+                    let f = self
+                        .r
+                        .conv_rows_kernel(layer, ConvPart::InputGradient, &self.b);
+                    let zero = self.zero(shape);
+                    vec![
+                        Stmt::zeroes(quote!(let mut #name: #ty = #zero;)),
+                        Stmt::new(quote!(#f(&mut #name, #m, #dy);)),
+                    ]
+                }
+                _ => {
+                    let f = self.r.kernel(Kernel::TransposeMulBatch);
+                    vec![Stmt::new(quote!(let #name: #ty = #f(#m, #dy);))]
+                }
+            };
             if only_product {
-                return (Vec::new(), vec![stmt]);
+                return (Vec::new(), product);
             }
             let dy_name = match &w.dy {
                 BExpr::Adj(id) => names.of(*id).to_string(),
                 _ => names.of(plan.c.graph.output).to_string(),
             };
-            let comment = match w.kind {
+            let text = match w.kind {
                 WholeKind::ConvInput(_) => format!(
                     "∂L/∂{dy_name} through {m} of every sample: products of (sample, position) rows"
                 ),
                 _ => format!("{m}ᵀ·∂L/∂{dy_name} of every sample: one matrix product"),
             };
-            products.push(Stmt {
-                comment: Some(comment),
-                ..stmt
-            });
+            comment(&mut product, text);
+            products.extend(product);
         }
         (products, self.own(step, shape))
     }

@@ -81,8 +81,8 @@ pub(super) fn add_kernel_gradient<T: Float, const CO: usize, const KK: usize>(
     }
 }
 
-/// Column `t` of one sample's 1-D im2col matrix: `x[c][t·S + k − P]` at `c·K + k`, zeros in
-/// the padding stay as they are (the column starts zeroed).
+/// Column `t` of one sample's 1-D im2col matrix: `x[c][t·S + k − P]` at `c·K + k`, and zero
+/// where the tap falls in the padding (every element is written: the buffer is reused).
 #[inline(always)]
 pub(super) fn column1d<
     T: Float,
@@ -99,9 +99,9 @@ pub(super) fn column1d<
 ) {
     for (taps, xc) in col.chunks_mut(K.max(1)).zip(x) {
         for (k, v) in taps.iter_mut().enumerate() {
-            if let Some(&value) = tap(t, k, S, P, L).and_then(|i| xc.get(i)) {
-                *v = value;
-            }
+            *v = tap(t, k, S, P, L)
+                .and_then(|i| xc.get(i))
+                .map_or(T::zero(), |&value| value);
         }
     }
 }
@@ -131,7 +131,8 @@ pub(super) fn scatter1d<
 }
 
 /// Column `n` = `r·WO + q` of one sample's 2-D im2col matrix: `x[c][r·S + a − P][q·S + b − P]`
-/// at `(c·K + a)·K + b`; the padding's zeros stay as they are (the column starts zeroed).
+/// at `(c·K + a)·K + b`, and zero where the tap falls in the padding (every element is
+/// written: the buffer is reused).
 #[inline(always)]
 pub(super) fn column2d<
     T: Float,
@@ -151,13 +152,11 @@ pub(super) fn column2d<
     let (r, q) = (n / WO.max(1), n % WO.max(1));
     for (taps, xc) in col.chunks_mut((K * K).max(1)).zip(x) {
         for (a, row) in taps.chunks_mut(K.max(1)).enumerate() {
-            let Some(xr) = tap(r, a, S, P, H).and_then(|i| xc.get(i)) else {
-                continue;
-            };
+            let xr = tap(r, a, S, P, H).and_then(|i| xc.get(i));
             for (b, v) in row.iter_mut().enumerate() {
-                if let Some(&value) = tap(q, b, S, P, W).and_then(|j| xr.get(j)) {
-                    *v = value;
-                }
+                *v = xr
+                    .and_then(|xr| tap(q, b, S, P, W).and_then(|j| xr.get(j)))
+                    .map_or(T::zero(), |&value| value);
             }
         }
     }
@@ -212,7 +211,9 @@ pub fn conv1d_tiled<
     x: &[[T; L]; CI],
 ) -> [[T; LO]; CO] {
     let x = core::array::from_ref(x);
-    let [z] = conv1d_rows::<T, CI, L, CO, K, LO, S, P, KK, 1>(kernel, x);
+    let mut z = [[[T::zero(); LO]; CO]];
+    conv1d_rows::<T, CI, L, CO, K, LO, S, P, KK, 1>(&mut z, kernel, x);
+    let [z] = z;
     z
 }
 
@@ -255,7 +256,9 @@ pub fn conv1d_input_gradient_tiled<
     dz: &[[T; LO]; CO],
 ) -> [[T; L]; CI] {
     let dz = core::array::from_ref(dz);
-    let [dx] = conv1d_input_gradient_rows::<T, CI, L, CO, K, LO, S, P, KK, 1>(kernel, dz);
+    let mut dx = [[[T::zero(); L]; CI]];
+    conv1d_input_gradient_rows::<T, CI, L, CO, K, LO, S, P, KK, 1>(&mut dx, kernel, dz);
+    let [dx] = dx;
     dx
 }
 
@@ -280,7 +283,9 @@ pub fn conv2d_tiled<
     x: &[[[T; W]; H]; CI],
 ) -> [[[T; WO]; HO]; CO] {
     let x = core::array::from_ref(x);
-    let [z] = conv2d_rows::<T, CI, H, W, CO, K, HO, WO, S, P, KK, NP, 1>(kernel, x);
+    let mut z = [[[[T::zero(); WO]; HO]; CO]];
+    conv2d_rows::<T, CI, H, W, CO, K, HO, WO, S, P, KK, NP, 1>(&mut z, kernel, x);
+    let [z] = z;
     z
 }
 
@@ -328,7 +333,8 @@ pub fn conv2d_input_gradient_tiled<
     dz: &[[[T; WO]; HO]; CO],
 ) -> [[[T; W]; H]; CI] {
     let dz = core::array::from_ref(dz);
-    let [dx] =
-        conv2d_input_gradient_rows::<T, CI, H, W, CO, K, HO, WO, S, P, KK, NP, 1>(kernel, dz);
+    let mut dx = [[[[T::zero(); W]; H]; CI]];
+    conv2d_input_gradient_rows::<T, CI, H, W, CO, K, HO, WO, S, P, KK, NP, 1>(&mut dx, kernel, dz);
+    let [dx] = dx;
     dx
 }
