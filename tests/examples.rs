@@ -730,6 +730,39 @@ fn mnist1d_arguments() {
         err(&["--train", "50"]),
         "--train needs at least 100 signals (one batch), not 50"
     );
+    assert_eq!(
+        err(&["--weight-decay", "-1"]),
+        "--weight-decay needs a number of at least 0, not `-1`"
+    );
+    assert_eq!(
+        err(&["--weight-decay", "NaN"]),
+        "--weight-decay needs a number of at least 0, not `NaN`"
+    );
+    assert_eq!(
+        err(&["--validation", "0"]),
+        "--validation needs at least 1 signal, not 0"
+    );
+    assert_eq!(
+        err(&["--validation", "3950"]),
+        "--validation 3950 leaves fewer than 100 of the 4000 training signals to train on"
+    );
+}
+
+/// `--validation N` holds out the last N training signals and reports the accuracy on them;
+/// `--train` then takes the first signals of the rest.
+#[test]
+fn mnist1d_validation_split() {
+    let mut out = Vec::new();
+    let args = args(&["--epochs", "1", "--train", "200", "--validation", "500"]);
+    let report = mnist1d::run(args, &mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.contains("200 training and 500 validation signals"),
+        "{text}"
+    );
+    assert!(text.contains("validation accuracy"), "{text}");
+    assert!(text.contains("the CNN's weight decay 0.1"), "{text}");
+    assert!((0.0..=1.0).contains(&report.cnn), "{text}");
 }
 
 // ---- lenet ----
