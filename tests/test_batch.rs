@@ -235,6 +235,75 @@ fn the_network_trait_batches_through_the_generated_function() {
     assert_eq!(via_trait, direct);
 }
 
+/// `gradient_batch_of`, what the `Trainer` calls on samples held by reference: the generated
+/// override (two inputs, gathered straight into their arrays) gives `gradient_batch`'s bits,
+/// in the order of the references, not of the samples in memory.
+#[test]
+fn samples_by_reference_batch_as_the_same_samples_by_value() {
+    let mut rng = Rng(17);
+    let p: mlp::Params = rng.params();
+    let stored: [mlp::Inputs; 4] = core::array::from_fn(|_| mlp::Inputs {
+        x: rng.array(),
+        t: rng.one_hot(),
+    });
+    let order = [2, 0, 3, 2];
+    let refs: [&mlp::Inputs; 4] = order.map(|i| &stored[i]);
+    let values: [mlp::Inputs; 4] = order.map(|i| stored[i]);
+    let (mut by_reference, mut by_value) = (mlp::Params::zeros(), mlp::Params::zeros());
+    let y = p.gradient_batch_of(&refs, |s, _| 1.0 + s as f64, &mut by_reference);
+    assert_eq!(
+        y,
+        p.gradient_batch(&values, |s, _| 1.0 + s as f64, &mut by_value)
+    );
+    assert_eq!(by_reference, by_value);
+}
+
+/// `Sgd::step_mean`, the Trainer's update in one pass, on parameters enough for its
+/// vectorised path (1,234 > 1,024): the bits of the default's three passes (the mean, the
+/// step keeping the old parameters, the zeroing); a non-finite mean gradient leaves the
+/// parameters as they were, a non-finite update keeps them in `before`.
+#[network(inputs(x))]
+fn wide(x: [f64; 40], W: [[f64; 40]; 30], b: [f64; 30], v: [f64; 30]) -> f64 {
+    sum(v * tanh(W·x + b))
+}
+
+#[test]
+fn sgd_step_mean_is_the_mean_then_the_step() {
+    use nn::optim::{scale_all_finite, Sgd};
+    const { assert!(wide::PARAM_COUNT > 1024) };
+    let mut rng = Rng(19);
+    let start: wide::Params = rng.params();
+    let summed: wide::Params = rng.params();
+    let mut sgd = Sgd::new(0.3).weight_decay(0.01);
+
+    let (mut fused, mut grads, mut before) = (start, summed, wide::Params::zeros());
+    assert_eq!(
+        sgd.step_mean(&mut fused, &mut grads, 0.125, &mut before),
+        Ok(())
+    );
+    let (mut passes, mut mean, mut kept) = (start, summed, wide::Params::zeros());
+    assert!(scale_all_finite(&mut mean, 0.125));
+    assert!(sgd.step_keeping(&mut passes, &mean, &mut kept));
+    assert_eq!(fused, passes);
+    assert_eq!(before, start);
+    assert_eq!(grads, wide::Params::zeros());
+
+    let (mut p, mut g) = (start, summed);
+    g.W[29][39] = f64::NAN;
+    let err = sgd.step_mean(&mut p, &mut g, 0.125, &mut before);
+    assert_eq!(err, Err(nn::Quantity::Gradient));
+    assert_eq!(p, start);
+
+    let (mut p, mut g) = (start, summed);
+    p.b[3] = -1.7e308;
+    g.b[3] = 1e308;
+    let mut big = Sgd::new(f64::MAX);
+    let err = big.step_mean(&mut p, &mut g, 1.0, &mut before);
+    assert_eq!(err, Err(nn::Quantity::Parameters));
+    assert_eq!(before.b[3], -1.7e308);
+    assert!(p.b[3].is_infinite());
+}
+
 /// The `Trainer` sends whole chunks of a mini-batch through `gradient_batch`: training must
 /// follow the per-sample loop it replaces (a batch of 40 goes as chunks of 32 and 8, the last
 /// 20 samples as 16 and 4).

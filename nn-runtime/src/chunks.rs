@@ -153,15 +153,24 @@ where
     Y: 'd,
 {
     let (x0, y0) = sample(start)?;
-    let mut xs = [*x0; B];
-    let mut ys = [y0; B];
-    for j in 1..B {
-        let (x, y) = sample(start + j)?;
-        xs[j] = *x;
-        ys[j] = y;
+    // The samples by reference (`gradient_batch_of` copies each input once, into the arrays
+    // the generated code takes); a missing one, which `Dataset` cannot have, fails the step.
+    let mut missing = None;
+    let mut gather = |j: usize| match sample(start + j) {
+        Ok(pair) => pair,
+        Err(e) => {
+            missing = Some(e);
+            (x0, y0)
+        }
+    };
+    let pairs: [(&N::Input, &Y); B] = core::array::from_fn(&mut gather);
+    if let Some(e) = missing {
+        return Err(e);
     }
+    let xs: [&N::Input; B] = pairs.map(|(x, _)| x);
+    let ys: [&Y; B] = pairs.map(|(_, y)| y);
     let mut finite = true;
-    params.gradient_batch(
+    params.gradient_batch_of(
         &xs,
         |s, out| {
             // `gradient_batch` passes s < B; should a network implemented by hand not, the

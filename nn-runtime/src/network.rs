@@ -210,4 +210,31 @@ pub trait Network: Parameters {
             y
         })
     }
+    /// [`Network::gradient_batch`] of `B` samples held anywhere, `samples[s]` for s < B: what
+    /// the [`Trainer`](crate::Trainer) calls on the samples of a (shuffled) batch.
+    ///
+    /// The default copies them into one array and calls `gradient_batch`. Generated networks
+    /// with several inputs (`inputs(x, t)`) copy each input straight into the array their
+    /// `gradient_batch` takes, so that a sample is copied once rather than twice.
+    ///
+    /// ```
+    /// use nn_runtime::prelude::*;
+    /// use nn_runtime::toy::Xor221;
+    ///
+    /// let net = Xor221::<f64>::init(Xavier, 1);
+    /// let (a, b) = ([0.0, 1.0], [1.0, 1.0]);
+    /// let (mut g1, mut g2) = (Xor221::zeros(), Xor221::zeros());
+    /// let by_reference = net.gradient_batch_of(&[&b, &a], |_, y| y - 1.0, &mut g1);
+    /// let by_value = net.gradient_batch(&[b, a], |_, y| y - 1.0, &mut g2);
+    /// assert_eq!((by_reference, g1), (by_value, g2));
+    /// ```
+    fn gradient_batch_of<const B: usize>(
+        &self,
+        samples: &[&Self::Input; B],
+        d_output: impl FnMut(usize, &Self::Output) -> Self::Output,
+        grads: &mut Self,
+    ) -> [Self::Output; B] {
+        let inputs: [Self::Input; B] = core::array::from_fn(|s| *samples[s]);
+        self.gradient_batch(&inputs, d_output, grads)
+    }
 }

@@ -38,7 +38,7 @@ use crate::data::Dataset;
 use crate::error::{Error, Quantity};
 use crate::loss::Loss;
 use crate::network::{Network, OutputKind, Parameters};
-use crate::optim::{all_finite, clip_global_norm, scale_all_finite, Optimizer};
+use crate::optim::{clip_global_norm, scale_all_finite, Optimizer};
 use crate::schedule::{ConstantRate, Schedule};
 use crate::shuffle::Permutation;
 use crate::tensor::Tensor;
@@ -533,6 +533,9 @@ impl<O, L, S: Schedule<T>, T: Float> Trainer<O, L, S, T> {
         let mut stale = 0usize;
         let chunk = chunk_within::<N>(self.stack_limit);
         let Workspace { grads, before } = workspace;
+        // Every step leaves the gradient zeroed for the next (an error leaves it as it is, and
+        // the next call starts here).
+        grads.set_zero();
         #[cfg(feature = "std")]
         let bar = self.progress.then(|| progress_bar(self.epochs));
 
@@ -554,7 +557,6 @@ impl<O, L, S: Schedule<T>, T: Float> Trainer<O, L, S, T> {
             let mut start = 0;
             while start < n {
                 let end = (start + batch).min(n);
-                grads.set_zero();
                 // Chunks through the network's batched gradient (one matrix product per layer
                 // for a chunk), from the largest that fits down.
                 let sample = |i: usize| data.sample(order.get(i)).ok_or(Error::EmptyData);
@@ -571,23 +573,30 @@ impl<O, L, S: Schedule<T>, T: Float> Trainer<O, L, S, T> {
                 if !finite {
                     return Err(non_finite(Quantity::Loss, epoch, step));
                 }
-                // The mean over the batch and the check, in one pass; clipping a finite
-                // gradient keeps it finite, and leaves a non-finite one non-finite.
-                let finite = if end - start > 1 {
-                    scale_all_finite(grads, N::Scalar::one() / count::<N::Scalar>(end - start))
-                } else {
-                    all_finite(grads)
+                let mean = N::Scalar::one() / count::<N::Scalar>(end - start);
+                let stepped = match clip {
+                    // The mean, its check, the step (keeping the parameters from before it in
+                    // `before`) and the zeroing of the gradient: one pass for `Sgd`.
+                    None => self.optimizer.step_mean(params, grads, mean, before),
+                    // Clipping needs the whole mean gradient first; clipping a finite one
+                    // keeps it finite, and leaves a non-finite one non-finite.
+                    Some(max) if scale_all_finite(grads, mean) => {
+                        clip_global_norm(grads, max);
+                        let finite = self.optimizer.step_keeping(params, grads, before);
+                        grads.set_zero();
+                        if finite {
+                            Ok(())
+                        } else {
+                            Err(Quantity::Parameters)
+                        }
+                    }
+                    Some(_) => Err(Quantity::Gradient),
                 };
-                if !finite {
-                    return Err(non_finite(Quantity::Gradient, epoch, step));
-                }
-                if let Some(max) = clip {
-                    clip_global_norm(grads, max);
-                }
-                // The step keeps the parameters from before it in `before` as it goes.
-                if !self.optimizer.step_keeping(params, grads, before) {
-                    params.copy_from(before);
-                    return Err(non_finite(Quantity::Parameters, epoch, step));
+                if let Err(quantity) = stepped {
+                    if quantity == Quantity::Parameters {
+                        params.copy_from(before);
+                    }
+                    return Err(non_finite(quantity, epoch, step));
                 }
                 step += 1;
                 start = end;

@@ -5,6 +5,7 @@
 use nn_runtime::optim::{clip_global_norm, global_norm};
 use nn_runtime::prelude::*;
 use nn_runtime::toy::Line;
+use nn_runtime::Quantity;
 
 /// One scalar parameter θ.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -334,6 +335,73 @@ fn step_keeping_is_step_with_the_old_parameters_kept() {
         assert!(!o.step_keeping(&mut p, &Line { w: 1.0, b: 0.0 }, &mut before));
         assert_eq!(before, huge);
         assert!(p.w.is_infinite());
+    }
+    check(|| Sgd::new(0.1));
+    check(|| Momentum::<Line<f64>>::new(0.1, 0.9));
+    check(|| Adam::<Line<f64>>::new(0.1));
+    check(|| AdamW::<Line<f64>>::new(0.1, 0.01));
+    check(|| RmsProp::<Line<f64>>::new(0.1));
+}
+
+/// `step_mean` of every optimizer (the Trainer's update: the mean of the summed gradient, its
+/// check, `step_keeping`, the gradient zeroed): the bits of those steps in turn; a non-finite
+/// mean gradient is `Err(Gradient)` with the parameters and the optimizer's state untouched
+/// (the next step is the one a fresh optimizer takes); an overflowing step `Err(Parameters)`
+/// with the old parameters in `before`.
+#[test]
+fn step_mean_is_the_mean_then_step_keeping() {
+    fn check<O: Optimizer<Line<f64>>>(make: impl Fn() -> O) {
+        let start = Line {
+            w: 0.25_f64,
+            b: -1.5,
+        };
+        let summed = Line { w: 2.0, b: -8.0 };
+        let (mut fused, mut passes) = (start, start);
+        let (mut a, mut b) = (make(), make());
+        let (mut before, mut kept) = (Line { w: 9.0, b: 9.0 }, Line { w: 9.0, b: 9.0 });
+        for _ in 0..3 {
+            let was = fused;
+            let mut grads = summed;
+            assert_eq!(
+                a.step_mean(&mut fused, &mut grads, 0.25, &mut before),
+                Ok(())
+            );
+            assert_eq!(grads, Line { w: 0.0, b: 0.0 });
+            assert_eq!(before, was);
+            assert!(b.step_keeping(&mut passes, &Line { w: 0.5, b: -2.0 }, &mut kept));
+            assert_eq!(fused, passes);
+        }
+        let (mut p, mut o, mut fresh) = (start, make(), start);
+        let mut grads = Line {
+            w: 1.0,
+            b: f64::NAN,
+        };
+        assert_eq!(
+            o.step_mean(&mut p, &mut grads, 0.5, &mut before),
+            Err(Quantity::Gradient)
+        );
+        assert_eq!(p, start);
+        let mut grads = summed;
+        assert_eq!(o.step_mean(&mut p, &mut grads, 0.25, &mut before), Ok(()));
+        let mut grads = summed;
+        assert_eq!(
+            make().step_mean(&mut fresh, &mut grads, 0.25, &mut before),
+            Ok(())
+        );
+        assert_eq!(p, fresh);
+
+        let huge = Line {
+            w: -1.7e308,
+            b: 0.0,
+        };
+        let (mut p, mut o) = (huge, make());
+        o.set_learning_rate(f64::MAX);
+        let mut grads = Line { w: 1.0, b: 0.0 };
+        assert_eq!(
+            o.step_mean(&mut p, &mut grads, 1.0, &mut before),
+            Err(Quantity::Parameters)
+        );
+        assert_eq!(before, huge);
     }
     check(|| Sgd::new(0.1));
     check(|| Momentum::<Line<f64>>::new(0.1, 0.9));

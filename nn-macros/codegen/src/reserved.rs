@@ -7,7 +7,7 @@ use crate::func::{Builtin, Kernel};
 /// The local variables and helpers of generated functions.
 pub const LOCALS: &[&str] = &[
     "params", "_params", "tape", "_tape", "grads", "_grads", "input", "_input", "inputs",
-    "d_output", "i", "acc", "from_fn", "ch", "row", "col", "wx_i",
+    "samples", "d_output", "i", "acc", "from_fn", "ch", "row", "col", "wx_i",
 ];
 
 /// The prefix of every adjoint variable: `dl_da1` is ∂L/∂a1.

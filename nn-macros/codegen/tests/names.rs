@@ -134,6 +134,7 @@ const VOCABULARY: &[&str] = &[
     "backward_params",
     "forward_batch",
     "gradient_batch",
+    "gradient_batch_of",
     "Parameters",
     "Network",
     "TensorInfo",

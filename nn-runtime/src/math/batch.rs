@@ -228,6 +228,20 @@ pub fn outer_add_batch<T: Float, const K: usize, const M: usize, const B: usize>
 #[cfg(all(feature = "simd", any(target_arch = "x86", target_arch = "x86_64")))]
 const AVX2_TILES: [(usize, usize, usize); 2] = [(6, 16, 8), (6, 8, 4)];
 
+/// `f()`, compiled for AVX2 and FMA and run that way where the processor has them (feature
+/// `simd`), else as the target's baseline: for elementwise passes over all the parameters,
+/// such as [`Sgd`](crate::optim::Sgd)'s step in the `Trainer`, eight `f32` lanes instead of
+/// SSE2's four. The results are the same (`f` must not call `mul_add`, which the baseline
+/// computes in software).
+#[inline(always)]
+pub(crate) fn vectorized<R>(f: impl FnOnce() -> R) -> R {
+    #[cfg(all(feature = "simd", any(target_arch = "x86", target_arch = "x86_64")))]
+    if let Some(simd) = pulp::x86::V3::try_new() {
+        return simd.vectorize(f);
+    }
+    f()
+}
+
 /// Whether [`matmul_batch`], [`transpose_mul_batch`] and [`outer_add_batch`] run on the
 /// dispatched path on this machine (feature `simd`, an x86-64 processor with AVX2 and FMA),
 /// where each term of a sum is one fused multiply-add (one rounding instead of two).

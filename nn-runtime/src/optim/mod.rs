@@ -28,6 +28,7 @@ pub use sgd::{Momentum, Nesterov, Sgd};
 
 use num_traits::{Float, Zero};
 
+use crate::error::Quantity;
 use crate::network::Parameters;
 
 /// A rule that updates parameters `P` from their gradient, one step at a time.
@@ -63,6 +64,35 @@ pub trait Optimizer<P: Parameters>: LearningRate<Scalar = P::Scalar> {
         before.copy_from(params);
         self.step(params, grads);
         all_finite(params)
+    }
+    /// The [`Trainer`](crate::Trainer)'s whole update after a batch (without gradient
+    /// clipping): `grads`, the batch's *summed* gradient, times `scale` (1/B, for the mean) and
+    /// checked; then [`step_keeping`](Optimizer::step_keeping) with it; and `grads` left zero
+    /// for the next batch. `Err(Quantity::Gradient)` if the mean gradient is not finite, with
+    /// `params` and the optimizer's state as they were; `Err(Quantity::Parameters)` if an
+    /// updated parameter is not finite, with `before` holding the parameters from before the
+    /// step (the Trainer puts them back). `grads` is unspecified after an error.
+    ///
+    /// The default takes three passes over the parameters (scale and check, step, zero).
+    /// [`Sgd`], which keeps no state, does all of it in one: the Trainer's step was three
+    /// passes over the parameters more than the bare generated step's one.
+    fn step_mean(
+        &mut self,
+        params: &mut P,
+        grads: &mut P,
+        scale: P::Scalar,
+        before: &mut P,
+    ) -> Result<(), Quantity> {
+        if !scale_all_finite(grads, scale) {
+            return Err(Quantity::Gradient);
+        }
+        let finite = self.step_keeping(params, grads, before);
+        grads.set_zero();
+        if finite {
+            Ok(())
+        } else {
+            Err(Quantity::Parameters)
+        }
     }
     /// Forgets the accumulated state (velocities, moments, step count).
     fn reset(&mut self) {}

@@ -3,6 +3,8 @@
 use num_traits::{Float, Zero};
 
 use super::{for_each_with_state, LearningRate, Optimizer};
+use crate::error::Quantity;
+use crate::math::batch::vectorized;
 use crate::network::Parameters;
 
 /// Stochastic gradient descent: `θ ← θ − η (g + λθ)`.
@@ -46,6 +48,33 @@ impl<T: Float> Sgd<T> {
     fn updated(&self, p: T, g: T) -> T {
         p - self.lr * (g + self.weight_decay * p)
     }
+
+    /// The pass of [`Optimizer::step_mean`]: whether every mean gradient and every updated
+    /// parameter is finite (as values of its own: flags kept outside were stored at every
+    /// element).
+    #[inline(always)]
+    fn mean_pass<P: Parameters<Scalar = T>>(
+        &self,
+        params: &mut P,
+        grads: &mut P,
+        scale: T,
+        before: &mut P,
+    ) -> (bool, bool) {
+        let (mut grads_ok, mut params_ok) = (true, true);
+        for k in 0..P::TENSORS.len() {
+            let g = grads.tensor_mut(k);
+            let b = before.tensor_mut(k);
+            for ((p, g), b) in params.tensor_mut(k).iter_mut().zip(g).zip(b) {
+                let mean = *g * scale;
+                grads_ok &= mean.is_finite();
+                *b = *p;
+                *p = self.updated(*p, mean);
+                params_ok &= p.is_finite();
+                *g = T::zero();
+            }
+        }
+        (grads_ok, params_ok)
+    }
 }
 
 impl<T: Float, P: Parameters<Scalar = T>> Optimizer<P> for Sgd<T> {
@@ -69,6 +98,38 @@ impl<T: Float, P: Parameters<Scalar = T>> Optimizer<P> for Sgd<T> {
             }
         }
         ok
+    }
+    /// The mean, both checks, the step, the copy and the zeroing in one pass: each element's
+    /// `g·scale` and update are the ones of the default's passes, so the results are the same
+    /// bits. A non-finite mean gradient found part-way puts the parameters back from `before`.
+    fn step_mean(
+        &mut self,
+        params: &mut P,
+        grads: &mut P,
+        scale: T,
+        before: &mut P,
+    ) -> Result<(), Quantity> {
+        // Compiled for AVX2 where the processor has it: the checks make this pass several
+        // times the bare update's instructions, which on SSE2's four lanes took a tenth of the
+        // Trainer's 256-256-10 step. Below a thousand parameters the dispatch costs more than
+        // it saves (XOR's 17: 105 -> 116 ns per step).
+        let (grads_ok, params_ok) = if P::COUNT >= 1024 {
+            vectorized(
+                #[inline(always)]
+                || self.mean_pass(params, grads, scale, before),
+            )
+        } else {
+            self.mean_pass(params, grads, scale, before)
+        };
+        if !grads_ok {
+            params.copy_from(before);
+            return Err(Quantity::Gradient);
+        }
+        if params_ok {
+            Ok(())
+        } else {
+            Err(Quantity::Parameters)
+        }
     }
 }
 

@@ -193,6 +193,26 @@ fn gradient_batch(plan: &Plan, out_ty: &TokenStream, uses: &Recorder) -> TokenSt
             (quote!(#(#gathered)*), names.collect())
         }
     };
+    // With several inputs, samples held by reference are gathered straight into the arrays
+    // (the default would first copy whole samples into one array, then split it).
+    let by_reference = (g.inputs.len() > 1).then(|| {
+        let sample = ident(&plan.c.names.sample);
+        let gathered = g.inputs.iter().map(|&i| {
+            let (n, t) = (plan.name(i), plan.ty(plan.shape(i)));
+            quote!(let #n: [#t; #b] = from_fn(|#sample| samples[#sample].#n);)
+        });
+        quote! {
+            fn gradient_batch_of<const #b: usize>(
+                &self,
+                samples: &[&Self::Input; #b],
+                d_output: impl FnMut(usize, &#out_ty) -> #out_ty,
+                grads: &mut Self,
+            ) -> [#out_ty; #b] {
+                #(#gathered)*
+                gradient_batch(self, #(#args,)* d_output, grads)
+            }
+        }
+    });
     quote! {
         fn gradient_batch<const #b: usize>(
             &self,
@@ -203,5 +223,6 @@ fn gradient_batch(plan: &Plan, out_ty: &TokenStream, uses: &Recorder) -> TokenSt
             #gather
             gradient_batch(self, #(#args,)* d_output, grads)
         }
+        #by_reference
     }
 }
