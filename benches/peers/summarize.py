@@ -5,7 +5,7 @@ sanity columns (mean loss and accuracy over the whole data set after the fixed n
 from the shared initial weights; identical columns mean the systems compute the same thing)."""
 import datetime, json, os, platform, statistics, subprocess, sys
 
-ORDER = ["ours", "ours-native", "ours-per-sample", "hand", "hand-native", "candle", "dfdx", "burn", "pytorch",
+ORDER = ["ours", "ours-trainer", "ours-native", "ours-per-sample", "hand", "hand-native", "candle", "dfdx", "burn", "pytorch",
          "jax-jit", "jax-scan"]
 WORKLOADS = [("xor", "XOR 2-4-1, tanh/sigmoid, ½(y−t)², SGD 0.5, batch 1, 2000 sanity steps"),
              ("digits", "digits 64-32-10, ReLU, softmax CE, SGD 0.1, batch 32, 300 sanity steps"),
@@ -16,6 +16,8 @@ WORKLOADS = [("xor", "XOR 2-4-1, tanh/sigmoid, ½(y−t)², SGD 0.5, batch 1, 20
 
 
 def fmt(ns):
+    if ns != ns:  # NaN: not measured (the trainer row's inference)
+        return "–"
     if ns < 1e3:
         return f"{ns:.0f} ns"
     if ns < 1e6:
@@ -63,7 +65,7 @@ def main():
             losses = {r["loss"] for r in by[(wl, s)]}
             t, i = med[s]
             rt = f"{t / base[0]:.2f}" if base else "–"
-            ri = f"{i / base[1]:.2f}" if base else "–"
+            ri = f"{i / base[1]:.2f}" if base and i == i else "–"
             loss = f"{r0['loss']:.6f}" + ("" if len(losses) == 1 else " (varies)")
             print(f"| {s} | {r0['version']} | {r0['threads']} | {fmt(t)} | {rt} | {fmt(i)} | {ri} "
                   f"| {loss} | {r0['acc']:.4f} |")

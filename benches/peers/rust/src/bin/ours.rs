@@ -161,6 +161,46 @@ fn update<P: Parameters<Scalar = f32>>(p: &mut P, g: &mut P, step: f32) {
     }
 }
 
+/// The `trainer` row: the same SGD steps as `ours`, through the runtime's `Trainer` (the loss
+/// in the network, `Objective`; no shuffle; its state, a `Workspace`, made once), which is what
+/// users call: the mean gradient, its finiteness check, the rollback copy and the optimizer's
+/// pass. The sanity steps go one batch per call, in `ours`'s order, and loss and accuracy are
+/// measured after them; the time is that of an epoch over every batch (in the same order),
+/// divided by its steps, so that the per-epoch work (a call, the summary) is shared by the
+/// steps of an epoch as in training. Inference is not timed again (the same `forward`): its
+/// column is empty.
+fn run_trainer<N, O>(w: &Workload, d: &Data, inputs: &[N::Input], params: &mut N, outputs: O)
+where
+    N: Network<Scalar = f32, Output = f32> + Parameters,
+    O: Fn(&N) -> Vec<f32>,
+{
+    let mut trainer = Trainer::new(Sgd::new(w.lr), Objective)
+        .batch_size(w.batch)
+        .epochs(1)
+        .shuffle(false);
+    let mut workspace = nn::train::Workspace::new();
+    let mut k = 0;
+    let mut step = |p: &mut N| {
+        let s = d.start(k);
+        k += 1;
+        let batch = nn::data::objective(&inputs[s..s + w.batch]);
+        let summary = trainer.fit_in(&mut workspace, p, &batch, |_| ());
+        summary.expect("a finite step").loss
+    };
+    for _ in 0..w.sanity_steps {
+        step(params);
+    }
+    let out = outputs(params);
+    let (loss, acc) = (d.mean_loss(&out), d.accuracy(&out));
+    let steps = d.batches();
+    let epoch = nn::data::objective(&inputs[..steps * w.batch]);
+    let train = time_ns(|| {
+        let summary = trainer.fit_in(&mut workspace, params, &epoch, |_| ());
+        black_box(summary.expect("a finite epoch").loss);
+    }) / steps as f64;
+    report("ours-trainer", nn_version(), 1, w, train, f64::NAN, loss, acc);
+}
+
 fn arrays<const N: usize>(flat: &[f32]) -> Vec<[f32; N]> {
     flat.chunks_exact(N)
         .map(|c| c.try_into().unwrap())
@@ -204,6 +244,15 @@ fn run_xor(w: &Workload) {
         }
     });
     report("ours", nn_version(), 1, w, train, infer, loss, acc);
+
+    let inputs: Vec<xor::Inputs> = xs.iter().zip(&ts).map(|(&x, &t)| xor::Inputs { x, t }).collect();
+    let mut p = xor::Params::zeros();
+    load(&mut p, &d);
+    run_trainer(w, &d, &inputs, &mut p, |p: &xor::Params| {
+        let mut pi = xor_out::Params::zeros();
+        copy(p, &mut pi);
+        xs.iter().map(|&x| xor_out::forward(&pi, x)).collect()
+    });
 }
 
 macro_rules! run_classifier {
@@ -271,6 +320,15 @@ macro_rules! run_classifier {
                 let system = if batched { "ours" } else { "ours-per-sample" };
                 report(system, nn_version(), 1, w, train, infer, loss, acc);
             }
+            let inputs: Vec<$net::Inputs> =
+                xs.iter().zip(&ts).map(|(&x, &t)| $net::Inputs { x, t }).collect();
+            let mut p = Box::new($net::Params::zeros());
+            load(&mut *p, &d);
+            run_trainer(w, &d, &inputs, &mut *p, |p: &$net::Params| {
+                let mut pi = Box::new($out::Params::zeros());
+                copy(p, &mut *pi);
+                xs.iter().flat_map(|&x| $out::forward(&pi, x)).collect()
+            });
         }
     };
 }
