@@ -294,7 +294,7 @@ pub mod portable {
         x: &[[T; K]; B],
     ) -> [[T; M]; B] {
         let mut z = [[T::zero(); M]; B];
-        with_tile!(SHAPES, false, matmul::<T, K, M, B>(&mut z, w, x));
+        matmul_batch_into(&mut z, w, x);
         z
     }
 
@@ -305,7 +305,7 @@ pub mod portable {
         dz: &[[T; M]; B],
     ) -> [[T; K]; B] {
         let mut dx = [[T::zero(); K]; B];
-        with_tile!(SHAPES, false, transpose_mul::<T, K, M, B>(&mut dx, w, dz));
+        transpose_mul_batch_into(&mut dx, w, dz);
         dx
     }
 
