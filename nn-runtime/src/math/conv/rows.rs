@@ -8,7 +8,8 @@
 //!
 //! The same sums as [`conv1d`](super::conv1d) and its gradients, in another order (and with
 //! fused multiply-adds on the dispatched path), so the last bits can differ. Everything is on
-//! the stack: a chunk's columns (`ROWS` × `KK`) and its product, besides the results.
+//! the stack: a chunk's columns (`ROWS` × `KK`) and its product, besides the results, which
+//! the caller's arrays receive.
 
 use num_traits::Float;
 
@@ -24,8 +25,8 @@ pub const ROWS: usize = 48;
 
 /// The buffers of chunks of `R` rows, made once per call and reused by every chunk of that
 /// size: `wide` holds im2col columns or their gradients (`KK` per row), `narrow` a row's
-/// output channels or their gradients (`CO`). Zeroing and returning them per chunk was a
-/// fifth of the MNIST-1D CNN's convolution time (memset and memcpy).
+/// output channels or their gradients (`CO`). Made, zeroed and returned per chunk, they were
+/// much of the `memset` and `memcpy` that took a fifth of the MNIST-1D CNN's convolutions.
 struct Buffers<T, const KK: usize, const CO: usize, const R: usize> {
     wide: [[T; KK]; R],
     narrow: [[T; CO]; R],
