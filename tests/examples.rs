@@ -730,6 +730,15 @@ fn mnist1d_arguments() {
         err(&["--train", "50"]),
         "--train needs at least 100 signals (one batch), not 50"
     );
+    assert_eq!(err(&["--epochs", "0"]), "--epochs needs at least 1, not 0");
+    assert_eq!(
+        err(&["--train", "5000"]),
+        "--train 5000 asks for more than the 4000 training signals there are"
+    );
+    assert_eq!(
+        err(&["--train", "1000", "--validation", "3100"]),
+        "--train 1000 asks for more than the 900 training signals there are after the held-out ones"
+    );
     assert_eq!(
         err(&["--weight-decay", "-1"]),
         "--weight-decay needs a number of at least 0, not `-1`"
@@ -760,7 +769,7 @@ fn mnist1d_validation_split() {
         text.contains("200 training and 500 validation signals"),
         "{text}"
     );
-    assert!(text.contains("validation accuracy"), "{text}");
+    assert!(text.contains("validation accuracy   paper test"), "{text}");
     assert!(text.contains("the CNN's weight decay 0.1"), "{text}");
     assert!((0.0..=1.0).contains(&report.cnn), "{text}");
 }

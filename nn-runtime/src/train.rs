@@ -573,14 +573,15 @@ impl<O, L, S: Schedule<T>, T: Float> Trainer<O, L, S, T> {
                 if !finite {
                     return Err(non_finite(Quantity::Loss, epoch, step));
                 }
-                let mean = N::Scalar::one() / count::<N::Scalar>(end - start);
+                // 1/B: the batch's mean gradient from its sum.
+                let scale = N::Scalar::one() / count::<N::Scalar>(end - start);
                 let stepped = match clip {
                     // The mean, its check, the step (keeping the parameters from before it in
                     // `before`) and the zeroing of the gradient: one pass for `Sgd`.
-                    None => self.optimizer.step_mean(params, grads, mean, before),
+                    None => self.optimizer.step_mean(params, grads, scale, before),
                     // Clipping needs the whole mean gradient first; clipping a finite one
                     // keeps it finite, and leaves a non-finite one non-finite.
-                    Some(max) if scale_all_finite(grads, mean) => {
+                    Some(max) if scale_all_finite(grads, scale) => {
                         clip_global_norm(grads, max);
                         let finite = self.optimizer.step_keeping(params, grads, before);
                         grads.set_zero();

@@ -73,9 +73,10 @@ pub trait Optimizer<P: Parameters>: LearningRate<Scalar = P::Scalar> {
     /// updated parameter is not finite, with `before` holding the parameters from before the
     /// step (the Trainer puts them back). `grads` is unspecified after an error.
     ///
-    /// The default takes three passes over the parameters (scale and check, step, zero).
-    /// [`Sgd`], which keeps no state, does all of it in one: the Trainer's step was three
-    /// passes over the parameters more than the bare generated step's one.
+    /// The default is those steps in turn: a pass to scale and check the gradient,
+    /// `step_keeping` (one pass for [`Sgd`], [`Adam`] and [`AdamW`], copy, step and check for
+    /// the others) and a pass to zero the gradient. [`Sgd`], which keeps no state, does all of
+    /// it in one pass, as the bare generated step updates the parameters in one.
     fn step_mean(
         &mut self,
         params: &mut P,
