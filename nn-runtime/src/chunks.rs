@@ -76,11 +76,6 @@ where
     L: Loss<N::Output, Y>,
     Y: 'd,
 {
-    // A batch of one sample (`Batch::One`, the per-sample SGD of the lectures): straight to
-    // the sample, without sizing chunks.
-    if range.len() == 1 {
-        return sample_gradient(params, loss, sample, range.start, grads, mean, n);
-    }
     let mut finite = true;
     let mut start = range.start;
     for size in split(range.len(), chunk) {
@@ -94,7 +89,14 @@ where
             8 => chunk_gradient::<N, Y, L, 8>(args)?,
             4 => chunk_gradient::<N, Y, L, 4>(args)?,
             2 => chunk_gradient::<N, Y, L, 2>(args)?,
-            _ => sample_gradient(params, loss, sample, start, grads, &mut *mean, n)?,
+            _ => {
+                let (x, y) = sample(start)?;
+                let (out, tape) = params.forward_tape(x);
+                let (l, dl_dout) = loss.value_and_gradient(&out, y);
+                *mean = *mean + l / n;
+                params.backward_params(&tape, &dl_dout, grads);
+                l.is_finite()
+            }
         };
         start += size;
     }
@@ -104,32 +106,6 @@ where
 /// The sizes in which [`add_batch_gradient`] sends `len` samples: as many of the largest of
 /// [`CHUNKS`] up to `chunk` as fit, then of each smaller one, then single samples (at most one
 /// when `chunk` ≥ 2).
-/// The gradient of sample `i` alone, added to `grads`, its loss / n to `mean`: whether the
-/// loss is finite.
-#[inline(always)]
-fn sample_gradient<'d, N, Y, L>(
-    params: &N,
-    loss: &L,
-    sample: &impl Fn(usize) -> Result<(&'d N::Input, &'d Y), Error>,
-    i: usize,
-    grads: &mut N,
-    mean: &mut N::Scalar,
-    n: N::Scalar,
-) -> Result<bool, Error>
-where
-    N: Network + 'd,
-    N::Output: Tensor<Scalar = N::Scalar>,
-    L: Loss<N::Output, Y>,
-    Y: 'd,
-{
-    let (x, y) = sample(i)?;
-    let (out, tape) = params.forward_tape(x);
-    let (l, dl_dout) = loss.value_and_gradient(&out, y);
-    *mean = *mean + l / n;
-    params.backward_params(&tape, &dl_dout, grads);
-    Ok(l.is_finite())
-}
-
 fn split(mut len: usize, chunk: usize) -> impl Iterator<Item = usize> {
     core::iter::from_fn(move || {
         let size = CHUNKS
