@@ -234,7 +234,9 @@ pub trait Network: Parameters {
         d_output: impl FnMut(usize, &Self::Output) -> Self::Output,
         grads: &mut Self,
     ) -> [Self::Output; B] {
-        let inputs: [Self::Input; B] = core::array::from_fn(|s| *samples[s]);
+        // `map`, not `from_fn` with an index: where the compiler does not inline `from_fn`'s
+        // closure, the index keeps a bounds check and its panic (`.ci/cortex-m` scans for them).
+        let inputs: [Self::Input; B] = samples.map(|sample| *sample);
         self.gradient_batch(&inputs, d_output, grads)
     }
 }

@@ -194,12 +194,13 @@ fn gradient_batch(plan: &Plan, out_ty: &TokenStream, uses: &Recorder) -> TokenSt
         }
     };
     // With several inputs, samples held by reference are gathered straight into the arrays
-    // (the default would first copy whole samples into one array, then split it).
+    // (the default would first copy whole samples into one array, then split it), by `map`
+    // rather than an index, which can keep a bounds check where `from_fn` is not inlined.
     let by_reference = (g.inputs.len() > 1).then(|| {
         let sample = ident(&plan.c.names.sample);
         let gathered = g.inputs.iter().map(|&i| {
             let (n, t) = (plan.name(i), plan.ty(plan.shape(i)));
-            quote!(let #n: [#t; #b] = from_fn(|#sample| samples[#sample].#n);)
+            quote!(let #n: [#t; #b] = samples.map(|#sample| #sample.#n);)
         });
         quote! {
             fn gradient_batch_of<const #b: usize>(
