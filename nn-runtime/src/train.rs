@@ -579,17 +579,12 @@ impl<O, L, S: Schedule<T>, T: Float> Trainer<O, L, S, T> {
                     // The mean, its check, the step (keeping the parameters from before it in
                     // `before`) and the zeroing of the gradient: one pass for `Sgd`.
                     None => self.optimizer.step_mean(params, grads, scale, before),
-                    // Clipping needs the whole mean gradient first; clipping a finite one
-                    // keeps it finite, and leaves a non-finite one non-finite.
+                    // Clipping needs the whole mean gradient first (clipping a finite one keeps
+                    // it finite); then the same step takes it as it is (× 1 is exact).
                     Some(max) if scale_all_finite(grads, scale) => {
                         clip_global_norm(grads, max);
-                        let finite = self.optimizer.step_keeping(params, grads, before);
-                        grads.set_zero();
-                        if finite {
-                            Ok(())
-                        } else {
-                            Err(Quantity::Parameters)
-                        }
+                        self.optimizer
+                            .step_mean(params, grads, N::Scalar::one(), before)
                     }
                     Some(_) => Err(Quantity::Gradient),
                 };
