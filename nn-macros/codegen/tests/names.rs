@@ -135,6 +135,7 @@ const VOCABULARY: &[&str] = &[
     "forward_batch",
     "gradient_batch",
     "gradient_batch_of",
+    "each_ref",
     "map",
     "Parameters",
     "Network",

@@ -1,7 +1,7 @@
 //! The runtime's traits for the generated `Params`: `Parameters` (the tensors, for
 //! initialisers, optimizers and weight files) and `Network` (the passes, for the trainer).
 
-use proc_macro2::{Literal, TokenStream};
+use proc_macro2::{Ident, Literal, TokenStream};
 use quote::quote;
 
 use super::expr::{Mode, Render};
@@ -17,7 +17,7 @@ pub fn impls(plan: &Plan, batch: bool, uses: &Recorder) -> Vec<Item> {
     if plan.c.graph.params.is_empty() {
         return Vec::new();
     }
-    vec![parameters(plan, uses), network(plan, batch, uses)]
+    vec![parameters(plan, uses), network(plan, batch)]
 }
 
 fn parameters(plan: &Plan, uses: &Recorder) -> Item {
@@ -104,7 +104,7 @@ fn parameters(plan: &Plan, uses: &Recorder) -> Item {
     })
 }
 
-fn network(plan: &Plan, batch: bool, uses: &Recorder) -> Item {
+fn network(plan: &Plan, batch: bool) -> Item {
     let g = &plan.c.graph;
     let generics = Generics::of(plan);
     let (ig, wc) = (&generics.impl_generics, &generics.where_clause);
@@ -124,7 +124,7 @@ fn network(plan: &Plan, batch: bool, uses: &Recorder) -> Item {
     } else {
         "input"
     });
-    let batch_method = batch.then(|| gradient_batch(plan, &out_ty, uses));
+    let batch_method = batch.then(|| gradient_batch(plan, &out_ty));
     // A loss that expects logits refuses an output that is a softmax or a sigmoid already.
     let output_kind = match g[g.output].op {
         Op::Call(Func::Builtin(Builtin::Softmax, _), _) => Some(quote!(Softmax)),
@@ -173,57 +173,44 @@ fn network(plan: &Plan, batch: bool, uses: &Recorder) -> Item {
 }
 
 /// `Network::gradient_batch`: the inputs of a sample are one struct, the generated function
-/// takes one array per input.
-fn gradient_batch(plan: &Plan, out_ty: &TokenStream, uses: &Recorder) -> TokenStream {
+/// takes one array per input. With one input the samples are that array; with several, both
+/// `gradient_batch` and `gradient_batch_of` (samples held by reference, as the `Trainer` has
+/// them) gather each input straight into its array, in `gradient_batch_of` (the default would
+/// first copy whole samples into one array, then split it), by `map` rather than an index,
+/// which can keep a bounds check where a closure is not inlined.
+fn gradient_batch(plan: &Plan, out_ty: &TokenStream) -> TokenStream {
     let g = &plan.c.graph;
     let b = ident(&plan.c.names.batch);
-    let (gather, args): (TokenStream, Vec<TokenStream>) = match g.inputs.as_slice() {
-        [_] => (quote!(), vec![quote!(inputs)]),
-        inputs => {
-            uses.borrow_mut().from_fn = true;
-            let sample = ident(&plan.c.names.sample);
-            let gathered = inputs.iter().map(|&i| {
-                let (n, t) = (plan.name(i), plan.ty(plan.shape(i)));
-                quote!(let #n: [#t; #b] = from_fn(|#sample| inputs[#sample].#n);)
-            });
-            let names = inputs.iter().map(|&i| {
-                let n = plan.name(i);
-                quote!(&#n)
-            });
-            (quote!(#(#gathered)*), names.collect())
-        }
-    };
-    // With several inputs, samples held by reference are gathered straight into the arrays
-    // (the default would first copy whole samples into one array, then split it), by `map`
-    // rather than an index, which can keep a bounds check where `from_fn` is not inlined.
-    let by_reference = (g.inputs.len() > 1).then(|| {
-        let sample = ident(&plan.c.names.sample);
-        let gathered = g.inputs.iter().map(|&i| {
-            let (n, t) = (plan.name(i), plan.ty(plan.shape(i)));
-            quote!(let #n: [#t; #b] = samples.map(|#sample| #sample.#n);)
-        });
+    let signature = |name: &str, samples: TokenStream| {
+        let name = ident(name);
         quote! {
-            fn gradient_batch_of<const #b: usize>(
+            fn #name<const #b: usize>(
                 &self,
-                samples: &[&Self::Input; #b],
+                #samples,
                 d_output: impl FnMut(usize, &#out_ty) -> #out_ty,
                 grads: &mut Self,
-            ) -> [#out_ty; #b] {
-                #(#gathered)*
-                gradient_batch(self, #(#args,)* d_output, grads)
+            ) -> [#out_ty; #b]
+        }
+    };
+    let by_value = signature("gradient_batch", quote!(inputs: &[Self::Input; #b]));
+    if let [_] = g.inputs.as_slice() {
+        return quote! {
+            #by_value {
+                gradient_batch(self, inputs, d_output, grads)
             }
-        }
-    });
+        };
+    }
+    let by_reference = signature("gradient_batch_of", quote!(samples: &[&Self::Input; #b]));
+    let sample = ident(&plan.c.names.sample);
+    let names: Vec<Ident> = g.inputs.iter().map(|&i| plan.name(i)).collect();
+    let types = g.inputs.iter().map(|&i| plan.ty(plan.shape(i)));
     quote! {
-        fn gradient_batch<const #b: usize>(
-            &self,
-            inputs: &[Self::Input; #b],
-            d_output: impl FnMut(usize, &#out_ty) -> #out_ty,
-            grads: &mut Self,
-        ) -> [#out_ty; #b] {
-            #gather
-            gradient_batch(self, #(#args,)* d_output, grads)
+        #by_value {
+            self.gradient_batch_of(&inputs.each_ref(), d_output, grads)
         }
-        #by_reference
+        #by_reference {
+            #(let #names: [#types; #b] = samples.map(|#sample| #sample.#names);)*
+            gradient_batch(self, #(&#names,)* d_output, grads)
+        }
     }
 }
