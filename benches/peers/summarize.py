@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Turns run.sh's results/raw.jsonl into the markdown table: median over the rounds of the time
-per training step and per inference (of one batch), the ratio to ours (default build), and the
+per training step, per inference of one batch and of one sample on its own (where a system
+reports it), the ratio to ours (default build), and the
 sanity columns (mean loss and accuracy over the whole data set after the fixed number of steps
 from the shared initial weights; identical columns mean the systems compute the same thing)."""
 import datetime, json, os, platform, statistics, subprocess, sys
@@ -46,7 +47,8 @@ def main():
           f"Median over {max(r.get('round', 0) for r in rows) + 1} interleaved rounds; each "
           f"number itself the median of 5 timing blocks of ≥ 100 ms. `train` = one SGD step "
           f"(zero grads, forward+backward of the batch, update); `infer` = the outputs of one "
-          f"batch. Ratios are system / ours (default build); > 1 means slower than ours. "
+          f"batch; `1 sample` = the outputs of one sample on its own (what firmware does; the "
+          f"mean over a batch's samples; ours and hand only). Ratios are system / ours (default build); > 1 means slower than ours. "
           f"`ours`/`hand`: default target (x86-64 baseline, SSE2); `-native`: the same code with "
           f"`-C target-cpu=native` (this CPU: {simd}).\n")
     for wl, title in WORKLOADS:
@@ -54,21 +56,23 @@ def main():
             s for (w, s) in by if w == wl and s not in ORDER)
         if not systems:
             continue
-        med = {s: (statistics.median(r["train_ns"] for r in by[(wl, s)]),
-                   statistics.median(r["infer_ns"] for r in by[(wl, s)])) for s in systems}
+        med = {s: tuple(statistics.median(r.get(k, float("nan")) for r in by[(wl, s)])
+                        for k in ("train_ns", "infer_ns", "sample_ns")) for s in systems}
         base = med.get("ours")
         print(f"**{title}**\n")
-        print("| system | version | threads | train step | × ours | infer (batch) | × ours | loss | accuracy |")
-        print("|---|---|---|---|---|---|---|---|---|")
+        print("| system | version | threads | train step | × ours | infer (batch) | × ours "
+              "| 1 sample | × ours | loss | accuracy |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|")
         for s in systems:
             r0 = by[(wl, s)][0]
             losses = {r["loss"] for r in by[(wl, s)]}
-            t, i = med[s]
+            t, i, one = med[s]
             rt = f"{t / base[0]:.2f}" if base else "–"
             ri = f"{i / base[1]:.2f}" if base and i == i else "–"
+            r1 = f"{one / base[2]:.2f}" if base and one == one and base[2] == base[2] else "–"
             loss = f"{r0['loss']:.6f}" + ("" if len(losses) == 1 else " (varies)")
             print(f"| {s} | {r0['version']} | {r0['threads']} | {fmt(t)} | {rt} | {fmt(i)} | {ri} "
-                  f"| {loss} | {r0['acc']:.4f} |")
+                  f"| {fmt(one)} | {r1} | {loss} | {r0['acc']:.4f} |")
         print()
 
 

@@ -76,7 +76,10 @@ fn relu_all<const C: usize, const N: usize>(mut z: [[f32; N]; C]) -> [[f32; N]; 
 }
 
 /// ∂L/∂z of `a = relu(z)` from ∂L/∂a: kept where the unit was active (a > 0).
-fn through_relu<const C: usize, const N: usize>(d_a: &[[f32; N]; C], a: &[[f32; N]; C]) -> [[f32; N]; C] {
+fn through_relu<const C: usize, const N: usize>(
+    d_a: &[[f32; N]; C],
+    a: &[[f32; N]; C],
+) -> [[f32; N]; C] {
     core::array::from_fn(|c| core::array::from_fn(|i| if a[c][i] > 0.0 { d_a[c][i] } else { 0.0 }))
 }
 
@@ -221,13 +224,15 @@ fn update(p: &mut Cnn, g: &mut Cnn, step: f32) {
 }
 
 pub fn run(w: &Workload) {
-    assert_eq!(w.batch, B, "the batch is a constant of the hand-written CNN");
+    assert_eq!(
+        w.batch, B,
+        "the batch is a constant of the hand-written CNN"
+    );
     let d = Data::load(*w);
-    let xs: Vec<[f32; LENGTH]> = d
-        .x
-        .chunks_exact(LENGTH)
-        .map(|c| c.try_into().unwrap())
-        .collect();
+    let xs: Vec<[f32; LENGTH]> =
+        d.x.chunks_exact(LENGTH)
+            .map(|c| c.try_into().unwrap())
+            .collect();
     let mut p = Box::new(Cnn::zeros());
     for (t, src) in p.tensors().into_iter().zip(d.cnn_tensors()) {
         t.copy_from_slice(src);

@@ -273,7 +273,8 @@ pub fn selected() -> Vec<Workload> {
     }
 }
 
-/// Prints the result line that `run.sh` collects (one JSON object per line).
+/// Prints the result line that `run.sh` collects (one JSON object per line), without a
+/// per-sample inference time.
 #[allow(clippy::too_many_arguments)]
 pub fn report(
     system: &str,
@@ -285,8 +286,35 @@ pub fn report(
     loss: f64,
     acc: f64,
 ) {
+    report_sample(
+        system,
+        version,
+        threads,
+        w,
+        train_ns,
+        infer_ns,
+        f64::NAN,
+        loss,
+        acc,
+    );
+}
+
+/// Prints the result line with `sample_ns`, the inference of one sample on its own (what
+/// firmware does), the mean over the batch's samples.
+#[allow(clippy::too_many_arguments)]
+pub fn report_sample(
+    system: &str,
+    version: &str,
+    threads: usize,
+    w: &Workload,
+    train_ns: f64,
+    infer_ns: f64,
+    sample_ns: f64,
+    loss: f64,
+    acc: f64,
+) {
     println!(
-        "{{\"system\":\"{system}\",\"version\":\"{version}\",\"threads\":{threads},\"workload\":\"{}\",\"train_ns\":{train_ns:.1},\"infer_ns\":{infer_ns:.1},\"loss\":{loss:.6},\"acc\":{acc:.4}}}",
+        "{{\"system\":\"{system}\",\"version\":\"{version}\",\"threads\":{threads},\"workload\":\"{}\",\"train_ns\":{train_ns:.1},\"infer_ns\":{infer_ns:.1},\"sample_ns\":{sample_ns:.1},\"loss\":{loss:.6},\"acc\":{acc:.4}}}",
         w.name
     );
 }

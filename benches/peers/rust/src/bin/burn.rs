@@ -172,7 +172,10 @@ fn run_cnn(w: &Workload) {
     let batch = |k: usize, dev: &Device| {
         let s = k * w.batch;
         let x = Tensor::<3>::from_data(
-            TensorData::new(d.x[s * w.i..(s + w.batch) * w.i].to_vec(), [w.batch, 1, w.i]),
+            TensorData::new(
+                d.x[s * w.i..(s + w.batch) * w.i].to_vec(),
+                [w.batch, 1, w.i],
+            ),
             dev,
         );
         let t = Tensor::<2>::from_data(

@@ -110,7 +110,8 @@ fn run_cnn(w: &Workload) -> Result<()> {
         .map(|b| {
             let s = b * w.batch;
             let x = x_all.narrow(0, s, w.batch)?.contiguous()?;
-            let y = Tensor::from_slice(&d.y[s..s + w.batch], w.batch, &dev)?.to_dtype(DType::U32)?;
+            let y =
+                Tensor::from_slice(&d.y[s..s + w.batch], w.batch, &dev)?.to_dtype(DType::U32)?;
             Ok((x, y))
         })
         .collect::<Result<_>>()?;

@@ -9,7 +9,7 @@
 use std::hint::black_box;
 
 use nn::prelude::*;
-use nn_peers::{report, selected, time_ns, Data, Workload};
+use nn_peers::{report, report_sample, selected, time_ns, Data, Workload};
 
 include!("../../../../common/networks.rs");
 
@@ -100,11 +100,18 @@ fn cnn_out(
 /// `p -= lr/B · g`; inference: the generated `forward_batch`.
 fn run_cnn(w: &Workload) {
     const B: usize = 100;
-    assert_eq!(w.batch, B, "the batch size is a const generic of gradient_batch");
+    assert_eq!(
+        w.batch, B,
+        "the batch size is a const generic of gradient_batch"
+    );
     let d = Data::load(*w);
     let xs: Vec<[[f32; 40]; 1]> = arrays::<40>(&d.x).into_iter().map(|x| [x]).collect();
     let ts: Vec<[f32; 10]> = arrays(&d.targets());
-    let inputs: Vec<cnn::Inputs> = xs.iter().zip(&ts).map(|(&x, &t)| cnn::Inputs { x, t }).collect();
+    let inputs: Vec<cnn::Inputs> = xs
+        .iter()
+        .zip(&ts)
+        .map(|(&x, &t)| cnn::Inputs { x, t })
+        .collect();
     let mut p = Box::new(cnn::Params::zeros());
     for (k, tensor) in d.cnn_tensors().into_iter().enumerate() {
         p.tensor_mut(k).copy_from_slice(tensor);
@@ -198,7 +205,16 @@ where
         let summary = trainer.fit_in(&mut workspace, params, &epoch, |_| ());
         black_box(summary.expect("a finite epoch").loss);
     }) / steps as f64;
-    report("ours-trainer", nn_version(), 1, w, train, f64::NAN, loss, acc);
+    report(
+        "ours-trainer",
+        nn_version(),
+        1,
+        w,
+        train,
+        f64::NAN,
+        loss,
+        acc,
+    );
 }
 
 fn arrays<const N: usize>(flat: &[f32]) -> Vec<[f32; N]> {
@@ -243,9 +259,14 @@ fn run_xor(w: &Workload) {
             black_box(xor_out::forward(black_box(&pi), x));
         }
     });
-    report("ours", nn_version(), 1, w, train, infer, loss, acc);
+    // A batch of one: the batch's inference is one sample's.
+    report_sample("ours", nn_version(), 1, w, train, infer, infer, loss, acc);
 
-    let inputs: Vec<xor::Inputs> = xs.iter().zip(&ts).map(|(&x, &t)| xor::Inputs { x, t }).collect();
+    let inputs: Vec<xor::Inputs> = xs
+        .iter()
+        .zip(&ts)
+        .map(|(&x, &t)| xor::Inputs { x, t })
+        .collect();
     let mut p = xor::Params::zeros();
     load(&mut p, &d);
     run_trainer(w, &d, &inputs, &mut p, |p: &xor::Params| {
@@ -317,11 +338,22 @@ macro_rules! run_classifier {
                     }
                     black_box(&mut z);
                 });
+                // One sample on its own (what firmware does), the mean over the batch's.
+                let mut z1 = [0.0f32; $O];
+                let sample = time_ns(|| {
+                    for &x in xb {
+                        z1 = $out::forward(black_box(&pi), black_box(x));
+                        black_box(&mut z1);
+                    }
+                }) / $B as f64;
                 let system = if batched { "ours" } else { "ours-per-sample" };
-                report(system, nn_version(), 1, w, train, infer, loss, acc);
+                report_sample(system, nn_version(), 1, w, train, infer, sample, loss, acc);
             }
-            let inputs: Vec<$net::Inputs> =
-                xs.iter().zip(&ts).map(|(&x, &t)| $net::Inputs { x, t }).collect();
+            let inputs: Vec<$net::Inputs> = xs
+                .iter()
+                .zip(&ts)
+                .map(|(&x, &t)| $net::Inputs { x, t })
+                .collect();
             let mut p = Box::new($net::Params::zeros());
             load(&mut *p, &d);
             run_trainer(w, &d, &inputs, &mut *p, |p: &$net::Params| {
