@@ -1,9 +1,10 @@
 //! `math::matvec`: each row's sum in the documented order (four partial sums over whole
 //! chunks of four, added as (p₀ + p₂) + (p₁ + p₃), then the elements left over one by one),
 //! whatever the number of rows and however they are grouped; the closure applied to each row's
-//! sum with its index; NaN where the sum meets one.
+//! sum with its index; NaN where the sum meets one. Layers of ≥ 1,024 multiply-adds on an x86
+//! processor with AVX2 and FMA: eight fused partial sums, in their documented order.
 
-use nn_runtime::math::matvec;
+use nn_runtime::math::{batch_fused_multiply_add, matvec};
 
 /// Row `w`·`x` in the documented order, written out plainly.
 fn documented(w: &[f32], x: &[f32]) -> f32 {
@@ -25,6 +26,23 @@ fn documented(w: &[f32], x: &[f32]) -> f32 {
     s
 }
 
+/// Row `w`·`x` in the documented order of the AVX2 path: eight partial sums, each term fused,
+/// from 0; ((p₀ + p₄) + (p₂ + p₆)) + ((p₁ + p₅) + (p₃ + p₇)); the rest fused one by one.
+fn documented_fused(w: &[f32], x: &[f32]) -> f32 {
+    let whole = w.len() / 8 * 8;
+    let mut p = [0.0_f32; 8];
+    for j in (0..whole).step_by(8) {
+        for l in 0..8 {
+            p[l] = w[j + l].mul_add(x[j + l], p[l]);
+        }
+    }
+    let mut s = ((p[0] + p[4]) + (p[2] + p[6])) + ((p[1] + p[5]) + (p[3] + p[7]));
+    for j in whole..w.len() {
+        s = w[j].mul_add(x[j], s);
+    }
+    s
+}
+
 /// Values whose sums round differently in different orders.
 fn value(seed: &mut u32) -> f32 {
     *seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
@@ -37,12 +55,17 @@ fn check<const K: usize, const M: usize>(seed: &mut u32) {
     let x: [f32; K] = core::array::from_fn(|_| value(seed));
     let b: [f32; M] = core::array::from_fn(|_| value(seed));
     let z = matvec(&w, &x, |i, s| s + b[i]);
+    let fused = batch_fused_multiply_add() && M * K >= 1024;
+    let order = if fused { documented_fused } else { documented };
     for i in 0..M {
-        let want = documented(&w[i], &x) + b[i];
+        let want = order(&w[i], &x) + b[i];
         assert_eq!(z[i].to_bits(), want.to_bits(), "K = {K}, M = {M}, row {i}");
-        // The same row alone (a group of one instead of four) gives the same bits.
-        let alone = matvec(&[w[i]], &x, |_, s| s);
-        assert_eq!(alone[0].to_bits(), documented(&w[i], &x).to_bits());
+        // The same row alone (a group of one instead of eight or four) gives the same bits,
+        // once the layer is as large.
+        if K >= 1024 || !fused {
+            let alone = matvec(&[w[i]], &x, |_, s| s);
+            assert_eq!(alone[0].to_bits(), order(&w[i], &x).to_bits());
+        }
     }
 }
 
@@ -55,6 +78,35 @@ macro_rules! shapes {
 fn every_row_is_summed_in_the_documented_order() {
     let mut seed = 7;
     shapes!(seed; 0, 1, 2, 3, 4, 5, 7, 8, 9, 12, 13, 16, 17, 31, 64; [1, 2, 3, 4, 5, 7, 8, 9, 10, 13]);
+}
+
+#[test]
+fn layers_of_1024_multiply_adds_and_more_are_summed_in_their_documented_order() {
+    let mut seed = 11;
+    // 64 × 16 is exactly the bound; rows left over after groups of eight and four; a tail of
+    // K mod 8 elements; one row of 1,031.
+    shapes!(seed; 64, 67, 129, 257; [16, 13, 31]);
+    shapes!(seed; 1031; [1]);
+    // Just below the bound: the portable order.
+    shapes!(seed; 1023; [1]);
+    shapes!(seed; 73; [14]);
+}
+
+#[test]
+fn nan_and_infinities_reach_exactly_their_rows_in_large_layers() {
+    let mut w = [[0.5_f32; 130]; 13];
+    w[3][77] = f32::NAN; // a chunk of the first group of eight
+    w[9][129] = f32::NEG_INFINITY; // the tail, in the group of four
+    w[12][0] = f32::INFINITY; // the row left over
+    let z = matvec(&w, &[2.0; 130], |_, s| s);
+    for (i, z) in z.iter().enumerate() {
+        match i {
+            3 => assert!(z.is_nan()),
+            9 => assert_eq!(*z, f32::NEG_INFINITY),
+            12 => assert_eq!(*z, f32::INFINITY),
+            _ => assert_eq!(*z, 130.0),
+        }
+    }
 }
 
 #[test]
