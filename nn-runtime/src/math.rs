@@ -49,8 +49,8 @@ pub use batch::{
 pub use matvec::matvec;
 pub(crate) use trig::cos_turns;
 pub use vector::{
-    add_assign, dot, log_softmax, log_softmax_backward, mean, outer_add, softmax, softmax_backward,
-    sum, transpose_mul,
+    add_assign, dot, log_softmax, log_softmax_backward, mean, outer_add, softmax,
+    softmax_and_log_softmax, softmax_backward, sum, transpose_mul,
 };
 pub(crate) use vector::{max, minus_max};
 

@@ -600,6 +600,43 @@ fn vector_functions() {
     check::<f64>();
 }
 
+/// `softmax_and_log_softmax` gives what `softmax` and `log_softmax` give, value for value (NaN
+/// where they give NaN), ±∞ and ±1000 included.
+#[test]
+fn softmax_and_log_softmax_is_both() {
+    fn check<T: Sample>() {
+        let c = T::from_f64;
+        let (nan, inf) = (T::nan(), T::infinity());
+        let mut cases = vec![
+            [c(1.0), c(-2.0), c(0.5), c(3.25)],
+            [c(1000.0), c(0.0), c(-1000.0), c(1e-3)],
+            [inf, c(0.0), -inf, c(2.0)],
+            [inf, inf, c(0.0), c(1.0)],
+            [-inf; 4],
+            [nan, c(1.0), c(2.0), c(3.0)],
+            [c(0.0); 4],
+        ];
+        // Values whose sums round differently in different orders.
+        let mut seed = 5u32;
+        for _ in 0..200 {
+            cases.push(core::array::from_fn(|_| {
+                seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                c(((seed >> 8) as f64 / (1u64 << 24) as f64 - 0.5) * 40.0)
+            }));
+        }
+        let bits = |v: [T; 4]| v.map(|x| if x.is_nan() { None } else { Some(x) });
+        for z in cases {
+            let (p, y) = softmax_and_log_softmax(&z);
+            assert_eq!(bits(p), bits(softmax(&z)), "softmax of {z:?}");
+            assert_eq!(bits(y), bits(log_softmax(&z)), "log_softmax of {z:?}");
+            assert_eq!(p.map(|x| x.is_nan()), softmax(&z).map(|x| x.is_nan()));
+            assert_eq!(y.map(|x| x.is_nan()), log_softmax(&z).map(|x| x.is_nan()));
+        }
+    }
+    check::<f32>();
+    check::<f64>();
+}
+
 // ---- tables ----
 // Output of table.py (see the top of this file).
 #[rustfmt::skip]

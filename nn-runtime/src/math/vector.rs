@@ -291,6 +291,38 @@ pub fn log_softmax<T: Float, const N: usize>(z: &[T; N]) -> [T; N] {
     y
 }
 
+/// [`softmax`] and [`log_softmax`] of the same vector, bit for bit what each gives, from one
+/// pass of exponentials: N `exp` and one `ln` instead of 2N and one.
+///
+/// What a network needs for a cross-entropy written in its body (`-sum(t * log_softmax(z))`):
+/// the loss reads log_softmax(z) and its gradient, `softmax(z)·Σt − t`, reads softmax(z). In
+/// the 64-32-10 digits network's batched training step the two separately took about a quarter
+/// of the step (the exponentials are libm calls, a few ns each).
+///
+/// ```
+/// use nn_runtime::math::{log_softmax, softmax, softmax_and_log_softmax};
+/// let z = [1.0_f32, -2.0, 0.5];
+/// assert_eq!(softmax_and_log_softmax(&z), (softmax(&z), log_softmax(&z)));
+/// ```
+#[inline]
+pub fn softmax_and_log_softmax<T: Float, const N: usize>(z: &[T; N]) -> ([T; N], [T; N]) {
+    let m = max(z);
+    let mut e = [T::zero(); N];
+    for (e, &z) in e.iter_mut().zip(z) {
+        *e = minus_max(z, m).exp();
+    }
+    let s = sum(&e);
+    let log_sum = s.ln();
+    let mut y = [T::zero(); N];
+    for (y, &z) in y.iter_mut().zip(z) {
+        *y = minus_max(z, m) - log_sum;
+    }
+    for e in &mut e {
+        *e = *e / s;
+    }
+    (e, y)
+}
+
 /// ∂L/∂z from ∂L/∂y for y = softmax(z): the Jacobian diag(y) − y·yᵀ applied to `dy`,
 /// which is yᵢ·(dyᵢ − Σⱼ dyⱼyⱼ). A NaN in `y` or `dy` makes the result NaN.
 #[inline]

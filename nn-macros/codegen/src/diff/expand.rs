@@ -82,7 +82,7 @@ pub(super) fn wholes(
 
 /// Replaces each sum `Σv` over a forward value `v` in the elementwise share of a vector step
 /// (where it would be computed once per element) by a node `sum(v)` of the forward graph,
-/// which the tape then keeps.
+/// which the tape then keeps; and each `exp(log_softmax(z))` by a node `softmax(z)`.
 pub fn hoist_sums(graph: &mut Graph, steps: &mut [Step]) {
     for step in steps.iter_mut() {
         if graph.shape(step.node) == Shape::Scalar {
@@ -111,9 +111,41 @@ fn hoist(graph: &mut Graph, e: BExpr) -> BExpr {
         BExpr::Mul(a, b) => BExpr::Mul(h(a), h(b)),
         BExpr::Div(a, b) => BExpr::Div(h(a), h(b)),
         BExpr::Neg(a) => BExpr::Neg(h(a)),
-        BExpr::Call(f, args) => BExpr::Call(f, args.into_iter().map(|a| hoist(graph, a)).collect()),
+        BExpr::Call(f, args) => {
+            if let (Func::Builtin(Builtin::Exp, _), [BExpr::Val(y)]) = (f, &args[..]) {
+                if let Some(z) = log_softmax_of(graph, *y) {
+                    return BExpr::Val(softmax_node(graph, z));
+                }
+            }
+            BExpr::Call(f, args.into_iter().map(|a| hoist(graph, a)).collect())
+        }
         leaf => leaf,
     }
+}
+
+/// `z` if `y` is the node `log_softmax(z)`.
+fn log_softmax_of(graph: &Graph, y: NodeId) -> Option<NodeId> {
+    match graph[y].op {
+        Op::Call(Func::Builtin(Builtin::LogSoftmax, _), z) => Some(z),
+        _ => None,
+    }
+}
+
+/// The node `softmax(z)`, one of the graph's or a new one: what `exp(log_softmax(z))` in a
+/// backward step reads instead (the same value), so that the forward, which computes
+/// `log_softmax(z)` already, can compute both from one pass of exponentials
+/// (`softmax_and_log_softmax` in the batched functions).
+fn softmax_node(graph: &mut Graph, z: NodeId) -> NodeId {
+    let softmax = Op::Call(Func::of(Builtin::Softmax), z);
+    if let Some(id) = graph.ids().find(|&id| graph[id].op == softmax) {
+        return id;
+    }
+    let (span, shape) = (graph[z].span, graph.shape(z));
+    let id = graph.push(softmax, shape, span);
+    graph[id].written = false;
+    // The probabilities, as the lecture writes ∂L/∂z = p − t.
+    graph[id].label.derived = Some("p".into());
+    id
 }
 
 /// The node `sum(v)`: one of the graph's, or a new one.

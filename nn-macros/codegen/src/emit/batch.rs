@@ -19,7 +19,7 @@ use super::steps::{self, bind};
 use crate::ast::Shape;
 use crate::diff::bexpr::{BExpr, Whole, WholeKind};
 use crate::diff::{Step, Target};
-use crate::func::Kernel;
+use crate::func::{Builtin, Func, Kernel};
 use crate::graph::{NodeId, Op};
 
 /// `forward_batch` and `gradient_batch`, for a network with a product or a convolution to
@@ -126,10 +126,17 @@ impl Batch<'_> {
         let plan = self.r.plan;
         let g = &plan.c.graph;
         let mut stmts = Vec::new();
+        let mut paired = g.per_node(false);
         for id in g.ids().filter(|&id| plan.needed[id]) {
             let name = self.r.ident(Var::Value(id));
             let shape = plan.shape(id);
-            if plan.products[id] {
+            if paired[id] {
+                continue;
+            }
+            if let Some(later) = self.softmax_partner(id) {
+                stmts.extend(self.softmax_pair(id, later));
+                paired[later] = true;
+            } else if plan.products[id] {
                 let Op::MatVec(w, x) = g[id].op else {
                     continue;
                 };
@@ -160,6 +167,59 @@ impl Batch<'_> {
             }
         }
         stmts
+    }
+
+    /// For `softmax(z)` (or `log_softmax(z)`) of per-sample rows, the later node computing the
+    /// other of the two from the same `z`, if the batch needs it too (a cross-entropy in the
+    /// body: the loss reads log_softmax(z), its gradient softmax(z)).
+    fn softmax_partner(&self, id: NodeId) -> Option<NodeId> {
+        let plan = self.r.plan;
+        let g = &plan.c.graph;
+        let own = |id: NodeId| plan.per_sample[id] && (id == g.output || plan.named[id]);
+        let Op::Call(Func::Builtin(f @ (Builtin::Softmax | Builtin::LogSoftmax), _), z) = g[id].op
+        else {
+            return None;
+        };
+        if !own(id) {
+            return None;
+        }
+        let other = if f == Builtin::Softmax {
+            Builtin::LogSoftmax
+        } else {
+            Builtin::Softmax
+        };
+        g.ids().skip(id.index() + 1).find(|&later| {
+            plan.needed[later]
+                && own(later)
+                && matches!(g[later].op, Op::Call(Func::Builtin(h, _), y) if h == other && y == z)
+        })
+    }
+
+    /// `softmax(z)` and `log_softmax(z)` of every sample from one pass of exponentials:
+    /// `for s in 0..B { (p[s], t1[s]) = softmax_and_log_softmax(&z[s]); }`.
+    fn softmax_pair(&self, first: NodeId, later: NodeId) -> Vec<Stmt> {
+        let plan = self.r.plan;
+        let Op::Call(Func::Builtin(f, _), z) = plan.c.graph[first].op else {
+            return Vec::new();
+        };
+        let (p, y) = if f == Builtin::Softmax {
+            (first, later)
+        } else {
+            (later, first)
+        };
+        let (pn, yn) = (self.r.ident(Var::Value(p)), self.r.ident(Var::Value(y)));
+        let (ty, zero) = (self.ty(plan.shape(p)), self.zero(plan.shape(p)));
+        let both = self.r.kernel(Kernel::SoftmaxAndLogSoftmax);
+        let arg = self.sample(None).node_arg(z);
+        let s = &self.s;
+        vec![
+            Stmt::zeroes(quote!(let mut #pn: #ty = #zero;)),
+            Stmt::zeroes(quote!(let mut #yn: #ty = #zero;)),
+            Stmt {
+                comment: Some("softmax and log_softmax from one pass of exponentials".into()),
+                ..self.each_sample(vec![Stmt::new(quote!((#pn[#s], #yn[#s]) = #both(#arg);))])
+            },
+        ]
     }
 
     /// A convolution of a parameter kernel bank and per-sample data, computed for the whole

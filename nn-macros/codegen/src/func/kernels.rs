@@ -39,6 +39,8 @@ kernels! {
     SoftmaxBackward = "softmax_backward";
     /// dy − exp(y)·Σdy, the backward of log_softmax.
     LogSoftmaxBackward = "log_softmax_backward";
+    /// softmax(z) and log_softmax(z) from one pass of exponentials.
+    SoftmaxAndLogSoftmax = "softmax_and_log_softmax";
     /// Z = X·Wᵀ for a batch of rows.
     MatmulBatch = "matmul_batch";
     /// dX = dZ·W for a batch of rows.
