@@ -181,10 +181,14 @@ where
     N: Network<Scalar = f32, Output = f32> + Parameters,
     O: Fn(&N) -> Vec<f32>,
 {
+    // The bare step runs a whole batch of 64 on the main thread's stack (8 MiB); the same
+    // budget for the Trainer (its default bound, 512 KiB, is for any thread: 784-512-10's batch
+    // would go as two chunks of 32).
     let mut trainer = Trainer::new(Sgd::new(w.lr), Objective)
         .batch_size(w.batch)
         .epochs(1)
-        .shuffle(false);
+        .shuffle(false)
+        .stack_limit(1 << 20);
     let mut workspace = nn::train::Workspace::new();
     let mut k = 0;
     let mut step = |p: &mut N| {
