@@ -49,7 +49,8 @@ def main():
           f"(zero grads, forward+backward of the batch, update); `infer` = the outputs of one "
           f"batch; `1 sample` = the outputs of one sample on its own (what firmware does; the "
           f"mean over a batch's samples; ours and hand only). Ratios are system / ours (default build); > 1 means slower than ours. "
-          f"`ours`/`hand`: default target (x86-64 baseline, SSE2); `-native`: the same code with "
+          f"`ours`/`hand`: default target (x86-64 baseline, SSE2; ours picks AVX2 + FMA kernels at "
+          f"run time where the CPU has them); `-native`: the same code with "
           f"`-C target-cpu=native` (this CPU: {simd}).\n")
     for wl, title in WORKLOADS:
         systems = [s for s in ORDER if (wl, s) in by] + sorted(

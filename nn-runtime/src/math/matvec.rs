@@ -21,10 +21,10 @@ use num_traits::Float;
 /// `pₗ = Σⱼ fma(W[i][8j+l], x[8j+l], pₗ)` from 0 over the whole chunks of eight, added as
 /// `((p₀ + p₄) + (p₂ + p₆)) + ((p₁ + p₅) + (p₃ + p₇))`, then the K mod 8 elements left over
 /// fused one by one. The same on every run of that machine; against the portable order it can
-/// differ in the last bits. `math::batch_fused_multiply_add()` says whether this machine
-/// takes that path.
+/// differ in the last bits. Smaller layers, other processors and builds without `simd` take
+/// the portable order.
 ///
-/// A NaN in a row or in `x` reaches that row's sum (and `x`'s every row's), as the sum's
+/// A NaN in a row reaches that row's sum, and a NaN in `x` every row's sum, as the sum's
 /// definition says.
 ///
 /// # Speed
@@ -36,18 +36,15 @@ use num_traits::Float;
 /// instruction, spends most of a layer on: the 16 partial sums stay in the 32 single-precision
 /// registers of a Cortex-M4F, and the digits network's inference (64-32-10) takes 2.93
 /// instructions per multiply-add at opt-level "s" against 4.40 with one `dot` per row
-/// (`.ci/cortex-m`). On x86-64 (`cargo bench --bench mlp -- ours_forward`, one run after the
-/// other): the per-sample forward of XOR 2-4-1 takes about 14 % less than with `dot` per row,
-/// and eight rows at a time take 7–10 % less than four for 64-32-10 (391 against 419 ns),
-/// 256-256-10 (9.3 against 10.2 µs) and 784-512-10 (57 against 63 µs). No index is checked at
-/// run time and nothing can panic: the loops' bounds prove every index (checked in the
-/// Cortex-M images at opt-levels "s", "z", 3, 2 and 1).
+/// (`.ci/cortex-m`). No index is checked at run time and nothing can panic: the loops' bounds
+/// prove every index (checked in the Cortex-M images at opt-levels "s", "z", 3, 2 and 1).
 ///
-/// Each row's four partial sums are one SSE register (see `lanes_barrier` in the source: the
-/// compiler had transposed every chunk of `W` instead), and the AVX2 path's eight are one AVX
-/// register, eight rows at a time. One sample's forward in `benches/peers` (x86-64, default
-/// build, Zen 4): 64-32-10 343 → 165 ns (portable) → 150–160 ns (AVX2 first layer),
-/// 256-256-10 9.1 → 3.9 → 2.8 µs.
+/// On x86-64, for `f32`, each row's four partial sums are one SSE register (see
+/// `lanes_barrier` in the source: without it the compiler transposed every chunk of `W`), and
+/// the AVX2 path's eight are one AVX register, eight rows at a time. One sample's forward
+/// (`benches/peers`, default build, Zen 4, 2026-11-30), before both changes → portable path →
+/// with the AVX2 path: 64-32-10 343 → 165 → 153 ns (only its first layer reaches 1,024
+/// multiply-adds), 256-256-10 9.1 → 3.9 → 2.8 µs.
 ///
 /// ```
 /// use nn_runtime::math::matvec;

@@ -6,16 +6,19 @@
 //!   `Hᵀ·∂L/∂Z₂`), every one through one register-tiled kernel: a 6 × 16 tile of accumulators,
 //!   one broadcast of a packed A panel times a contiguous 16-wide row of B per step
 //!   (BLIS-style), `mul_add` where the target has FMA. The SGD update is fused into the
-//!   gradient products' store (`W += (−lr/B)·ΣₛδxT`), so the gradient is never written out.
-//! - Layouts chosen for the kernel: W₁ kept transposed (`[I][H]`, so `Z₁`'s rows are 16-wide
-//!   slabs of its rows), W₂ kept twice, as `[O][H]` for `∂L/∂H` and transposed with its 10
+//!   gradient products' store (`W += (−lr/B)·Σₛ δₛ·xₛᵀ`), so the gradient is never written out.
+//! - Layouts chosen for the kernel: W₁ kept transposed (`[I][H]`: the B operand of `X·W₁ᵀ`,
+//!   read as contiguous 16-wide slabs of its rows), W₂ kept twice, as `[O][H]` for `∂L/∂H` and transposed with its 10
 //!   outputs padded to 16 (`[H][16]`) for `Z₂`; both copies get the same update (same sums in
 //!   the same order, so they stay bit-identical).
 //! - Inference of one sample: the same transposed weights as `axpy` blocks (`z += xᵢ·W₁ᵀ[i]`,
 //!   32 or 64 outputs in registers), no horizontal sums.
 //!
-//! The baseline build compiles it for SSE2 (no FMA); `hand-native` is this same code with
-//! `-C target-cpu=native`, which is the limit issue 18 measures ours against.
+//! The baseline build compiles it for SSE2 (no FMA), where a 6 × 16 tile needs more than the 16
+//! vector registers and spills: the `hand` rows are not the limit; `hand-native`, this same code
+//! with `-C target-cpu=native`, is the one issue 18 measures ours against. What it does not do:
+//! cache blocking (each 6-row panel streams all of B; at 784-512-10, 1.6 MB of W₁ᵀ per panel
+//! row, whose timing then varies from process to process).
 #![allow(clippy::too_many_arguments)]
 
 use std::hint::black_box;
@@ -139,6 +142,8 @@ pub struct TiledMlp {
     /// ∂L/∂H, then ∂L/∂Z₁, [B][H].
     dh: Vec<f32>,
     panel: Vec<f32>,
+    /// Column sums of ∂L/∂Z for the biases.
+    sums: Vec<f32>,
 }
 
 impl TiledMlp {
@@ -174,6 +179,7 @@ impl TiledMlp {
             z2: vec![0.0; batch * OP],
             dh: vec![0.0; batch * h],
             panel: vec![0.0; i.max(h).max(batch) * MR],
+            sums: vec![0.0; h.max(OP)],
         }
     }
 
@@ -328,8 +334,8 @@ impl TiledMlp {
             &mut self.panel,
         );
         // Biases: the column sums of ∂L/∂Z.
-        column_step(&mut self.b2, &self.z2, OP, step);
-        column_step(&mut self.b1, &self.dh, h, step);
+        column_step(&mut self.b2, &self.z2, OP, step, &mut self.sums);
+        column_step(&mut self.b1, &self.dh, h, step, &mut self.sums);
         loss
     }
 
@@ -376,15 +382,17 @@ fn axpy_layer<const NB: usize>(x: &[f32], wt: &[f32], b: &[f32], z: &mut [f32]) 
     }
 }
 
-/// `b += step · Σₛ d[s]` over the rows of `d` (row length `width`, `b.len()` used).
-fn column_step(b: &mut [f32], d: &[f32], width: usize, step: f32) {
-    let mut sum = vec![0.0f32; width];
+/// `b += step · Σₛ d[s]` over the rows of `d` (row length `width`, `b.len()` used); `sums` is
+/// scratch of ≥ `width`.
+fn column_step(b: &mut [f32], d: &[f32], width: usize, step: f32, sums: &mut [f32]) {
+    let sum = &mut sums[..width];
+    sum.fill(0.0);
     for row in d.chunks_exact(width) {
         for (s, v) in sum.iter_mut().zip(row) {
             *s += v;
         }
     }
-    for (b, s) in b.iter_mut().zip(&sum) {
+    for (b, s) in b.iter_mut().zip(sum.iter()) {
         *b = fma(step, *s, *b);
     }
 }
