@@ -19,7 +19,7 @@ use super::steps::{self, bind};
 use crate::ast::Shape;
 use crate::diff::bexpr::{BExpr, Whole, WholeKind};
 use crate::diff::{Step, Target};
-use crate::func::{Builtin, Func, Kernel};
+use crate::func::Kernel;
 use crate::graph::{NodeId, Op};
 
 /// `forward_batch` and `gradient_batch`, for a network with a product or a convolution to
@@ -133,7 +133,10 @@ impl Batch<'_> {
             if paired[id] {
                 continue;
             }
-            if let Some(later) = self.softmax_partner(id) {
+            let own = |id: NodeId| {
+                plan.needed[id] && plan.per_sample[id] && (id == g.output || plan.named[id])
+            };
+            if let Some(later) = plan.softmax_partner(id, own) {
                 stmts.extend(self.softmax_pair(id, later));
                 paired[later] = true;
             } else if plan.products[id] {
@@ -169,44 +172,11 @@ impl Batch<'_> {
         stmts
     }
 
-    /// For `softmax(z)` (or `log_softmax(z)`) of per-sample rows, the later node computing the
-    /// other of the two from the same `z`, if the batch needs it too (a cross-entropy in the
-    /// body: the loss reads log_softmax(z), its gradient softmax(z)).
-    fn softmax_partner(&self, id: NodeId) -> Option<NodeId> {
-        let plan = self.r.plan;
-        let g = &plan.c.graph;
-        let own = |id: NodeId| plan.per_sample[id] && (id == g.output || plan.named[id]);
-        let Op::Call(Func::Builtin(f @ (Builtin::Softmax | Builtin::LogSoftmax), _), z) = g[id].op
-        else {
-            return None;
-        };
-        if !own(id) {
-            return None;
-        }
-        let other = if f == Builtin::Softmax {
-            Builtin::LogSoftmax
-        } else {
-            Builtin::Softmax
-        };
-        g.ids().skip(id.index() + 1).find(|&later| {
-            plan.needed[later]
-                && own(later)
-                && matches!(g[later].op, Op::Call(Func::Builtin(h, _), y) if h == other && y == z)
-        })
-    }
-
     /// `softmax(z)` and `log_softmax(z)` of every sample from one pass of exponentials:
     /// `for s in 0..B { (p[s], t1[s]) = softmax_and_log_softmax(&z[s]); }`.
     fn softmax_pair(&self, first: NodeId, later: NodeId) -> Vec<Stmt> {
         let plan = self.r.plan;
-        let Op::Call(Func::Builtin(f, _), z) = plan.c.graph[first].op else {
-            return Vec::new();
-        };
-        let (p, y) = if f == Builtin::Softmax {
-            (first, later)
-        } else {
-            (later, first)
-        };
+        let (p, y, z) = plan.softmax_pair(first, later);
         let (pn, yn) = (self.r.ident(Var::Value(p)), self.r.ident(Var::Value(y)));
         let (ty, zero) = (self.ty(plan.shape(p)), self.zero(plan.shape(p)));
         let both = self.r.kernel(Kernel::SoftmaxAndLogSoftmax);

@@ -192,14 +192,36 @@ pub fn forward_lets(r: &Render, tape: bool) -> Vec<Stmt> {
     let plan = r.plan;
     let g = &plan.c.graph;
     let wanted = if tape { &plan.needed } else { &plan.live };
-    g.ids()
-        .filter(|&id| wanted[id] && plan.named[id] && id != g.output)
-        .flat_map(|id| {
-            let mut stmts = value_statements(r, id);
-            anchor(&mut stmts, Anchor::Forward(id));
-            stmts
-        })
-        .collect()
+    let own = |id: NodeId| wanted[id] && plan.named[id] && id != g.output;
+    let mut paired = g.per_node(false);
+    let mut stmts = Vec::new();
+    for id in g.ids().filter(|&id| own(id)) {
+        if paired[id] {
+            continue;
+        }
+        let mut value = match plan.softmax_partner(id, own) {
+            Some(later) => {
+                paired[later] = true;
+                softmax_pair(r, id, later)
+            }
+            None => value_statements(r, id),
+        };
+        anchor(&mut value, Anchor::Forward(id));
+        stmts.extend(value);
+    }
+    stmts
+}
+
+/// `softmax(z)` and `log_softmax(z)` from one pass of exponentials:
+/// `let (p, a2): ([f32; 10], [f32; 10]) = softmax_and_log_softmax(&z2);`, the statement of the
+/// first of the two (the one the user wrote, for a cross-entropy in the body).
+fn softmax_pair(r: &Render, first: NodeId, later: NodeId) -> Vec<Stmt> {
+    let plan = r.plan;
+    let (p, y, z) = plan.softmax_pair(first, later);
+    let (pn, yn, ty) = (plan.name(p), plan.name(y), plan.ty(plan.shape(p)));
+    let both = r.kernel(Kernel::SoftmaxAndLogSoftmax);
+    let arg = r.node_arg(z);
+    vec![Stmt::new(quote!(let (#pn, #yn): (#ty, #ty) = #both(#arg);))]
 }
 
 /// The statements that compute a value into its variable: `let z1: [f32; 4] = …;`, or for

@@ -8,7 +8,7 @@ use quote::{quote, ToTokens};
 
 use crate::ast::{Scalar, Shape};
 use crate::compiled::Compiled;
-use crate::func::Kernel;
+use crate::func::{Builtin, Func, Kernel};
 use crate::graph::{NodeId, Op, PerNode};
 
 /// Parameter tensors of this many elements or more live in the runtime's `storage::Large`: on
@@ -96,6 +96,46 @@ impl<'a> Plan<'a> {
     /// The node's shape.
     pub fn shape(&self, id: NodeId) -> Shape {
         self.c.graph.shape(id)
+    }
+
+    /// For `softmax(z)` or `log_softmax(z)` computed into a variable of its own (`own`), the
+    /// later node that computes the other of the two from the same `z`, if it is computed too:
+    /// the pair is then computed from one pass of exponentials (`softmax_and_log_softmax`). A
+    /// cross-entropy in the body makes such a pair: its loss reads log_softmax(z), its
+    /// gradient softmax(z).
+    pub fn softmax_partner(&self, id: NodeId, own: impl Fn(NodeId) -> bool) -> Option<NodeId> {
+        let g = &self.c.graph;
+        let Op::Call(Func::Builtin(f @ (Builtin::Softmax | Builtin::LogSoftmax), _), z) = g[id].op
+        else {
+            return None;
+        };
+        if !own(id) {
+            return None;
+        }
+        let other = if f == Builtin::Softmax {
+            Builtin::LogSoftmax
+        } else {
+            Builtin::Softmax
+        };
+        g.ids().skip(id.index() + 1).find(|&later| {
+            own(later)
+                && matches!(g[later].op, Op::Call(Func::Builtin(h, _), y) if h == other && y == z)
+        })
+    }
+
+    /// The softmax and the log_softmax of a pair from [`Plan::softmax_partner`], in that
+    /// order, and their argument.
+    pub fn softmax_pair(&self, first: NodeId, later: NodeId) -> (NodeId, NodeId, NodeId) {
+        let g = &self.c.graph;
+        let (f, z) = match g[first].op {
+            Op::Call(Func::Builtin(f, _), z) => (f, z),
+            _ => (Builtin::Softmax, first),
+        };
+        if f == Builtin::Softmax {
+            (first, later, z)
+        } else {
+            (later, first, z)
+        }
     }
 
     /// The node's variable.
