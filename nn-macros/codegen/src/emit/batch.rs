@@ -13,7 +13,7 @@ use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{quote, ToTokens};
 
 use super::expr::{index, index_vars, Mode, Render, Var};
-use super::plan::{ident, ConvPart, Generics, Plan, Recorder};
+use super::plan::{ident, ConvPart, Generics, Plan, Recorder, SoftmaxPair};
 use super::source::{comment, doc, Function, Item, Stmt};
 use super::steps::{self, bind};
 use crate::ast::Shape;
@@ -127,18 +127,18 @@ impl Batch<'_> {
         let g = &plan.c.graph;
         let mut stmts = Vec::new();
         let mut paired = g.per_node(false);
+        let own = |id: NodeId| {
+            plan.needed[id] && plan.per_sample[id] && (id == g.output || plan.named[id])
+        };
         for id in g.ids().filter(|&id| plan.needed[id]) {
             let name = self.r.ident(Var::Value(id));
             let shape = plan.shape(id);
             if paired[id] {
                 continue;
             }
-            let own = |id: NodeId| {
-                plan.needed[id] && plan.per_sample[id] && (id == g.output || plan.named[id])
-            };
-            if let Some(later) = plan.softmax_partner(id, own) {
-                stmts.extend(self.softmax_pair(id, later));
-                paired[later] = true;
+            if let Some(pair) = plan.softmax_partner(id, own) {
+                paired[pair.later] = true;
+                stmts.extend(self.softmax_pair(&pair));
             } else if plan.products[id] {
                 let Op::MatVec(w, x) = g[id].op else {
                     continue;
@@ -174,9 +174,9 @@ impl Batch<'_> {
 
     /// `softmax(z)` and `log_softmax(z)` of every sample from one pass of exponentials:
     /// `for s in 0..B { (p[s], t1[s]) = softmax_and_log_softmax(&z[s]); }`.
-    fn softmax_pair(&self, first: NodeId, later: NodeId) -> Vec<Stmt> {
+    fn softmax_pair(&self, pair: &SoftmaxPair) -> Vec<Stmt> {
         let plan = self.r.plan;
-        let (p, y, z) = plan.softmax_pair(first, later);
+        let (p, y, z) = (pair.softmax, pair.log_softmax, pair.z);
         let (pn, yn) = (self.r.ident(Var::Value(p)), self.r.ident(Var::Value(y)));
         let (ty, zero) = (self.ty(plan.shape(p)), self.zero(plan.shape(p)));
         let both = self.r.kernel(Kernel::SoftmaxAndLogSoftmax);

@@ -7,7 +7,7 @@ use quote::quote;
 
 use super::batch;
 use super::expr::{Mode, Render};
-use super::plan::{ident, input_type, Generics, Plan, Recorder, Uses};
+use super::plan::{ident, input_type, Generics, Plan, Recorder, SoftmaxPair, Uses};
 use super::source::{anchor, doc, Anchor, Function, Item, Output, Sections, Stmt};
 use super::steps::{self, bind};
 use super::traits;
@@ -200,9 +200,9 @@ pub fn forward_lets(r: &Render, tape: bool) -> Vec<Stmt> {
             continue;
         }
         let mut value = match plan.softmax_partner(id, own) {
-            Some(later) => {
-                paired[later] = true;
-                softmax_pair(r, id, later)
+            Some(pair) => {
+                paired[pair.later] = true;
+                softmax_pair(r, &pair)
             }
             None => value_statements(r, id),
         };
@@ -215,9 +215,9 @@ pub fn forward_lets(r: &Render, tape: bool) -> Vec<Stmt> {
 /// `softmax(z)` and `log_softmax(z)` from one pass of exponentials:
 /// `let (p, a2): ([f32; 10], [f32; 10]) = softmax_and_log_softmax(&z2);`, the statement of the
 /// first of the two (the one the user wrote, for a cross-entropy in the body).
-fn softmax_pair(r: &Render, first: NodeId, later: NodeId) -> Vec<Stmt> {
+fn softmax_pair(r: &Render, pair: &SoftmaxPair) -> Vec<Stmt> {
     let plan = r.plan;
-    let (p, y, z) = plan.softmax_pair(first, later);
+    let (p, y, z) = (pair.softmax, pair.log_softmax, pair.z);
     let (pn, yn, ty) = (plan.name(p), plan.name(y), plan.ty(plan.shape(p)));
     let both = r.kernel(Kernel::SoftmaxAndLogSoftmax);
     let arg = r.node_arg(z);

@@ -59,6 +59,18 @@ pub struct Plan<'a> {
     pub products: PerNode<bool>,
 }
 
+/// `softmax(z)` and `log_softmax(z)`, both computed: see [`Plan::softmax_partner`].
+pub struct SoftmaxPair {
+    /// The node `softmax(z)`.
+    pub softmax: NodeId,
+    /// The node `log_softmax(z)`.
+    pub log_softmax: NodeId,
+    /// Their argument.
+    pub z: NodeId,
+    /// The one of the two that comes later in the arena (computed with the earlier one).
+    pub later: NodeId,
+}
+
 impl<'a> Plan<'a> {
     /// Plans the emission of a compiled network.
     pub fn new(c: &'a Compiled) -> Plan<'a> {
@@ -103,7 +115,7 @@ impl<'a> Plan<'a> {
     /// the pair is then computed from one pass of exponentials (`softmax_and_log_softmax`). A
     /// cross-entropy in the body makes such a pair: its loss reads log_softmax(z), its
     /// gradient softmax(z).
-    pub fn softmax_partner(&self, id: NodeId, own: impl Fn(NodeId) -> bool) -> Option<NodeId> {
+    pub fn softmax_partner(&self, id: NodeId, own: impl Fn(NodeId) -> bool) -> Option<SoftmaxPair> {
         let g = &self.c.graph;
         let Op::Call(Func::Builtin(f @ (Builtin::Softmax | Builtin::LogSoftmax), _), z) = g[id].op
         else {
@@ -117,25 +129,21 @@ impl<'a> Plan<'a> {
         } else {
             Builtin::Softmax
         };
-        g.ids().skip(id.index() + 1).find(|&later| {
+        let later = g.ids().skip(id.index() + 1).find(|&later| {
             own(later)
                 && matches!(g[later].op, Op::Call(Func::Builtin(h, _), y) if h == other && y == z)
-        })
-    }
-
-    /// The softmax and the log_softmax of a pair from [`Plan::softmax_partner`], in that
-    /// order, and their argument.
-    pub fn softmax_pair(&self, first: NodeId, later: NodeId) -> (NodeId, NodeId, NodeId) {
-        let g = &self.c.graph;
-        let (f, z) = match g[first].op {
-            Op::Call(Func::Builtin(f, _), z) => (f, z),
-            _ => (Builtin::Softmax, first),
-        };
-        if f == Builtin::Softmax {
-            (first, later, z)
+        })?;
+        let (softmax, log_softmax) = if f == Builtin::Softmax {
+            (id, later)
         } else {
-            (later, first, z)
-        }
+            (later, id)
+        };
+        Some(SoftmaxPair {
+            softmax,
+            log_softmax,
+            z,
+            later,
+        })
     }
 
     /// The node's variable.
