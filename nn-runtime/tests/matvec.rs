@@ -1,8 +1,9 @@
 //! `math::matvec`: each row's sum in the documented order (four partial sums over whole
 //! chunks of four, added as (p₀ + p₂) + (p₁ + p₃), then the elements left over one by one),
 //! whatever the number of rows and however they are grouped; the closure applied to each row's
-//! sum with its index; NaN where the sum meets one. Layers of ≥ 1,024 multiply-adds on an x86
-//! processor with AVX2 and FMA: eight fused partial sums, in their documented order.
+//! sum with its index; NaN where the sum meets one. `f32` layers of ≥ 16 inputs and ≥ 64
+//! multiply-adds on an x86 processor with AVX2 and FMA: eight fused partial sums, in their
+//! documented order.
 
 use nn_runtime::math::{batch_fused_multiply_add, matvec};
 
@@ -55,14 +56,14 @@ fn check<const K: usize, const M: usize>(seed: &mut u32) {
     let x: [f32; K] = core::array::from_fn(|_| value(seed));
     let b: [f32; M] = core::array::from_fn(|_| value(seed));
     let z = matvec(&w, &x, |i, s| s + b[i]);
-    let fused = batch_fused_multiply_add() && M * K >= 1024;
+    let fused = batch_fused_multiply_add() && K >= 16 && M * K >= 64;
     let order = if fused { documented_fused } else { documented };
     for i in 0..M {
         let want = order(&w[i], &x) + b[i];
         assert_eq!(z[i].to_bits(), want.to_bits(), "K = {K}, M = {M}, row {i}");
         // The same row alone (a group of one instead of eight or four) gives the same bits,
-        // once the layer is as large.
-        if K >= 1024 || !fused {
+        // where a layer of that one row takes the same path.
+        if K >= 64 || !fused {
             let alone = matvec(&[w[i]], &x, |_, s| s);
             assert_eq!(alone[0].to_bits(), order(&w[i], &x).to_bits());
         }
@@ -81,15 +82,17 @@ fn every_row_is_summed_in_the_documented_order() {
 }
 
 #[test]
-fn layers_of_1024_multiply_adds_and_more_are_summed_in_their_documented_order() {
+fn layers_on_the_avx2_path_are_summed_in_their_documented_order() {
     let mut seed = 11;
-    // 64 × 16 is exactly the bound; rows left over after groups of eight and four; a tail of
-    // K mod 8 elements; one row of 1,031.
-    shapes!(seed; 64, 67, 129, 257; [16, 13, 31]);
+    // 16 × 4 and 64 × 1 are exactly the bounds; rows left over after groups of eight and four;
+    // a tail of K mod 8 elements; one row of 1,031.
+    shapes!(seed; 16; [4, 8, 12]);
+    shapes!(seed; 64, 67, 129, 257; [1, 16, 13, 31]);
     shapes!(seed; 1031; [1]);
-    // Just below the bound: the portable order.
-    shapes!(seed; 1023; [1]);
-    shapes!(seed; 73; [14]);
+    // Just below the bounds: the portable order.
+    shapes!(seed; 16; [3]);
+    shapes!(seed; 63; [1]);
+    shapes!(seed; 15; [8, 14]);
 }
 
 #[test]

@@ -16,8 +16,9 @@ use num_traits::Float;
 /// last bits from [`dot`](super::dot), which keeps eight partial sums).
 ///
 /// One exception, as for the batch kernels ([`batch`](super::batch)): with the feature `simd`
-/// (default), on an x86 processor with AVX2 and FMA, a layer of at least 1,024 multiply-adds
-/// (M·K) keeps eight partial sums per row, each term one fused multiply-add,
+/// (default), on an x86 processor with AVX2 and FMA, an `f32` layer of at least 16 inputs and
+/// 64 multiply-adds (M·K), or a layer of another type of at least 1,024, keeps eight partial
+/// sums per row, each term one fused multiply-add,
 /// `pₗ = Σⱼ fma(W[i][8j+l], x[8j+l], pₗ)` from 0 over the whole chunks of eight, added as
 /// `((p₀ + p₄) + (p₂ + p₆)) + ((p₁ + p₅) + (p₃ + p₇))`, then the K mod 8 elements left over
 /// fused one by one. The same on every run of that machine; against the portable order it can
@@ -41,10 +42,11 @@ use num_traits::Float;
 ///
 /// On x86-64, for `f32`, each row's four partial sums are one SSE register (see
 /// `lanes_barrier` in the source: without it the compiler transposed every chunk of `W`), and
-/// the AVX2 path's eight are one AVX register, eight rows at a time. One sample's forward
-/// (`benches/peers`, default build, Zen 4, 2026-11-30), before both changes → portable path →
-/// with the AVX2 path: 64-32-10 343 → 165 → 153 ns (only its first layer reaches 1,024
-/// multiply-adds), 256-256-10 9.1 → 3.9 → 2.8 µs.
+/// the AVX2 path's eight are one AVX register, eight rows at a time, whose eight sums are
+/// reduced together into one register (transposing as they add). One sample's forward of the
+/// 64-32-10 digits network (`benches/peers`, default build, Zen 4): 343 ns before the barrier,
+/// 165 with it, 153 with the AVX2 path for its first layer, 66 with the joint reduction and
+/// both layers on the AVX2 path; 256-256-10: 9.1 → 3.9 → 2.8 µs → (see BENCHMARKS.md).
 ///
 /// ```
 /// use nn_runtime::math::matvec;
@@ -77,11 +79,11 @@ pub fn matvec<T: Float, const K: usize, const M: usize>(
     f: impl Fn(usize, T) -> T,
 ) -> [T; M] {
     #[cfg(all(feature = "simd", any(target_arch = "x86", target_arch = "x86_64")))]
-    if M * K >= fused::DISPATCH_MACS {
+    if fused::pays::<T>(K, M) {
         if let Some(simd) = pulp::x86::V3::try_new() {
             return simd.vectorize(
                 #[inline(always)]
-                || fused::matvec(w, x, f),
+                || fused::matvec(simd, w, x, f),
             );
         }
     }
@@ -332,14 +334,32 @@ impl<T: Float> Quad<T> {
 /// eight rows at a time (eight accumulator registers, enough to hide an FMA's latency).
 #[cfg(all(feature = "simd", any(target_arch = "x86", target_arch = "x86_64")))]
 mod fused {
+    #[cfg(target_arch = "x86")]
+    use core::arch::x86::__m256;
+    #[cfg(target_arch = "x86_64")]
+    use core::arch::x86_64::__m256;
     use num_traits::Float;
+    use pulp::x86::V3;
 
-    /// Layers with at least this many multiply-adds take the AVX2 path where the processor has
-    /// it; smaller ones stay on the portable path, whose call costs less than the dispatch.
-    pub(super) const DISPATCH_MACS: usize = 1024;
+    /// Whether a layer of M rows of K inputs takes the AVX2 path (where the processor has it):
+    /// `f32` layers of at least 16 inputs and 64 multiply-adds, other types from 1,024
+    /// multiply-adds. Measured on a Zen 4 (one `matvec` with a bias and `relu`, the portable
+    /// path against this one): `f32` 4 × 16 6.2 → 3.3 ns, 10 × 32 36 → 14 ns, 32 × 64 126 → 45
+    /// ns; rows of 8 inputs or fewer are all tail here and were slower (4 × 8 3.7 → 6.4 ns).
+    /// `f64` sums one row at a time on this path (no transposing reduction) and gained only from
+    /// 1,024 (4 × 16 9.4 → 24 ns, 10 × 32 49 → 37 ns).
+    #[inline(always)]
+    pub(super) fn pays<T: Float>(k: usize, m: usize) -> bool {
+        if binary32::<T>() {
+            k >= 16 && m * k >= 64
+        } else {
+            m * k >= 1024
+        }
+    }
 
     #[inline(always)]
     pub(super) fn matvec<T: Float, const K: usize, const M: usize>(
+        simd: V3,
         w: &[[T; K]; M],
         x: &[T; K],
         f: impl Fn(usize, T) -> T,
@@ -347,21 +367,21 @@ mod fused {
         let mut z = [T::zero(); M];
         let mut r = 0;
         while r + 8 <= M {
-            let sums = rows::<T, K, 8>(core::array::from_fn(|k| &w[r + k]), x);
+            let sums = rows::<T, K, 8>(simd, core::array::from_fn(|k| &w[r + k]), x);
             for (k, s) in sums.into_iter().enumerate() {
                 z[r + k] = f(r + k, s);
             }
             r += 8;
         }
         while r + 4 <= M {
-            let sums = rows::<T, K, 4>(core::array::from_fn(|k| &w[r + k]), x);
+            let sums = rows::<T, K, 4>(simd, core::array::from_fn(|k| &w[r + k]), x);
             for (k, s) in sums.into_iter().enumerate() {
                 z[r + k] = f(r + k, s);
             }
             r += 4;
         }
         while r < M {
-            z[r] = f(r, rows::<T, K, 1>([&w[r]], x)[0]);
+            z[r] = f(r, rows::<T, K, 1>(simd, [&w[r]], x)[0]);
             r += 1;
         }
         z
@@ -371,7 +391,11 @@ mod fused {
     /// `((p₀ + p₄) + (p₂ + p₆)) + ((p₁ + p₅) + (p₃ + p₇))`, then the elements left over one by
     /// one, fused.
     #[inline(always)]
-    fn rows<T: Float, const K: usize, const R: usize>(w: [&[T; K]; R], x: &[T; K]) -> [T; R] {
+    fn rows<T: Float, const K: usize, const R: usize>(
+        simd: V3,
+        w: [&[T; K]; R],
+        x: &[T; K],
+    ) -> [T; R] {
         let mut acc = [[T::zero(); 8]; R];
         let mut i = 0;
         while i + 8 <= K {
@@ -382,15 +406,89 @@ mod fused {
             }
             i += 8;
         }
-        // See `lanes_barrier`: one row's partial sums stay in one register.
-        let acc = core::hint::black_box(acc);
-        core::array::from_fn(|r| {
-            let p = acc[r];
-            let mut s = ((p[0] + p[4]) + (p[2] + p[6])) + ((p[1] + p[5]) + (p[3] + p[7]));
-            for j in i..K {
-                s = w[r][j].mul_add(x[j], s);
+        let mut sums = match reduce_f32(simd, &acc) {
+            Some(sums) => sums,
+            None => {
+                // See `lanes_barrier`: one row's partial sums stay in one register.
+                let acc = core::hint::black_box(acc);
+                acc.map(|p| ((p[0] + p[4]) + (p[2] + p[6])) + ((p[1] + p[5]) + (p[3] + p[7])))
             }
-            s
-        })
+        };
+        for (s, row) in sums.iter_mut().zip(w) {
+            for j in i..K {
+                *s = row[j].mul_add(x[j], *s);
+            }
+        }
+        sums
+    }
+
+    /// Whether `T` is IEEE 754 single precision (`f32`, or a type with its size and limits),
+    /// which the reduction below computes as `f32` exactly. Known at compile time.
+    #[inline(always)]
+    fn binary32<T: Float>() -> bool {
+        core::mem::size_of::<T>() == 4
+            && T::epsilon().to_f32() == Some(f32::EPSILON)
+            && T::max_value().to_f32() == Some(f32::MAX)
+            && T::min_positive_value().to_f32() == Some(f32::MIN_POSITIVE)
+    }
+
+    /// The sums of eight or four single-precision rows' partial sums, each `((p₀ + p₄) + (p₂ +
+    /// p₆)) + ((p₁ + p₅) + (p₃ + p₇))`, for all the rows at once, transposing as it adds: 19
+    /// vector instructions for eight rows, where summing one row at a time takes seven each
+    /// after the partial sums have left the registers (that was a third of a 64-input layer's
+    /// time). `None` for other types and row counts, which sum one row at a time.
+    #[inline(always)]
+    fn reduce_f32<T: Float, const R: usize>(simd: V3, acc: &[[T; 8]; R]) -> Option<[T; R]> {
+        if !(binary32::<T>() && (R == 8 || R == 4)) {
+            return None;
+        }
+        // The identity for `f32`: the compiler removes these copies.
+        let mut p = [[0.0f32; 8]; 8];
+        for (p, acc) in p.iter_mut().zip(acc) {
+            for (p, a) in p.iter_mut().zip(acc) {
+                *p = a.to_f32()?;
+            }
+        }
+        let sums: [f32; 8] = if R == 8 {
+            // Rows r and r + 4 side by side, each [p₀+p₄, p₁+p₅, p₂+p₆, p₃+p₇].
+            let q04 = halves(simd, p[0], p[4]);
+            let q15 = halves(simd, p[1], p[5]);
+            let q26 = halves(simd, p[2], p[6]);
+            let q37 = halves(simd, p[3], p[7]);
+            // Two rows in each 128-bit half, each [(p₀+p₄)+(p₂+p₆), (p₁+p₅)+(p₃+p₇)].
+            let r0145 = quarters(simd, q04, q15);
+            let r2367 = quarters(simd, q26, q37);
+            // [s₀, s₁, s₂, s₃ | s₄, s₅, s₆, s₇].
+            pulp::cast(simd.avx._mm256_hadd_ps(r0145, r2367))
+        } else {
+            let q02 = halves(simd, p[0], p[2]);
+            let q13 = halves(simd, p[1], p[3]);
+            let r0123 = quarters(simd, q02, q13);
+            // [s₀, s₁, s₀, s₁ | s₂, s₃, s₂, s₃].
+            let s: [f32; 8] = pulp::cast(simd.avx._mm256_hadd_ps(r0123, r0123));
+            [s[0], s[1], s[4], s[5], 0.0, 0.0, 0.0, 0.0]
+        };
+        let mut out = [T::zero(); R];
+        for (out, s) in out.iter_mut().zip(sums) {
+            *out = T::from(s)?;
+        }
+        Some(out)
+    }
+
+    /// `[a₀+a₄, a₁+a₅, a₂+a₆, a₃+a₇ | b₀+b₄, b₁+b₅, b₂+b₆, b₃+b₇]`.
+    #[inline(always)]
+    fn halves(simd: V3, a: [f32; 8], b: [f32; 8]) -> __m256 {
+        let (a, b) = (pulp::cast(a), pulp::cast(b));
+        let low = simd.avx._mm256_permute2f128_ps::<0x20>(a, b);
+        let high = simd.avx._mm256_permute2f128_ps::<0x31>(a, b);
+        simd.avx._mm256_add_ps(low, high)
+    }
+
+    /// In each 128-bit half: `[a₀+a₂, a₁+a₃, b₀+b₂, b₁+b₃]`.
+    #[inline(always)]
+    fn quarters(simd: V3, a: __m256, b: __m256) -> __m256 {
+        let first = simd.avx._mm256_shuffle_ps::<0b01_00_01_00>(a, b);
+        let second = simd.avx._mm256_shuffle_ps::<0b11_10_11_10>(a, b);
+        simd.avx._mm256_add_ps(first, second)
     }
 }
