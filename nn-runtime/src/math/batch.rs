@@ -496,7 +496,8 @@ fn zeroed<T: Float, const C: usize, const KD: usize>() -> [[T; C]; KD] {
 /// Whichever of W and X has fewer rows is packed transposed, panel by panel (C columns of Wᵀ
 /// or Xᵀ, all K rows), and the other one supplies the tile rows: with Wᵀ packed the tiles are
 /// of Z (samples × outputs), with Xᵀ packed they are of Zᵀ (outputs × samples), written back
-/// transposed.
+/// transposed. On a tie W is packed, which saves the transposed stores (the digits network's
+/// 32 × 32 first layer: its step 7.6–8.1 → 7.3–7.8 µs).
 #[inline(always)]
 fn matmul<
     T: Float,
@@ -516,7 +517,7 @@ fn matmul<
 {
     let mut full = [[T::zero(); C]; K];
     let mut half: Option<[[T; H]; K]> = None;
-    if M < B {
+    if M <= B {
         for_each_panel!(M, C, H, full, half, |panel, i0, cw| {
             pack_transposed(panel, part(w, i0, cw));
             let mut s0 = 0;
