@@ -298,8 +298,13 @@ fn mlp_256_256_10_at_batch_64() {
 
 #[test]
 fn outputs_past_a_block_of_packed_rows() {
-    // outer_add_batch packs 96 rows of dZᵀ at a time.
+    // outer_add_batch packs 96 rows of dZᵀ at a time (12 or 48 for layers of at most as many
+    // outputs: the bounds of those blocks too).
     on_big_stack(|| {
+        check::<20, 12, 5>(64);
+        check::<20, 13, 5>(65);
+        check::<20, 48, 5>(66);
+        check::<20, 49, 5>(67);
         check::<20, 95, 5>(60);
         check::<20, 96, 5>(61);
         check::<20, 97, 5>(62);
