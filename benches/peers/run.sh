@@ -55,7 +55,9 @@ RAW=results/raw.jsonl
 run_one() {
     case $1 in
         ours|hand|candle|dfdx|burn) "$TARGET/release/$1" $WORKLOADS ;;
-        ours-native|hand-native) "$TARGET/native/release/${1%-native}" $WORKLOADS | sed "s/\"system\":\"${1%-native}\"/\"system\":\"$1\"/" ;;
+        # The native build's rows renamed, its `Trainer` row too (ours-trainer → ours-native-trainer:
+        # before, that row kept its name and its times were taken into ours-trainer's median).
+        ours-native|hand-native) "$TARGET/native/release/${1%-native}" $WORKLOADS | sed "s/\"system\":\"${1%-native}\([-a-z]*\)\"/\"system\":\"$1\1\"/" ;;
         pytorch) .venv/bin/python python/torch_eager.py $WORKLOADS ;;
         jax) .venv/bin/python python/jax_bench.py $WORKLOADS ;;
     esac

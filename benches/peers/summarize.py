@@ -6,7 +6,7 @@ sanity columns (mean loss and accuracy over the whole data set after the fixed n
 from the shared initial weights; identical columns mean the systems compute the same thing)."""
 import datetime, json, os, platform, statistics, subprocess, sys
 
-ORDER = ["ours", "ours-trainer", "ours-native", "ours-per-sample", "hand", "hand-native", "candle", "dfdx", "burn", "pytorch",
+ORDER = ["ours", "ours-trainer", "ours-native", "ours-native-trainer", "ours-per-sample", "hand", "hand-native", "candle", "dfdx", "burn", "pytorch",
          "jax-jit", "jax-scan"]
 WORKLOADS = [("xor", "XOR 2-4-1, tanh/sigmoid, ½(y−t)², SGD 0.5, batch 1, 2000 sanity steps"),
              ("digits", "digits 64-32-10, ReLU, softmax CE, SGD 0.1, batch 32, 300 sanity steps"),
