@@ -46,7 +46,7 @@ use num_traits::Float;
 /// reduced together into one register (transposing as they add). One sample's forward of the
 /// 64-32-10 digits network (`benches/peers`, default build, Zen 4): 343 ns before the barrier,
 /// 165 with it, 153 with the AVX2 path for its first layer, 66 with the joint reduction and
-/// both layers on the AVX2 path; 256-256-10: 9.1 → 3.9 → 2.8 µs → (see BENCHMARKS.md).
+/// both layers on the AVX2 path; 256-256-10: 9.1 → 3.9 → 2.8 → 2.5 µs.
 ///
 /// ```
 /// use nn_runtime::math::matvec;
