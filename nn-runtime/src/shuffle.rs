@@ -65,8 +65,7 @@ impl Permutation {
 
     /// The element at position `i`; positions `≥ n` map to themselves.
     // Inlined across crates: the `Trainer` asks for every sample's position, and without
-    // shuffling (or with a one-element permutation) the answer is `i`, where a call cost 1 %
-    // of XOR's step.
+    // shuffling (`identity`) the answer is `i`, where a call was 1 % of XOR's step.
     #[inline]
     pub fn get(&self, i: usize) -> usize {
         let i = i as u64;

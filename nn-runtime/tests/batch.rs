@@ -298,13 +298,20 @@ fn mlp_256_256_10_at_batch_64() {
 
 #[test]
 fn outputs_past_a_block_of_packed_rows() {
-    // outer_add_batch packs 96 rows of dZᵀ at a time (12 or 48 for layers of at most as many
-    // outputs: the bounds of those blocks too).
+    // outer_add_batch packs 16 tiles of rows of dZᵀ at a time, or 2 or 8 for layers that need
+    // no more: with 6-row tiles (the dispatched path) 12, 48 and 96 rows, with the x86-64
+    // baseline's 5-row tiles 10, 40 and 80; each bound and one past it.
     on_big_stack(|| {
         check::<20, 12, 5>(64);
         check::<20, 13, 5>(65);
         check::<20, 48, 5>(66);
         check::<20, 49, 5>(67);
+        check::<20, 10, 5>(68);
+        check::<20, 11, 5>(69);
+        check::<20, 40, 5>(70);
+        check::<20, 41, 5>(71);
+        check::<20, 80, 5>(72);
+        check::<20, 81, 5>(73);
         check::<20, 95, 5>(60);
         check::<20, 96, 5>(61);
         check::<20, 97, 5>(62);

@@ -1,7 +1,7 @@
 //! `math::matvec`: each row's sum in the documented order (four partial sums over whole
 //! chunks of four, added as (p₀ + p₂) + (p₁ + p₃), then the elements left over one by one),
 //! whatever the number of rows and however they are grouped; the closure applied to each row's
-//! sum with its index; NaN where the sum meets one. `f32` layers of ≥ 16 inputs and ≥ 64
+//! sum with its index; NaN where the sum meets one. `f32` layers of ≥ 8 inputs and ≥ 64
 //! multiply-adds on an x86 processor with AVX2 and FMA: eight fused partial sums, in their
 //! documented order.
 
@@ -56,7 +56,7 @@ fn check<const K: usize, const M: usize>(seed: &mut u32) {
     let x: [f32; K] = core::array::from_fn(|_| value(seed));
     let b: [f32; M] = core::array::from_fn(|_| value(seed));
     let z = matvec(&w, &x, |i, s| s + b[i]);
-    let fused = batch_fused_multiply_add() && K >= 16 && M * K >= 64;
+    let fused = batch_fused_multiply_add() && K >= 8 && M * K >= 64;
     let order = if fused { documented_fused } else { documented };
     for i in 0..M {
         let want = order(&w[i], &x) + b[i];
@@ -84,15 +84,18 @@ fn every_row_is_summed_in_the_documented_order() {
 #[test]
 fn layers_on_the_avx2_path_are_summed_in_their_documented_order() {
     let mut seed = 11;
-    // 16 × 4 and 64 × 1 are exactly the bounds; rows left over after groups of eight and four;
-    // a tail of K mod 8 elements; one row of 1,031.
+    // (K inputs; [M rows]) 8 × 8, 16 × 4 and 64 × 1 are exactly the bounds; rows left over
+    // after groups of eight and four; a tail of K mod 8 elements; one row of 1,031.
+    shapes!(seed; 8; [8, 9, 16]);
+    shapes!(seed; 15; [8, 14]);
     shapes!(seed; 16; [4, 8, 12]);
     shapes!(seed; 64, 67, 129, 257; [1, 16, 13, 31]);
     shapes!(seed; 1031; [1]);
     // Just below the bounds: the portable order.
+    shapes!(seed; 8; [7]);
     shapes!(seed; 16; [3]);
     shapes!(seed; 63; [1]);
-    shapes!(seed; 15; [8, 14]);
+    shapes!(seed; 7; [10, 16]);
 }
 
 #[test]

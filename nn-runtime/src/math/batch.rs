@@ -63,8 +63,9 @@
 //! --bench batch`).
 //!
 //! Nothing allocates. Stack buffers: panels of 24 × K elements for `matmul_batch` and
-//! 24 × M for `transpose_mul_batch`; `outer_add_batch` 24 × B for its panels and 96 × B for
-//! packed rows of dZᵀ (12 × B for layers of at most 12 outputs, 48 × B for at most 48).
+//! 24 × M for `transpose_mul_batch`; `outer_add_batch` 24 × B for its panels and, with the
+//! AVX2 path's tiles of 6 rows, 96 × B for packed rows of dZᵀ (16 tiles; 2 or 8 tiles for
+//! layers that need no more; the baseline's tiles have 5 rows on x86-64, 4 elsewhere).
 
 use num_traits::Float;
 
@@ -678,9 +679,10 @@ fn transpose_mul<
 /// block, X is packed in panels of C columns (all B samples), and each tile sums into fresh
 /// accumulators that are then added to G.
 ///
-/// NT is 16 tiles (each panel of X serves 96 rows of G for `f32`), or as few as the layer needs
-/// when that is 8 or 2: `ap` is zeroed on every call, and 16 tiles of 32 samples is 12 KB
-/// (the digits network's step: 7.65 → 7.3 µs with 8; 256-256-10 is faster with 16 than 8).
+/// NT is 16 tiles (each panel of X serves 96 rows of G with the AVX2 path's 6-row tiles), or
+/// as few as the layer needs when that is 8 or 2: `ap` is zeroed on every call, and 16 tiles
+/// of 6 rows and 32 samples is 12 KB (the digits network's step: 7.65 → 7.3 µs with 8;
+/// 256-256-10 is faster with 16 than 8).
 #[inline(always)]
 fn outer_add<
     T: Float,

@@ -16,14 +16,14 @@ use num_traits::Float;
 /// last bits from [`dot`](super::dot), which keeps eight partial sums).
 ///
 /// One exception, as for the batch kernels ([`batch`](super::batch)): with the feature `simd`
-/// (default), on an x86 processor with AVX2 and FMA, an `f32` layer of at least 16 inputs and
+/// (default), on an x86 processor with AVX2 and FMA, an `f32` layer of at least 8 inputs and
 /// 64 multiply-adds (M·K), or a layer of another type of at least 1,024, keeps eight partial
 /// sums per row, each term one fused multiply-add,
 /// `pₗ = Σⱼ fma(W[i][8j+l], x[8j+l], pₗ)` from 0 over the whole chunks of eight, added as
 /// `((p₀ + p₄) + (p₂ + p₆)) + ((p₁ + p₅) + (p₃ + p₇))`, then the K mod 8 elements left over
 /// fused one by one. The same on every run of that machine; against the portable order it can
-/// differ in the last bits. Smaller layers, other processors and builds without `simd` take
-/// the portable order.
+/// differ in the last bits. Other layers, other processors and builds without `simd` take the
+/// portable order.
 ///
 /// A NaN in a row reaches that row's sum, and a NaN in `x` every row's sum, as the sum's
 /// definition says.
@@ -342,16 +342,18 @@ mod fused {
     use pulp::x86::V3;
 
     /// Whether a layer of M rows of K inputs takes the AVX2 path (where the processor has it):
-    /// `f32` layers of at least 16 inputs and 64 multiply-adds, other types from 1,024
-    /// multiply-adds. Measured on a Zen 4 (one `matvec` with a bias and `relu`, the portable
-    /// path against this one): `f32` 4 × 16 6.2 → 3.3 ns, 10 × 32 36 → 14 ns, 32 × 64 126 → 45
-    /// ns; rows of 8 inputs or fewer are all tail here and were slower (4 × 8 3.7 → 6.4 ns).
-    /// `f64` sums one row at a time on this path (no transposing reduction) and gained only from
-    /// 1,024 (4 × 16 9.4 → 24 ns, 10 × 32 49 → 37 ns).
+    /// `f32` layers of at least 8 inputs and 64 multiply-adds, other types from 1,024
+    /// multiply-adds. Measured on a Zen 4, one `matvec` with a bias and `relu`, portable path →
+    /// this one, M × K: `f32` 4 × 16 6.2 → 3.3 ns, 10 × 32 36 → 14 ns, 32 × 64 126 → 45 ns,
+    /// 8 × 8 7.0 → 6.7 ns; smaller layers were slower (4 × 8 3.7 → 6.4 ns, 2 × 16 4.8 → 6.1 ns),
+    /// and rows of fewer than 8 inputs, all tail here, much slower (4 × 2 1.6 → 4.0 ns).
+    /// `f64` sums one row at a time on this path (no transposing reduction): 4 × 16 9.4 → 24
+    /// ns, 10 × 32 49 → 37 ns, 32 × 64 235 → 152–172 ns; its bound is somewhere between 64
+    /// and 320 multiply-adds, not measured finer, and stays at 1,024 as before.
     #[inline(always)]
     pub(super) fn pays<T: Float>(k: usize, m: usize) -> bool {
         if binary32::<T>() {
-            k >= 16 && m * k >= 64
+            k >= 8 && m * k >= 64
         } else {
             m * k >= 1024
         }

@@ -305,10 +305,19 @@ pub fn log_softmax<T: Float, const N: usize>(z: &[T; N]) -> [T; N] {
 /// let z = [1.0_f32, -2.0, 0.5];
 /// assert_eq!(softmax_and_log_softmax(&z), (softmax(&z), log_softmax(&z)));
 /// ```
-// Always inlined: in the `Trainer`'s chunk of the digits step the compiler kept it a call per
-// sample, returning the pair through memory (its step 8.3-8.6 -> 7.7-7.9 us; the bare
-// `gradient_batch` loop, where it was inlined, unchanged).
-#[inline(always)]
+// Always inlined where there are vector units: in the `Trainer`'s chunk of the digits step the
+// compiler kept it a call per sample, returning the pair through memory (x86-64: its step
+// 8.3-8.6 -> 7.7-7.9 us; the bare `gradient_batch` loop, where it was inlined, unchanged). On
+// microcontrollers the compiler decides, as before: a copy of its loops at every call site
+// costs flash.
+#[cfg_attr(
+    any(target_arch = "x86", target_arch = "x86_64", target_arch = "aarch64"),
+    inline(always)
+)]
+#[cfg_attr(
+    not(any(target_arch = "x86", target_arch = "x86_64", target_arch = "aarch64")),
+    inline
+)]
 pub fn softmax_and_log_softmax<T: Float, const N: usize>(z: &[T; N]) -> ([T; N], [T; N]) {
     let m = max(z);
     let mut e = [T::zero(); N];
