@@ -563,7 +563,7 @@ impl<const ADD: bool> Row<ADD> {
         if let Ok(full) = <&mut [T; C]>::try_from(&mut *dst) {
             // The whole row read, computed and written as arrays: written element by element
             // into `dst`, the compiler kept G += acc scalar (16 loads, adds and stores per row,
-            // 6 % of the 256-256-10 step).
+            // 9 % of the 256-256-10 step in `perf`; the step 232 → 215–220 µs).
             let mut row = *full;
             for (d, &s) in row.iter_mut().zip(src) {
                 put::<T, ADD>(d, s);

@@ -45,8 +45,8 @@ use num_traits::Float;
 /// the AVX2 path's eight are one AVX register, eight rows at a time, whose eight sums are
 /// reduced together into one register (transposing as they add). One sample's forward of the
 /// 64-32-10 digits network (`benches/peers`, default build, Zen 4): 343 ns before the barrier,
-/// 165 with it, 153 with the AVX2 path for its first layer, 66 with the joint reduction and
-/// both layers on the AVX2 path; 256-256-10: 9.1 → 3.9 → 2.8 → 2.5 µs.
+/// 165 with it, 153 with the AVX2 path for its first layer, 70–92 (two runs of the day) with
+/// the joint reduction and both layers on the AVX2 path; 256-256-10: 9.1 → 3.9 → 2.8 → 2.5 µs.
 ///
 /// ```
 /// use nn_runtime::math::matvec;
