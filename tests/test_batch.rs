@@ -236,8 +236,9 @@ fn the_network_trait_batches_through_the_generated_function() {
 }
 
 /// `gradient_batch_of`, what the `Trainer` calls on samples held by reference: the generated
-/// override (two inputs, gathered straight into their arrays) gives `gradient_batch`'s bits,
-/// in the order of the references, not of the samples in memory.
+/// override passes each input's rows where they are (`ByRef`, nothing copied) and gives the
+/// bits of the generated `gradient_batch` on arrays of the same samples, in the order of the
+/// references, not of the samples in memory; with two inputs and with one.
 #[test]
 fn samples_by_reference_batch_as_the_same_samples_by_value() {
     let mut rng = Rng(17);
@@ -248,13 +249,22 @@ fn samples_by_reference_batch_as_the_same_samples_by_value() {
     });
     let order = [2, 0, 3, 2];
     let refs: [&mlp::Inputs; 4] = order.map(|i| &stored[i]);
-    let values: [mlp::Inputs; 4] = order.map(|i| stored[i]);
+    let (x, t) = (order.map(|i| stored[i].x), order.map(|i| stored[i].t));
     let (mut by_reference, mut by_value) = (mlp::Params::zeros(), mlp::Params::zeros());
     let y = p.gradient_batch_of(&refs, |s, _| 1.0 + s as f64, &mut by_reference);
     assert_eq!(
         y,
-        p.gradient_batch(&values, |s, _| 1.0 + s as f64, &mut by_value)
+        mlp::gradient_batch(&p, &x, &t, |s, _| 1.0 + s as f64, &mut by_value)
     );
+    assert_eq!(by_reference, by_value);
+
+    let p: wide::Params = rng.params();
+    let stored: [[f64; 40]; 3] = core::array::from_fn(|_| rng.array());
+    let order = [1, 2, 1, 0, 2];
+    let (mut by_reference, mut by_value) = (wide::Params::zeros(), wide::Params::zeros());
+    let y = p.gradient_batch_of(&order.map(|i| &stored[i]), |_, _| 1.0, &mut by_reference);
+    let x = order.map(|i| stored[i]);
+    assert_eq!(y, wide::gradient_batch(&p, &x, |_, _| 1.0, &mut by_value));
     assert_eq!(by_reference, by_value);
 }
 

@@ -107,8 +107,8 @@ fn step(c: &mut Criterion) {
             black_box(&matmul_batch(&w1, black_box(&*x)));
             black_box(&matmul_batch(&w2, black_box(&*a1)));
             black_box(&transpose_mul_batch(&w2, black_box(&*dz2)));
-            outer_add_batch(&mut g2, black_box(&*dz2), &a1);
-            outer_add_batch(&mut g1, black_box(&*dz1), &x);
+            outer_add_batch(&mut g2, black_box(&*dz2), &*a1);
+            outer_add_batch(&mut g1, black_box(&*dz1), &*x);
         })
     });
     group.bench_function("portable", |b| {
@@ -116,8 +116,8 @@ fn step(c: &mut Criterion) {
             black_box(&batch_portable::matmul_batch(&w1, black_box(&*x)));
             black_box(&batch_portable::matmul_batch(&w2, black_box(&*a1)));
             black_box(&batch_portable::transpose_mul_batch(&w2, black_box(&*dz2)));
-            batch_portable::outer_add_batch(&mut g2, black_box(&*dz2), &a1);
-            batch_portable::outer_add_batch(&mut g1, black_box(&*dz1), &x);
+            batch_portable::outer_add_batch(&mut g2, black_box(&*dz2), &*a1);
+            batch_portable::outer_add_batch(&mut g1, black_box(&*dz1), &*x);
         })
     });
     group.finish();

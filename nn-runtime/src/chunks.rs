@@ -153,8 +153,8 @@ where
     Y: 'd,
 {
     let (x0, y0) = sample(start)?;
-    // The samples by reference (`gradient_batch_of` copies each input once, into the arrays
-    // the generated code takes); a missing one, which `Dataset` cannot have, fails the step.
+    // The samples by reference (the generated `gradient_batch_of` reads them where they are);
+    // a missing one, which `Dataset` cannot have, fails the step.
     let mut missing = None;
     let mut gather = |j: usize| match sample(start + j) {
         Ok(pair) => pair,

@@ -37,6 +37,7 @@ pub mod conv;
 #[cfg(feature = "fast-activations")]
 pub mod fast;
 mod matvec;
+mod rows;
 mod trig;
 mod vector;
 #[doc(hidden)]
@@ -47,6 +48,7 @@ pub use batch::{
     matmul_batch, matmul_batch_into, outer_add_batch, transpose_mul_batch, transpose_mul_batch_into,
 };
 pub use matvec::matvec;
+pub use rows::{ByRef, Rows};
 pub(crate) use trig::cos_turns;
 pub use vector::{
     add_assign, dot, log_softmax, log_softmax_backward, mean, outer_add, softmax,

@@ -84,12 +84,12 @@ fn batched_matrix_products() {
         let mut g = Box::new([[0.0_f32; K]; M]);
         let name = format!("{K} -> {M}, batch {B}");
         let z = assert_no_allocation(&name, || {
-            let z = matmul_batch(&w, &x);
+            let z = matmul_batch(&w, &*x);
             let dx = transpose_mul_batch(&w, &dz);
-            outer_add_batch(&mut g, &dz, &x);
-            let zp = batch_portable::matmul_batch(&w, &x);
+            outer_add_batch(&mut g, &dz, &*x);
+            let zp = batch_portable::matmul_batch(&w, &*x);
             let dxp = batch_portable::transpose_mul_batch(&w, &dz);
-            batch_portable::outer_add_batch(&mut g, &dz, &x);
+            batch_portable::outer_add_batch(&mut g, &dz, &*x);
             (z[B - 1][M - 1], dx[0][0], zp[0][0], dxp[B - 1][K - 1])
         });
         assert_eq!(
@@ -108,9 +108,9 @@ fn batched_matrix_products() {
         let dz = Box::new([[-1.0_f64; M]; B]);
         let mut g = Box::new([[0.0_f64; K]; M]);
         assert_no_allocation(&format!("{name}, f64"), || {
-            let z = matmul_batch(&w, &x);
+            let z = matmul_batch(&w, &*x);
             let dx = transpose_mul_batch(&w, &dz);
-            outer_add_batch(&mut g, &dz, &x);
+            outer_add_batch(&mut g, &dz, &*x);
             (z[0][0], dx[0][0])
         });
     }

@@ -8,7 +8,7 @@
 
 use nn_runtime::math::{
     batch_fused_multiply_add, batch_portable as portable, matmul_batch, outer_add_batch,
-    transpose_mul, transpose_mul_batch,
+    transpose_mul, transpose_mul_batch, ByRef,
 };
 use nn_runtime::Float;
 
@@ -112,14 +112,14 @@ fn check_exact<T: Float + core::fmt::Debug, const K: usize, const M: usize, cons
 
     let fused = batch_fused_multiply_add();
     let want = naive_matmul(&w, &x, fused);
-    let got = matmul_batch(&w, &x);
+    let got = matmul_batch(&w, &*x);
     assert_same(
         &format!("matmul_batch, {shape}"),
         got.as_flattened(),
         want.as_flattened(),
     );
     let want = naive_matmul(&w, &x, false);
-    let portable_z = portable::matmul_batch(&w, &x);
+    let portable_z = portable::matmul_batch(&w, &*x);
     assert_same(
         &format!("portable matmul_batch, {shape}"),
         portable_z.as_flattened(),
@@ -153,7 +153,7 @@ fn check_exact<T: Float + core::fmt::Debug, const K: usize, const M: usize, cons
     let mut want = g0.clone();
     naive_outer_add(&mut want, &dz, &x, fused);
     let mut got = g0.clone();
-    outer_add_batch(&mut got, &dz, &x);
+    outer_add_batch(&mut got, &dz, &*x);
     assert_same(
         &format!("outer_add_batch, {shape}"),
         got.as_flattened(),
@@ -162,12 +162,44 @@ fn check_exact<T: Float + core::fmt::Debug, const K: usize, const M: usize, cons
     let mut want = g0.clone();
     naive_outer_add(&mut want, &dz, &x, false);
     let mut got = g0.clone();
-    portable::outer_add_batch(&mut got, &dz, &x);
+    portable::outer_add_batch(&mut got, &dz, &*x);
     assert_same(
         &format!("portable outer_add_batch, {shape}"),
         got.as_flattened(),
         want.as_flattened(),
     );
+
+    // X's rows held by reference (as the Trainer passes a shuffled batch), here in reverse
+    // order: the products of the reversed array, bit for bit, on both paths.
+    let refs = ByRef(core::array::from_fn(|s| &x[B - 1 - s]));
+    let mut reversed = x.clone();
+    reversed.reverse();
+    for (path, fused) in [("dispatched", fused), ("portable", false)] {
+        let got = if path == "dispatched" {
+            matmul_batch(&w, &refs)
+        } else {
+            portable::matmul_batch(&w, &refs)
+        };
+        let want = naive_matmul(&w, &reversed, fused);
+        assert_same(
+            &format!("{path} matmul_batch of ByRef rows, {shape}"),
+            got.as_flattened(),
+            want.as_flattened(),
+        );
+        let mut got = g0.clone();
+        if path == "dispatched" {
+            outer_add_batch(&mut got, &dz, &refs);
+        } else {
+            portable::outer_add_batch(&mut got, &dz, &refs);
+        }
+        let mut want = g0.clone();
+        naive_outer_add(&mut want, &dz, &reversed, fused);
+        assert_same(
+            &format!("{path} outer_add_batch of ByRef rows, {shape}"),
+            got.as_flattened(),
+            want.as_flattened(),
+        );
+    }
 }
 
 /// f32 kernels against the same products in f64: |error| ≤ 1e-5·Σ|terms|.
@@ -192,10 +224,10 @@ fn check_f32_against_f64<const K: usize, const M: usize, const B: usize>(seed: u
         );
     };
 
-    let z = matmul_batch(&w, &x);
+    let z = matmul_batch(&w, &*x);
     let dx = transpose_mul_batch(&w, &dz);
     let mut g = Box::new([[0.0f32; K]; M]);
-    outer_add_batch(&mut g, &dz, &x);
+    outer_add_batch(&mut g, &dz, &*x);
     for s in 0..B {
         for i in 0..M {
             let terms = (0..K).map(|k| w64[i * K + k] * x64[s * K + k]);
@@ -342,13 +374,13 @@ fn deterministic() {
                 fill::<f32, B, M>(9),
             );
             let bits = |m: &[f32]| m.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
-            let z = (matmul_batch(&w, &x), matmul_batch(&w, &x));
+            let z = (matmul_batch(&w, &*x), matmul_batch(&w, &*x));
             assert_eq!(bits(z.0.as_flattened()), bits(z.1.as_flattened()));
             let dx = (transpose_mul_batch(&w, &dz), transpose_mul_batch(&w, &dz));
             assert_eq!(bits(dx.0.as_flattened()), bits(dx.1.as_flattened()));
             let (mut g1, mut g2) = (fill::<f32, M, K>(10), fill::<f32, M, K>(10));
-            outer_add_batch(&mut g1, &dz, &x);
-            outer_add_batch(&mut g2, &dz, &x);
+            outer_add_batch(&mut g1, &dz, &*x);
+            outer_add_batch(&mut g2, &dz, &*x);
             assert_eq!(bits(g1.as_flattened()), bits(g2.as_flattened()));
         }
         twice::<256, 256, 64>();
@@ -377,7 +409,7 @@ fn non_finite_values_stay_in_their_own_outputs() {
         let shape = format!("K = {K}, M = {M}, B = {B}");
         assert_same(
             &format!("matmul_batch, {shape}"),
-            matmul_batch(&w, &x).as_flattened(),
+            matmul_batch(&w, &*x).as_flattened(),
             naive_matmul(&w, &x, batch_fused_multiply_add()).as_flattened(),
         );
         assert_same(
@@ -386,7 +418,7 @@ fn non_finite_values_stay_in_their_own_outputs() {
             naive_transpose_mul(&w, &dz, batch_fused_multiply_add()).as_flattened(),
         );
         let (mut got, mut want) = (fill::<T, M, K>(73), fill::<T, M, K>(73));
-        outer_add_batch(&mut got, &dz, &x);
+        outer_add_batch(&mut got, &dz, &*x);
         naive_outer_add(&mut want, &dz, &x, batch_fused_multiply_add());
         assert_same(
             &format!("outer_add_batch, {shape}"),
@@ -394,7 +426,7 @@ fn non_finite_values_stay_in_their_own_outputs() {
             want.as_flattened(),
         );
         // Not every output is poisoned.
-        assert!(matmul_batch(&w, &x)
+        assert!(matmul_batch(&w, &*x)
             .as_flattened()
             .iter()
             .any(|v| v.is_finite()));

@@ -3,6 +3,7 @@
 //! paddings; max pooling's ties and NaN.
 
 use nn_runtime::math::conv::*;
+use nn_runtime::math::ByRef;
 
 /// A small deterministic generator (xorshift64*), values in [−1, 1).
 struct Rng(u64);
@@ -721,6 +722,19 @@ macro_rules! rows_case {
                 conv1d_kernel_gradient::<f64, $ci, $l, $co, $k, LO, $s, $p>(&mut want, &x[s], &dz[s]);
             }
             assert!(close(want.as_flattened().as_flattened(), g.as_flattened().as_flattened()));
+            // The samples held by reference, in reverse order: each sample's z bit for bit,
+            // the kernel gradient (summed in another order) within rounding.
+            let refs = ByRef(core::array::from_fn(|s| &x[$b - 1 - s]));
+            let mut z_refs = [[[f64::NAN; LO]; $co]; $b];
+            conv1d_rows::<f64, $ci, $l, $co, $k, LO, $s, $p, KK, $b>(&mut z_refs, &kernel, &refs);
+            let mut dz_reversed = dz;
+            dz_reversed.reverse();
+            let mut g_refs = [[[0.25; $k]; $ci]; $co];
+            conv1d_kernel_gradient_rows::<f64, $ci, $l, $co, $k, LO, $s, $p, KK, $b>(&mut g_refs, &refs, &dz_reversed);
+            for s in 0..$b {
+                assert_eq!(z_refs[s], z[$b - 1 - s], "z of sample {s} by reference");
+            }
+            assert!(close(g_refs.as_flattened().as_flattened(), g.as_flattened().as_flattened()));
         }
     };
     ($name:ident, 2d, B = $b:literal, CI = $ci:literal, H = $h:literal, W = $w:literal, CO = $co:literal, K = $k:literal, S = $s:literal, P = $p:literal) => {
@@ -761,6 +775,18 @@ macro_rules! rows_case {
             }
             let flat_k = |a: &[[[[f64; $k]; $k]; $ci]; $co]| -> Vec<f64> { a.iter().flatten().flatten().flatten().copied().collect() };
             assert!(close(&flat_k(&want), &flat_k(&g)));
+            // The samples held by reference, in reverse order (as in the 1-D case).
+            let refs = ByRef(core::array::from_fn(|s| &x[$b - 1 - s]));
+            let mut z_refs = [[[[f64::NAN; WO]; HO]; $co]; $b];
+            conv2d_rows::<f64, $ci, $h, $w, $co, $k, HO, WO, $s, $p, KK, NP, $b>(&mut z_refs, &kernel, &refs);
+            let mut dz_reversed = dz;
+            dz_reversed.reverse();
+            let mut g_refs = [[[[0.25; $k]; $k]; $ci]; $co];
+            conv2d_kernel_gradient_rows::<f64, $ci, $h, $w, $co, $k, HO, WO, $s, $p, KK, NP, $b>(&mut g_refs, &refs, &dz_reversed);
+            for s in 0..$b {
+                assert_eq!(z_refs[s], z[$b - 1 - s], "z of sample {s} by reference");
+            }
+            assert!(close(&flat_k(&g_refs), &flat_k(&g)));
         }
     };
 }

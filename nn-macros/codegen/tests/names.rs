@@ -163,6 +163,8 @@ const VOCABULARY: &[&str] = &[
     "Large",
     "zero_vector",
     "zero_matrix",
+    "Rows",
+    "ByRef",
     "_",
     "static",
     "str",

@@ -1,7 +1,9 @@
 //! Matrix products over a whole mini-batch: one layer `z = W·x` for B samples at once, and
 //! the two products of its backward pass.
 //!
-//! A batch is an array of samples, `[[T; K]; B]`: row `s` is sample `s`. For the layer
+//! A batch is B rows, row `s` being sample `s`: an array `[[T; K]; B]`, or for the inputs `X`
+//! of [`matmul_batch`] and [`outer_add_batch`] any [`Rows`] (rows held by reference, [`ByRef`](super::ByRef),
+//! as the `Trainer` has them). For the layer
 //! `z = W·x` with `W: [[T; K]; M]` (M outputs, K inputs):
 //!
 //! | function | per sample | as matrices |
@@ -69,6 +71,8 @@
 
 use num_traits::Float;
 
+use super::Rows;
+
 /// `kernel::<T, K, M, B>(args)` with the tile shape for `T`'s width out of `tiles` (a
 /// `[(rows, columns, narrow columns); 2]` for 4-byte and 8-byte floats), fused multiply-adds
 /// or not: the one place a kernel's tile is chosen.
@@ -119,7 +123,7 @@ macro_rules! dispatch {
 /// ```
 pub fn matmul_batch<T: Float, const K: usize, const M: usize, const B: usize>(
     w: &[[T; K]; M],
-    x: &[[T; K]; B],
+    x: &impl Rows<[T; K], B>,
 ) -> [[T; M]; B] {
     // Built inside the dispatched closure, the result is written straight into the caller's.
     dispatch!(|TILES| {
@@ -146,7 +150,7 @@ pub fn matmul_batch<T: Float, const K: usize, const M: usize, const B: usize>(
 pub fn matmul_batch_into<T: Float, const K: usize, const M: usize, const B: usize>(
     z: &mut [[T; M]; B],
     w: &[[T; K]; M],
-    x: &[[T; K]; B],
+    x: &impl Rows<[T; K], B>,
 ) {
     dispatch!(|TILES| with_tile!(TILES, true, matmul::<T, K, M, B>(z, w, x)));
     portable::matmul_batch_into(z, w, x);
@@ -213,7 +217,7 @@ pub fn transpose_mul_batch_into<T: Float, const K: usize, const M: usize, const 
 pub fn outer_add_batch<T: Float, const K: usize, const M: usize, const B: usize>(
     g: &mut [[T; K]; M],
     dz: &[[T; M]; B],
-    x: &[[T; K]; B],
+    x: &impl Rows<[T; K], B>,
 ) {
     dispatch!(|TILES| with_tile!(TILES, true, outer_add::<T, K, M, B>(g, dz, x)));
     portable::outer_add_batch(g, dz, x);
@@ -260,7 +264,7 @@ pub fn fused_multiply_add() -> bool {
 /// benchmarks, which compare both paths; not part of the API.
 #[doc(hidden)]
 pub mod portable {
-    use super::{matmul, outer_add, transpose_mul, Float};
+    use super::{matmul, outer_add, transpose_mul, Float, Rows};
 
     /// Tile shape of the baseline: (rows, columns, narrow columns) for 4-byte and 8-byte floats.
     #[cfg(target_feature = "avx")]
@@ -292,7 +296,7 @@ pub mod portable {
     #[inline(always)]
     pub fn matmul_batch<T: Float, const K: usize, const M: usize, const B: usize>(
         w: &[[T; K]; M],
-        x: &[[T; K]; B],
+        x: &impl Rows<[T; K], B>,
     ) -> [[T; M]; B] {
         let mut z = [[T::zero(); M]; B];
         matmul_batch_into(&mut z, w, x);
@@ -315,7 +319,7 @@ pub mod portable {
     pub fn matmul_batch_into<T: Float, const K: usize, const M: usize, const B: usize>(
         z: &mut [[T; M]; B],
         w: &[[T; K]; M],
-        x: &[[T; K]; B],
+        x: &impl Rows<[T; K], B>,
     ) {
         with_tile!(SHAPES, false, matmul::<T, K, M, B>(z, w, x));
     }
@@ -335,7 +339,7 @@ pub mod portable {
     pub fn outer_add_batch<T: Float, const K: usize, const M: usize, const B: usize>(
         g: &mut [[T; K]; M],
         dz: &[[T; M]; B],
-        x: &[[T; K]; B],
+        x: &impl Rows<[T; K], B>,
     ) {
         with_tile!(SHAPES, false, outer_add::<T, K, M, B>(g, dz, x));
     }
@@ -512,7 +516,7 @@ fn matmul<
 >(
     z: &mut [[T; M]; B],
     w: &[[T; K]; M],
-    x: &[[T; K]; B],
+    x: &impl Rows<[T; K], B>,
 ) where
     Tile<FMA>: Term,
 {
@@ -520,7 +524,7 @@ fn matmul<
     let mut half: Option<[[T; H]; K]> = None;
     if M <= B {
         for_each_panel!(M, C, H, full, half, |panel, i0, cw| {
-            pack_transposed(panel, part(w, i0, cw));
+            pack_transposed(panel, w, i0, cw);
             let mut s0 = 0;
             while s0 < B {
                 let rows: [&[T; K]; R] = core::array::from_fn(|r| &x[min(s0 + r, B - 1)]);
@@ -534,7 +538,7 @@ fn matmul<
         });
     } else {
         for_each_panel!(B, C, H, full, half, |panel, s0, cw| {
-            pack_transposed(panel, part(x, s0, cw));
+            pack_transposed(panel, x, s0, cw);
             let mut i0 = 0;
             while i0 < M {
                 let rows: [&[T; K]; R] = core::array::from_fn(|r| &w[min(i0 + r, M - 1)]);
@@ -599,17 +603,21 @@ fn store_transposed<T: Copy, const M: usize, const B: usize, const R: usize, con
     }
 }
 
-/// panel[k][c] = rows[c][k]: the rows, transposed (columns past `rows.len()` keep stale
-/// values; their results are discarded).
+/// panel[k][c] = src[start + c][k] for c < cw: rows of `src`, transposed (columns past `cw`
+/// keep stale values; their results are discarded).
 #[inline(always)]
-fn pack_transposed<T: Copy, const K: usize, const C: usize>(
+fn pack_transposed<T: Copy, const K: usize, const N: usize, const C: usize>(
     panel: &mut [[T; C]; K],
-    rows: &[[T; K]],
+    src: &impl Rows<[T; K], N>,
+    start: usize,
+    cw: usize,
 ) {
-    for (c, row) in rows.iter().enumerate().take(C) {
-        for (p, &v) in panel.iter_mut().zip(row) {
-            if let Some(p) = p.get_mut(c) {
-                *p = v;
+    for c in 0..min(cw, C) {
+        if let Some(row) = src.get(start + c) {
+            for (p, &v) in panel.iter_mut().zip(row) {
+                if let Some(p) = p.get_mut(c) {
+                    *p = v;
+                }
             }
         }
     }
@@ -619,11 +627,12 @@ fn pack_transposed<T: Copy, const K: usize, const C: usize>(
 #[inline(always)]
 fn pack_columns<T: Copy, const KD: usize, const N: usize, const C: usize>(
     panel: &mut [[T; C]; KD],
-    src: &[[T; N]; KD],
+    src: &impl Rows<[T; N], KD>,
     c0: usize,
     cw: usize,
 ) {
-    for (p, row) in panel.iter_mut().zip(src) {
+    for (k, p) in panel.iter_mut().enumerate() {
+        let Some(row) = src.get(k) else { break };
         let slab = part(row, c0, cw);
         // A whole slab as one fixed-size copy: the loop below became a call to `memcpy` per
         // row of the panel (13 % of the convolutions' time, whose panels are 16 floats wide).
@@ -696,7 +705,7 @@ fn outer_add<
 >(
     g: &mut [[T; K]; M],
     dz: &[[T; M]; B],
-    x: &[[T; K]; B],
+    x: &impl Rows<[T; K], B>,
 ) where
     Tile<FMA>: Term,
 {
@@ -725,7 +734,7 @@ fn outer_add_blocks<
 >(
     g: &mut [[T; K]; M],
     dz: &[[T; M]; B],
-    x: &[[T; K]; B],
+    x: &impl Rows<[T; K], B>,
 ) where
     Tile<FMA>: Term,
 {

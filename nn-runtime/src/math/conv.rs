@@ -77,6 +77,8 @@
 
 use num_traits::Float;
 
+use super::Rows;
+
 mod rows;
 mod tiled;
 pub use rows::*;
@@ -841,7 +843,7 @@ pub fn conv1d_columns<
     const KK: usize,
     const R: usize,
 >(
-    x: &[[[T; L]; CI]; B],
+    x: &impl Rows<[[T; L]; CI], B>,
     columns: &mut [[T; KK]; R],
 ) {
     #[allow(clippy::let_unit_value)]
@@ -849,7 +851,8 @@ pub fn conv1d_columns<
         ConvLen::<L, K, S, P, LO>::OK,
         Columns::<CI, K, KK, B, LO, R>::OK,
     );
-    for (rows, xs) in columns.chunks_mut(LO.max(1)).zip(x) {
+    for (s, rows) in columns.chunks_mut(LO.max(1)).enumerate().take(B) {
+        let Some(xs) = x.get(s) else { break };
         for (t, row) in rows.iter_mut().enumerate() {
             *row = [T::zero(); KK];
             tiled::column1d::<T, CI, L, K, S, P, KK>(xs, t, row);
@@ -877,7 +880,7 @@ pub fn conv1d_batch<
     const R: usize,
 >(
     kernel: &[[[T; K]; CI]; CO],
-    x: &[[[T; L]; CI]; B],
+    x: &impl Rows<[[T; L]; CI], B>,
     columns: &mut [[T; KK]; R],
     z: &mut [[[T; LO]; CO]; B],
 ) {

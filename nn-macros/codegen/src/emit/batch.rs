@@ -414,12 +414,15 @@ impl Batch<'_> {
         with_b.params.push(syn::parse_quote!(const #b: usize));
         let (bg, _, bw) = with_b.split_for_impl();
         let params_ty = generics.ty("Params", !g.params.is_empty());
+        let krate = &c.network.krate;
+        // Each input's B rows, in one array or gathered by reference (`ByRef`, the Trainer's
+        // shuffled samples); the body reads row s as `x[s]` either way.
         let args: Vec<TokenStream> = g
             .inputs
             .iter()
             .map(|&i| {
                 let (n, t) = (plan.name(i), plan.ty(plan.shape(i)));
-                quote!(#n: &[#t; #b])
+                quote!(#n: &impl #krate::math::Rows<#t, #b>)
             })
             .collect();
         let out_ty = plan.ty(plan.shape(g.output));

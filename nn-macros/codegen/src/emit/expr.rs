@@ -44,7 +44,7 @@ enum Storage {
     /// A reference: element `v[i]`, argument `v`.
     Borrowed,
     /// One row per sample: element `v[s][i]`, argument `&v[s]`; `by_ref` for an argument of
-    /// the batch function (`x: &[[f32; 3]; B]`).
+    /// the batch function (`x: &impl Rows<[f32; 3], B>`, read `x[s]`).
     Rows { by_ref: bool },
 }
 

@@ -172,12 +172,12 @@ fn network(plan: &Plan, batch: bool) -> Item {
     })
 }
 
-/// `Network::gradient_batch`: the inputs of a sample are one struct, the generated function
-/// takes one array per input. With one input the samples are that array; with several, both
-/// `gradient_batch` and `gradient_batch_of` (samples held by reference, as the `Trainer` has
-/// them) gather each input straight into its array, in `gradient_batch_of` (the default would
-/// first copy whole samples into one array, then split it), by `map` rather than an index,
-/// which can keep a bounds check where a closure is not inlined.
+/// `Network::gradient_batch` and `gradient_batch_of`: the generated function takes each input's
+/// rows as `&impl Rows`, so both pass them where they are, nothing copied. With one input the
+/// samples are its rows: the array itself, or `ByRef` of the references the `Trainer` holds.
+/// With several, each input's rows are references into the samples, `ByRef(samples.map(..))`
+/// (by `map` rather than an index, which can keep a bounds check where a closure is not
+/// inlined).
 fn gradient_batch(plan: &Plan, out_ty: &TokenStream) -> TokenStream {
     let g = &plan.c.graph;
     let b = ident(&plan.c.names.batch);
@@ -192,25 +192,32 @@ fn gradient_batch(plan: &Plan, out_ty: &TokenStream) -> TokenStream {
             ) -> [#out_ty; #b]
         }
     };
+    let krate = &plan.c.network.krate;
     let by_value = signature("gradient_batch", quote!(inputs: &[Self::Input; #b]));
+    let by_reference = signature("gradient_batch_of", quote!(samples: &[&Self::Input; #b]));
     if let [_] = g.inputs.as_slice() {
         return quote! {
             #by_value {
                 gradient_batch(self, inputs, d_output, grads)
             }
+            #by_reference {
+                gradient_batch(self, &#krate::math::ByRef(*samples), d_output, grads)
+            }
         };
     }
-    let by_reference = signature("gradient_batch_of", quote!(samples: &[&Self::Input; #b]));
     let sample = ident(&plan.c.names.sample);
     let names: Vec<Ident> = g.inputs.iter().map(|&i| plan.name(i)).collect();
-    let types = g.inputs.iter().map(|&i| plan.ty(plan.shape(i)));
     quote! {
         #by_value {
             self.gradient_batch_of(&inputs.each_ref(), d_output, grads)
         }
         #by_reference {
-            #(let #names: [#types; #b] = samples.map(|#sample| #sample.#names);)*
-            gradient_batch(self, #(&#names,)* d_output, grads)
+            gradient_batch(
+                self,
+                #(&#krate::math::ByRef(samples.map(|#sample| &#sample.#names)),)*
+                d_output,
+                grads,
+            )
         }
     }
 }

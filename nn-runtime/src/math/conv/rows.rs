@@ -18,7 +18,7 @@ use super::tiled::{
 };
 use super::ConvLen;
 use crate::math::batch::{matmul_batch_into, transpose_mul_batch_into};
-use crate::math::outer_add_batch;
+use crate::math::{outer_add_batch, Rows};
 
 /// The most (sample, position) rows one product takes.
 pub const ROWS: usize = 48;
@@ -161,8 +161,9 @@ fn fill1d<
     const S: usize,
     const P: usize,
     const KK: usize,
+    const B: usize,
 >(
-    x: &'a [[[T; L]; CI]],
+    x: &'a impl Rows<[[T; L]; CI], B>,
 ) -> impl Fn(usize, &mut [T; KK]) + 'a {
     move |row, col| {
         if let Some(xs) = x.get(row / LO.max(1)) {
@@ -184,8 +185,9 @@ fn fill2d<
     const P: usize,
     const KK: usize,
     const NP: usize,
+    const B: usize,
 >(
-    x: &'a [[[[T; W]; H]; CI]],
+    x: &'a impl Rows<[[[T; W]; H]; CI], B>,
 ) -> impl Fn(usize, &mut [T; KK]) + 'a {
     move |row, col| {
         if let Some(xs) = x.get(row / NP.max(1)) {
@@ -215,7 +217,7 @@ pub fn conv1d_rows<
 >(
     z: &mut [[[T; LO]; CO]; B],
     kernel: &[[[T; K]; CI]; CO],
-    x: &[[[T; L]; CI]; B],
+    x: &impl Rows<[[T; L]; CI], B>,
 ) {
     #[allow(clippy::let_unit_value)]
     let ((), ()) = (
@@ -223,7 +225,7 @@ pub fn conv1d_rows<
         Tiles::<CI, K, 1, KK, 1, LO, LO>::OK,
     );
     let weights: [[T; KK]; CO] = kernel_matrix(kernel.as_flattened().as_flattened());
-    let fill = fill1d::<T, CI, L, K, LO, S, P, KK>(x);
+    let fill = fill1d::<T, CI, L, K, LO, S, P, KK, B>(x);
     let mut put = |row: usize, out: &[T; CO]| {
         if let Some(zs) = z.get_mut(row / LO.max(1)) {
             for (zo, &v) in zs.iter_mut().zip(out) {
@@ -254,7 +256,7 @@ pub fn conv1d_kernel_gradient_rows<
     const B: usize,
 >(
     grad: &mut [[[T; K]; CI]; CO],
-    x: &[[[T; L]; CI]; B],
+    x: &impl Rows<[[T; L]; CI], B>,
     dz: &[[[T; LO]; CO]; B],
 ) {
     #[allow(clippy::let_unit_value)]
@@ -263,7 +265,7 @@ pub fn conv1d_kernel_gradient_rows<
         Tiles::<CI, K, 1, KK, 1, LO, LO>::OK,
     );
     let mut g = [[T::zero(); KK]; CO];
-    let fill = fill1d::<T, CI, L, K, LO, S, P, KK>(x);
+    let fill = fill1d::<T, CI, L, K, LO, S, P, KK, B>(x);
     let gradient = gradient_row(dz, LO, |c: &[T; LO]| &c[..]);
     in_chunks!(B * LO, kernel_chunk::<T, KK, CO>(&mut g, &fill, &gradient));
     add_kernel_gradient(grad.as_flattened_mut().as_flattened_mut(), &g);
@@ -327,7 +329,7 @@ pub fn conv2d_rows<
 >(
     z: &mut [[[[T; WO]; HO]; CO]; B],
     kernel: &[[[[T; K]; K]; CI]; CO],
-    x: &[[[[T; W]; H]; CI]; B],
+    x: &impl Rows<[[[T; W]; H]; CI], B>,
 ) {
     #[allow(clippy::let_unit_value)]
     let ((), (), ()) = (
@@ -336,7 +338,7 @@ pub fn conv2d_rows<
         Tiles::<CI, K, 2, KK, HO, WO, NP>::OK,
     );
     let weights: [[T; KK]; CO] = kernel_matrix(kernel.as_flattened().as_flattened().as_flattened());
-    let fill = fill2d::<T, CI, H, W, K, WO, S, P, KK, NP>(x);
+    let fill = fill2d::<T, CI, H, W, K, WO, S, P, KK, NP, B>(x);
     let mut put = |row: usize, out: &[T; CO]| {
         if let Some(zs) = z.get_mut(row / NP.max(1)) {
             for (zo, &v) in zs.iter_mut().zip(out) {
@@ -370,7 +372,7 @@ pub fn conv2d_kernel_gradient_rows<
     const B: usize,
 >(
     grad: &mut [[[[T; K]; K]; CI]; CO],
-    x: &[[[[T; W]; H]; CI]; B],
+    x: &impl Rows<[[[T; W]; H]; CI], B>,
     dz: &[[[[T; WO]; HO]; CO]; B],
 ) {
     #[allow(clippy::let_unit_value)]
@@ -380,7 +382,7 @@ pub fn conv2d_kernel_gradient_rows<
         Tiles::<CI, K, 2, KK, HO, WO, NP>::OK,
     );
     let mut g = [[T::zero(); KK]; CO];
-    let fill = fill2d::<T, CI, H, W, K, WO, S, P, KK, NP>(x);
+    let fill = fill2d::<T, CI, H, W, K, WO, S, P, KK, NP, B>(x);
     let gradient = gradient_row(dz, NP, |c: &[[T; WO]; HO]| c.as_flattened());
     in_chunks!(B * NP, kernel_chunk::<T, KK, CO>(&mut g, &fill, &gradient));
     let grad = grad.as_flattened_mut().as_flattened_mut();
