@@ -117,7 +117,7 @@ impl Batch {
         let mut z1 = Box::new([[[0.0; L1]; CH]; B]);
         conv1d_batch::<_, 1, LENGTH, CH, 5, L1, 2, 1, B, KK1, { B * L1 }>(
             &cnn.k1,
-            &self.x,
+            &*self.x,
             &mut self.cols1,
             &mut z1,
         );
@@ -127,7 +127,7 @@ impl Batch {
         let mut z2 = Box::new([[[0.0; L2]; CH]; B]);
         conv1d_batch::<_, CH, L1, CH, 3, L2, 2, 1, B, KK2, { B * L2 }>(
             &cnn.k2,
-            &self.a1,
+            &*self.a1,
             &mut self.cols2,
             &mut z2,
         );
@@ -137,7 +137,7 @@ impl Batch {
         let mut z3 = Box::new([[[0.0; L3]; CH]; B]);
         conv1d_batch::<_, CH, L2, CH, 3, L3, 2, 1, B, KK2, { B * L3 }>(
             &cnn.k3,
-            &self.a2,
+            &*self.a2,
             &mut self.cols3,
             &mut z3,
         );
@@ -145,7 +145,7 @@ impl Batch {
             *a = relu_all(add_channel_bias(z, &cnn.c3));
             *f = flatten(a);
         }
-        let mut scores: Box<[[f32; CLASSES]; B]> = Box::new(matmul_batch(&cnn.w, &self.f));
+        let mut scores: Box<[[f32; CLASSES]; B]> = Box::new(matmul_batch(&cnn.w, &*self.f));
         for s in scores.iter_mut() {
             for (v, &b) in s.iter_mut().zip(&cnn.b) {
                 *v += b;
@@ -168,7 +168,7 @@ impl Batch {
             d[label] -= 1.0;
             nn::math::add_assign(&mut grads.b, d);
         }
-        outer_add_batch(&mut grads.w, &d_scores, &self.f);
+        outer_add_batch(&mut grads.w, &d_scores, &*self.f);
         let d_f: Box<[[f32; FEATURES]; B]> = Box::new(transpose_mul_batch(&cnn.w, &d_scores));
         let mut d_z3 = Box::new([[[0.0; L3]; CH]; B]);
         for ((d, df), a) in d_z3.iter_mut().zip(d_f.iter()).zip(self.a3.iter()) {
