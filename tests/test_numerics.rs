@@ -100,6 +100,71 @@ fn masked_vector(x: [f64; 2], W: [[f64; 2]; 3], v: [f64; 3]) -> f64 {
     sum(softmax(h) * v)
 }
 
+/// The loss in the body: NaN for a negative x (ln), as the `Trainer` takes it with `Objective`.
+#[network(inputs(x))]
+fn masked_objective(x: [f64; 2], W: [[f64; 2]; 2], v: [f64; 2]) -> f64 {
+    let h = tanh(W·ln(x));
+    l = sum(v * h) * sum(v * h)
+}
+
+/// With `Objective` the `Trainer` takes ∂L/∂L as the constant 1
+/// (`Loss::value_and_gradient_where_finite`), where `gradient` would pass a NaN on: a NaN loss
+/// still stops training at the step that has it, sample by sample and in a batch, with the
+/// parameters of the step before.
+#[test]
+fn a_nan_objective_stops_training_although_its_seed_is_constant() {
+    assert_eq!(
+        Objective.value_and_gradient_where_finite(&2.5, &()),
+        (2.5, 1.0)
+    );
+    let (l, seed) = Objective.value_and_gradient_where_finite(&f64::NAN, &());
+    assert!(l.is_nan() && seed == 1.0);
+    assert!(Objective.gradient(&f64::NAN, &()).is_nan());
+
+    let params = masked_objective::Params {
+        W: [[0.5, 0.25], [-0.25, 1.0]],
+        v: [1.0, 0.5],
+    };
+    let samples = [
+        [1.5, 2.0],
+        [2.0, 0.5],
+        [0.5, 3.0],
+        [3.0, 1.5],
+        [-1.0, 2.0],
+        [2.5, 1.0],
+    ];
+    assert!(masked_objective::forward(&params, [-1.0, 2.0]).is_nan());
+    for (batch, failing_step) in [(1, 4), (2, 2), (4, 1), (6, 0)] {
+        // The parameters after the steps before the failing one, trained without the NaN.
+        let mut expected = params;
+        if failing_step > 0 {
+            Trainer::new(Sgd::new(0.1), Objective)
+                .shuffle(false)
+                .batch_size(batch)
+                .epochs(1)
+                .fit(&mut expected, &objective(&samples[..failing_step * batch]))
+                .unwrap();
+        }
+        let mut trained = params;
+        let got = Trainer::new(Sgd::new(0.1), Objective)
+            .shuffle(false)
+            .batch_size(batch)
+            .fit(&mut trained, &objective(&samples));
+        assert!(
+            matches!(
+                got,
+                Err(Error::NonFinite {
+                    quantity: Quantity::Loss,
+                    epoch: 0,
+                    step
+                }) if step == failing_step
+            ),
+            "batch {batch}: {got:?}"
+        );
+        assert_eq!(trained, expected, "batch {batch}");
+    }
+}
+
 #[test]
 fn a_nan_made_inside_a_network_stops_training() {
     let params = masked::Params { w: 0.5, b: 0.1 };

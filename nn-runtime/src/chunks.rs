@@ -92,7 +92,8 @@ where
             _ => {
                 let (x, y) = sample(start)?;
                 let (out, tape) = params.forward_tape(x);
-                let (l, dl_dout) = loss.value_and_gradient(&out, y);
+                // A non-finite loss fails the step before its gradient is used.
+                let (l, dl_dout) = loss.value_and_gradient_where_finite(&out, y);
                 *mean = *mean + l / n;
                 params.backward_params(&tape, &dl_dout, grads);
                 l.is_finite()
@@ -178,7 +179,7 @@ where
             // code at opt-level "z").
             let y = ys.get(s).copied();
             finite &= y.is_some();
-            let (l, dl_dout) = loss.value_and_gradient(out, y.unwrap_or(y0));
+            let (l, dl_dout) = loss.value_and_gradient_where_finite(out, y.unwrap_or(y0));
             finite &= l.is_finite();
             *mean = *mean + l / n;
             dl_dout
