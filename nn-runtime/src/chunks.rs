@@ -92,7 +92,7 @@ where
             _ => {
                 let (x, y) = sample(start)?;
                 let (out, tape) = params.forward_tape(x);
-                // A non-finite loss fails the step before its gradient is used.
+                // A non-finite loss fails the step before its gradient is applied.
                 let (l, dl_dout) = loss.value_and_gradient_where_finite(&out, y);
                 *mean = *mean + l / n;
                 params.backward_params(&tape, &dl_dout, grads);

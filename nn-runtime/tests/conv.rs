@@ -516,6 +516,22 @@ macro_rules! conv1d_batch_case {
                     }
                 }
             }
+            // The samples held by reference, in reverse order: the same columns, reversed by
+            // sample, and each sample's z bit for bit.
+            let refs = ByRef(core::array::from_fn(|s| &x[$b - 1 - s]));
+            let mut columns_refs = Box::new([[f64::NAN; KK]; R]);
+            let mut z_refs = [[[f64::NAN; LO]; $co]; $b];
+            conv1d_batch::<f64, $ci, $l, $co, $k, LO, $s, $p, $b, KK, R>(
+                &kernel,
+                &refs,
+                &mut columns_refs,
+                &mut z_refs,
+            );
+            for s in 0..$b {
+                let (mine, theirs) = (s * LO, ($b - 1 - s) * LO);
+                assert_eq!(columns_refs[mine..mine + LO], columns[theirs..theirs + LO]);
+                assert_eq!(z_refs[s], z[$b - 1 - s], "z of sample {s} by reference");
+            }
         }
     };
 }

@@ -1,9 +1,9 @@
 //! Matrix products over a whole mini-batch: one layer `z = W·x` for B samples at once, and
 //! the two products of its backward pass.
 //!
-//! A batch is B rows, row `s` being sample `s`: an array `[[T; K]; B]`, or for the inputs `X`
-//! of [`matmul_batch`] and [`outer_add_batch`] any [`Rows`] (rows held by reference, [`ByRef`](super::ByRef),
-//! as the `Trainer` has them). For the layer
+//! A batch is B rows, row `s` being sample `s`: an array `[[T; K]; B]`, or, for the input `X`
+//! of [`matmul_batch`], [`matmul_batch_into`] and [`outer_add_batch`], any [`Rows`] (such as
+//! rows held by reference, [`ByRef`](super::ByRef), as the `Trainer` has them). For the layer
 //! `z = W·x` with `W: [[T; K]; M]` (M outputs, K inputs):
 //!
 //! | function | per sample | as matrices |

@@ -851,7 +851,7 @@ pub fn conv1d_columns<
         ConvLen::<L, K, S, P, LO>::OK,
         Columns::<CI, K, KK, B, LO, R>::OK,
     );
-    for (s, rows) in columns.chunks_mut(LO.max(1)).enumerate().take(B) {
+    for (s, rows) in columns.chunks_mut(LO.max(1)).enumerate() {
         let Some(xs) = x.get(s) else { break };
         for (t, row) in rows.iter_mut().enumerate() {
             *row = [T::zero(); KK];
