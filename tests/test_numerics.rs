@@ -100,6 +100,22 @@ fn masked_vector(x: [f64; 2], W: [[f64; 2]; 3], v: [f64; 3]) -> f64 {
     sum(softmax(h) * v)
 }
 
+/// `got` is the error of a training run that met a non-finite loss at step `step` of its first
+/// epoch.
+fn assert_stopped_at_a_non_finite_loss<T: core::fmt::Debug>(got: &Result<T, Error>, step: usize) {
+    assert!(
+        matches!(
+            got,
+            Err(Error::NonFinite {
+                quantity: Quantity::Loss,
+                epoch: 0,
+                step: s
+            }) if *s == step
+        ),
+        "expected a non-finite loss at step {step}: {got:?}"
+    );
+}
+
 /// The loss in the body, NaN for a negative x through a term without parameters (`ln(x)`): with
 /// the seed 1 its parameters' gradient is finite, so only the check of the loss stops training.
 #[network(inputs(x))]
@@ -160,17 +176,7 @@ fn a_nan_objective_stops_training_although_its_seed_is_constant() {
             .shuffle(false)
             .batch_size(batch)
             .fit(&mut trained, &objective(&samples));
-        assert!(
-            matches!(
-                got,
-                Err(Error::NonFinite {
-                    quantity: Quantity::Loss,
-                    epoch: 0,
-                    step
-                }) if step == failing_step
-            ),
-            "batch {batch}: {got:?}"
-        );
+        assert_stopped_at_a_non_finite_loss(&got, failing_step);
         assert_eq!(trained, expected, "batch {batch}");
     }
 }
@@ -189,17 +195,7 @@ fn a_nan_made_inside_a_network_stops_training() {
     let got = Trainer::new(Sgd::new(0.1), HalfSquaredError)
         .shuffle(false)
         .fit(&mut trained, &data);
-    assert!(
-        matches!(
-            got,
-            Err(Error::NonFinite {
-                quantity: Quantity::Loss,
-                epoch: 0,
-                step: 1
-            })
-        ),
-        "{got:?}"
-    );
+    assert_stopped_at_a_non_finite_loss(&got, 1);
     // The first step's gradient is 0 (a step has none), so the parameters are the start.
     assert_eq!(trained, params);
 
@@ -221,17 +217,7 @@ fn a_nan_made_inside_a_network_stops_training() {
     let got = Trainer::new(Sgd::new(0.1), HalfSquaredError)
         .shuffle(false)
         .fit(&mut trained, &data);
-    assert!(
-        matches!(
-            got,
-            Err(Error::NonFinite {
-                quantity: Quantity::Loss,
-                epoch: 0,
-                step: 1
-            })
-        ),
-        "{got:?}"
-    );
+    assert_stopped_at_a_non_finite_loss(&got, 1);
     assert!(trained.W.as_flattened().iter().all(|w| w.is_finite()));
 }
 
