@@ -76,6 +76,12 @@ where
     L: Loss<N::Output, Y>,
     Y: 'd,
 {
+    if range.len() == 1 {
+        // A batch of one (XOR's) straight to the per-sample gradient, without the chunking's
+        // bookkeeping: through it, the `Trainer`'s step took 170 instructions more (of 940)
+        // and 1.11× the bare step's time instead of 1.04×.
+        return sample_gradient(params, loss, sample, range.start, grads, mean, n);
+    }
     let mut finite = true;
     let mut start = range.start;
     for size in split(range.len(), chunk) {
@@ -89,19 +95,39 @@ where
             8 => chunk_gradient::<N, Y, L, 8>(args)?,
             4 => chunk_gradient::<N, Y, L, 4>(args)?,
             2 => chunk_gradient::<N, Y, L, 2>(args)?,
-            _ => {
-                let (x, y) = sample(start)?;
-                let (out, tape) = params.forward_tape(x);
-                // A non-finite loss fails the step before its gradient is applied.
-                let (l, dl_dout) = loss.value_and_gradient_where_finite(&out, y);
-                *mean = *mean + l / n;
-                params.backward_params(&tape, &dl_dout, grads);
-                l.is_finite()
-            }
+            _ => sample_gradient(params, loss, sample, start, grads, mean, n)?,
         };
         start += size;
     }
     Ok(finite)
+}
+
+/// Adds the gradient of sample `i` (through [`Network::forward_tape`] and
+/// [`Network::backward_params`]) to `grads`, and its loss / `n` to `mean`; whether the loss was
+/// finite.
+#[inline(always)]
+fn sample_gradient<'d, N, Y, L>(
+    params: &N,
+    loss: &L,
+    sample: &impl Fn(usize) -> Result<(&'d N::Input, &'d Y), Error>,
+    i: usize,
+    grads: &mut N,
+    mean: &mut N::Scalar,
+    n: N::Scalar,
+) -> Result<bool, Error>
+where
+    N: Network + 'd,
+    N::Output: Tensor<Scalar = N::Scalar>,
+    L: Loss<N::Output, Y>,
+    Y: 'd,
+{
+    let (x, y) = sample(i)?;
+    let (out, tape) = params.forward_tape(x);
+    // A non-finite loss fails the step before its gradient is applied.
+    let (l, dl_dout) = loss.value_and_gradient_where_finite(&out, y);
+    *mean = *mean + l / n;
+    params.backward_params(&tape, &dl_dout, grads);
+    Ok(l.is_finite())
 }
 
 /// The sizes in which [`add_batch_gradient`] sends `len` samples: as many of the largest of
