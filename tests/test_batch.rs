@@ -316,9 +316,16 @@ fn sgd_step_mean_is_the_mean_then_the_step() {
 
 /// The `Trainer` sends whole chunks of a mini-batch through `gradient_batch`: training must
 /// follow the per-sample loop it replaces (a batch of 40 goes as chunks of 32 and 8, the last
-/// 20 samples as 16 and 4).
+/// 20 samples as 16 and 4; a batch of 7 as 4, 2 and a sample on its own, the last 2 samples
+/// as one chunk of 2; a batch of one sample past the chunks).
 #[test]
 fn the_trainer_trains_in_chunks_as_it_would_sample_by_sample() {
+    for batch in [40, 7, 1] {
+        trains_in_chunks_as_sample_by_sample(batch);
+    }
+}
+
+fn trains_in_chunks_as_sample_by_sample(batch: usize) {
     let mut rng = Rng(17);
     let start: regressor::Params = rng.params();
     let data: Vec<([f64; 3], [f64; 2])> = (0..100)
@@ -327,7 +334,7 @@ fn the_trainer_trains_in_chunks_as_it_would_sample_by_sample() {
             (x, [x[0] * x[1], x[2] - x[0]])
         })
         .collect();
-    let (epochs, batch, lr) = (3, 40, 0.05);
+    let (epochs, lr) = (3, 0.05);
     let mut trained = start;
     Trainer::new(Sgd::new(lr), MeanSquaredError)
         .epochs(epochs)
@@ -353,5 +360,5 @@ fn the_trainer_trains_in_chunks_as_it_would_sample_by_sample() {
         }
     }
     assert_ne!(trained, start);
-    assert_params_close(&trained, &expected, "trainer");
+    assert_params_close(&trained, &expected, &format!("trainer, batch {batch}"));
 }

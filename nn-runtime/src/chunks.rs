@@ -76,15 +76,18 @@ where
     L: Loss<N::Output, Y>,
     Y: 'd,
 {
-    if range.len() == 1 {
-        // A batch of one (XOR's) straight to the per-sample gradient, without the chunking's
-        // bookkeeping: through it, the `Trainer`'s step took 170 instructions more (of 940)
-        // and 1.11× the bare step's time instead of 1.04×.
+    // Not `range.len()`: its assertion (`ExactSizeIterator`'s) stays in the code at opt-level
+    // 2 and 3 where the range is not known to be ordered.
+    let len = range.end.saturating_sub(range.start);
+    if len == 1 {
+        // A batch of one (XOR's) straight to the per-sample gradient: as an arm of the chunk
+        // loop below, it took 170 instructions more (of 940) through the `Trainer`, 1.11× the
+        // bare step's time instead of 1.04×.
         return sample_gradient(params, loss, sample, range.start, grads, mean, n);
     }
     let mut finite = true;
     let mut start = range.start;
-    for size in split(range.len(), chunk) {
+    for size in split(len, chunk) {
         let args = (params, loss, sample, start, &mut *grads, &mut *mean, n);
         finite &= match size {
             #[cfg(feature = "std")]
@@ -94,10 +97,17 @@ where
             16 => chunk_gradient::<N, Y, L, 16>(args)?,
             8 => chunk_gradient::<N, Y, L, 8>(args)?,
             4 => chunk_gradient::<N, Y, L, 4>(args)?,
-            2 => chunk_gradient::<N, Y, L, 2>(args)?,
-            _ => sample_gradient(params, loss, sample, start, grads, mean, n)?,
+            // 2, the last of `CHUNKS`: `split` gives no other size.
+            _ => chunk_gradient::<N, Y, L, 2>(args)?,
         };
         start += size;
+    }
+    // The samples left, one at a time, through the branch above: a call, so that the
+    // per-sample gradient is inlined in one place only. Inlined twice, the network's
+    // `forward_tape` was no longer inlined whole at opt-level "s", and an index check came
+    // back in one of its closures (`.ci/cortex-m`'s panic scan).
+    for i in start..range.end {
+        finite &= add_batch_gradient(params, loss, sample, i..i + 1, chunk, grads, mean, n)?;
     }
     Ok(finite)
 }
@@ -130,18 +140,14 @@ where
     Ok(l.is_finite())
 }
 
-/// The sizes in which [`add_batch_gradient`] sends `len` samples: as many of the largest of
-/// [`CHUNKS`] up to `chunk` as fit, then of each smaller one, then single samples (at most one
-/// when `chunk` ≥ 2).
+/// The chunks in which [`add_batch_gradient`] sends `len` samples: as many of the largest of
+/// [`CHUNKS`] up to `chunk` as fit, then of each smaller one; the samples left (at most one
+/// when `chunk` ≥ 2, all of them when it is 1) go one at a time.
 fn split(mut len: usize, chunk: usize) -> impl Iterator<Item = usize> {
     core::iter::from_fn(move || {
-        let size = CHUNKS
-            .iter()
-            .copied()
-            .find(|&c| c <= chunk && c <= len)
-            .unwrap_or(len.min(1));
+        let size = CHUNKS.iter().copied().find(|&c| c <= chunk && c <= len)?;
         len -= size;
-        (size > 0).then_some(size)
+        Some(size)
     })
 }
 
@@ -229,11 +235,12 @@ mod tests {
         assert_eq!(sizes(100, 64), [64, 32, 4]);
         assert_eq!(sizes(100, 16), [16, 16, 16, 16, 16, 16, 4]);
         assert_eq!(sizes(64, 64), [64]);
-        assert_eq!(sizes(7, 64), [4, 2, 1]);
+        // The samples left go one at a time, after the chunks.
+        assert_eq!(sizes(7, 64), [4, 2]);
         assert_eq!(sizes(40, 32), [32, 8]);
-        assert_eq!(sizes(3, 2), [2, 1]);
-        assert_eq!(sizes(3, 1), [1, 1, 1]);
-        assert_eq!(sizes(1, 64), [1]);
+        assert_eq!(sizes(3, 2), [2]);
+        assert!(sizes(3, 1).is_empty());
+        assert!(sizes(1, 64).is_empty());
         assert!(sizes(0, 64).is_empty());
     }
 }
