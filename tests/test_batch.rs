@@ -317,15 +317,17 @@ fn sgd_step_mean_is_the_mean_then_the_step() {
 /// The `Trainer` sends whole chunks of a mini-batch through `gradient_batch`: training must
 /// follow the per-sample loop it replaces (a batch of 40 goes as chunks of 32 and 8, the last
 /// 20 samples as 16 and 4; a batch of 7 as 4, 2 and a sample on its own, the last 2 samples
-/// as one chunk of 2; a batch of one sample past the chunks).
+/// as one chunk of 2; a batch of one sample past the chunks; with no stack for the batched
+/// path, every sample on its own). The epoch's mean loss, too.
 #[test]
 fn the_trainer_trains_in_chunks_as_it_would_sample_by_sample() {
-    for batch in [40, 7, 1] {
-        trains_in_chunks_as_sample_by_sample(batch);
+    for (batch, stack_limit) in [(40, None), (7, None), (1, None), (7, Some(0))] {
+        trains_in_chunks_as_sample_by_sample(batch, stack_limit);
     }
 }
 
-fn trains_in_chunks_as_sample_by_sample(batch: usize) {
+fn trains_in_chunks_as_sample_by_sample(batch: usize, stack_limit: Option<usize>) {
+    let what = format!("trainer, batch {batch}, stack limit {stack_limit:?}");
     let mut rng = Rng(17);
     let start: regressor::Params = rng.params();
     let data: Vec<([f64; 3], [f64; 2])> = (0..100)
@@ -336,18 +338,23 @@ fn trains_in_chunks_as_sample_by_sample(batch: usize) {
         .collect();
     let (epochs, lr) = (3, 0.05);
     let mut trained = start;
-    Trainer::new(Sgd::new(lr), MeanSquaredError)
+    let mut trainer = Trainer::new(Sgd::new(lr), MeanSquaredError)
         .epochs(epochs)
         .batch_size(batch)
-        .shuffle(false)
-        .fit(&mut trained, &data)
-        .unwrap();
+        .shuffle(false);
+    if let Some(bytes) = stack_limit {
+        trainer = trainer.stack_limit(bytes);
+    }
+    let summary = trainer.fit(&mut trained, &data).unwrap();
     let mut expected = start;
+    let mut mean_loss = 0.0;
     for _ in 0..epochs {
+        mean_loss = 0.0;
         for chunk in data.chunks(batch) {
             let mut grads = regressor::Params::zeros();
             for (x, t) in chunk {
                 let (y, tape) = regressor::forward_tape(&expected, *x);
+                mean_loss += MeanSquaredError.value(&y, t) / data.len() as f64;
                 let dy = MeanSquaredError.gradient(&y, t);
                 regressor::backward_params(&expected, &tape, dy, &mut grads);
             }
@@ -360,5 +367,10 @@ fn trains_in_chunks_as_sample_by_sample(batch: usize) {
         }
     }
     assert_ne!(trained, start);
-    assert_params_close(&trained, &expected, &format!("trainer, batch {batch}"));
+    assert_params_close(&trained, &expected, &what);
+    let loss = summary.loss.unwrap();
+    assert!(
+        (loss - mean_loss).abs() <= 1e-12 * mean_loss,
+        "{what}: the last epoch's mean loss {loss}, per sample {mean_loss}"
+    );
 }
