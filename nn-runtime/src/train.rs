@@ -270,8 +270,8 @@ impl<O, L, S, T: Float> Trainer<O, L, S, T> {
     /// values fit in `bytes` ([`chunk_within`]), and sample by sample when not even 2 do. The
     /// gradient is the same sum whatever the chunk (added in another order, so the last bits
     /// may differ). Firmware sets a few KB: a step of digits 64-32-10 with batches of 16 takes
-    /// 4.9 KB of stack on a Cortex-M4F with `stack_limit(4096)` (measured by `.ci/cortex-m`),
-    /// and took 22.8 KB with the default bound (measured once by hand with the same harness).
+    /// 2.9 KB of stack on a Cortex-M4F with `stack_limit(4096)` (measured by `.ci/cortex-m`),
+    /// and 16.1 KB with the default bound (measured by hand with the same harness).
     pub fn stack_limit(mut self, bytes: usize) -> Self {
         self.stack_limit = bytes;
         self
