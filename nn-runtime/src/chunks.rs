@@ -81,12 +81,6 @@ where
     // Not `range.len()`: its assertion (`ExactSizeIterator`'s) stays in the code at opt-level
     // 2 and 3 where the range is not known to be ordered.
     let len = range.end.saturating_sub(range.start);
-    if len == 1 {
-        // A batch of one (XOR's) straight to the per-sample gradient: as an arm of the chunk
-        // loop below, XOR's step through the `Trainer` took 939 instructions instead of 824
-        // (the bare step 660) and 1.12× the bare step's time instead of 1.08×.
-        return sample_gradient(params, loss, sample, range.start, grads, mean, n);
-    }
     let mut finite = true;
     let mut start = range.start;
     for size in split(len, chunk) {
@@ -104,6 +98,8 @@ where
         };
         start += size;
     }
+    // The samples left, and a batch of one (XOR's), which as the last arm of the match above
+    // took 939 instructions a step through the `Trainer` instead of 855 (the bare step 660).
     for i in start..range.end {
         finite &= sample_gradient(params, loss, sample, i, grads, mean, n)?;
     }
@@ -120,9 +116,10 @@ const _: () = assert!(matches!(CHUNKS, [16, 8, 4, 2]));
 /// [`Network::backward_params`]) to `grads`, and its loss / `n` to `mean`; whether the loss was
 /// finite.
 ///
-/// Never inlined: compiled once, called from both places of [`add_batch_gradient`]. Inlined
-/// in both, the network's `forward_tape` was no longer inlined whole at opt-level "s", and one
-/// of its closures kept a branch to a panic (`.ci/cortex-m`'s panic scan).
+/// Never inlined: inlined into [`add_batch_gradient`], its values (the network's tape) took
+/// room in that frame under every chunk's, and where it was inlined twice, the network's
+/// `forward_tape` was no longer inlined whole at opt-level "s" and one of its closures kept a
+/// branch to a panic (`.ci/cortex-m`'s panic scan).
 #[inline(never)]
 fn sample_gradient<'d, N, Y, L>(
     params: &N,
